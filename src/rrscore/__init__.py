@@ -1,0 +1,34 @@
+"""rrscore: lung-cancer radioresistance scores from gene expression.
+
+Main entry point: :func:`rrscore.score` — any expression input, any gene sets, any method.
+"""
+
+from rrscore import genesets
+from rrscore.api import coverage, prepare, score
+from rrscore.errors import GeneMatchError, GeneSetError, InputDataError, RRScoreError
+from rrscore.expression.adapters import as_expression
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets import GeneSet, GeneSetCollection, read_gmt, write_gmt
+from rrscore.methods import get_method, list_methods
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ExpressionMatrix",
+    "GeneMatchError",
+    "GeneSet",
+    "GeneSetCollection",
+    "GeneSetError",
+    "InputDataError",
+    "RRScoreError",
+    "__version__",
+    "as_expression",
+    "coverage",
+    "genesets",
+    "get_method",
+    "list_methods",
+    "prepare",
+    "read_gmt",
+    "score",
+    "write_gmt",
+]

@@ -1,0 +1,140 @@
+"""The public scoring call: ``rrscore.score(data, gene_sets, method=...)``."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from rrscore.expression.adapters import as_expression
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets.gmt import as_collection
+from rrscore.genesets.matching import LOW_COVERAGE, AlignedSets, align_gene_sets
+from rrscore.genesets.model import GeneSetCollection
+from rrscore.methods import get_method
+
+GeneSetsLike = GeneSetCollection | Mapping[str, Iterable[str]] | pd.DataFrame | str | os.PathLike
+
+
+@dataclass
+class Prepared:
+    """Expression data and gene sets after the input layer and matching."""
+
+    expr: ExpressionMatrix
+    sets: AlignedSets
+    collection: GeneSetCollection
+
+
+def prepare(
+    data, gene_sets: GeneSetsLike, *, min_size: int = 1, max_size: float = math.inf,
+    genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
+    orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
+    duplicates: str = "highest_mean", nan_policy: str = "error",
+    low_coverage: float = LOW_COVERAGE,
+) -> Prepared:
+    """Run the input layer and gene-set matching without scoring (see :func:`score`)."""
+    collection = as_collection(gene_sets)
+    expr = as_expression(
+        data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
+        gene_universe=collection.genes, duplicates=duplicates, nan_policy=nan_policy,
+    )
+    sets = align_gene_sets(
+        collection, expr.genes, min_size=min_size, max_size=max_size, low_coverage=low_coverage
+    )
+    return Prepared(expr, sets, collection)
+
+
+def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
+    """Per set: genes listed, found, fraction, missing genes, and whether it would be scored.
+
+    Accepts the same arguments as :func:`score` except the method ones.
+    """
+    return prepare(data, gene_sets, **kwargs).sets.coverage
+
+
+def score(
+    data,
+    gene_sets: GeneSetsLike,
+    method: str = "ssgsea",
+    *,
+    min_size: int = 1,
+    max_size: float = math.inf,
+    genes: Sequence[object] | None = None,
+    samples: Sequence[object] | None = None,
+    orient: str = "auto",
+    layer: str | None = None,
+    use_raw: bool | None = None,
+    duplicates: str = "highest_mean",
+    nan_policy: str = "error",
+    low_coverage: float = LOW_COVERAGE,
+    chunk_size: int | None = None,
+    progress: bool = False,
+    **method_params,
+) -> pd.DataFrame:
+    """Score gene sets in every sample.
+
+    Parameters
+    ----------
+    data
+        Expression: a DataFrame (genes × samples or samples × genes), a NumPy array or scipy
+        sparse matrix with ``genes=``, or an AnnData (``layer=``, ``use_raw=``).
+    gene_sets
+        A GMT path, a bundled collection name (``rrscore genesets list``), a dict
+        ``name -> genes`` (``GENE-`` marks a down gene), a long DataFrame with ``source``,
+        ``target`` and optional ``weight`` columns, or a :class:`GeneSetCollection`.
+    method
+        Method name, lower case; ``rrscore.list_methods()`` lists them.
+    min_size, max_size
+        Keep sets whose number of genes *found in the data* is in ``[min_size, max_size]``.
+    genes, samples
+        Labels for array input.
+    orient
+        ``"auto"``, ``"genes_rows"`` or ``"genes_columns"`` (DataFrame and array input).
+    layer, use_raw
+        AnnData source (scanpy conventions).
+    duplicates
+        Policy for duplicated gene identifiers: ``highest_mean`` (default), ``mean``,
+        ``sum``, ``max``, ``first``, ``error``.
+    nan_policy
+        ``"error"`` (default) or ``"drop_genes"``.
+    low_coverage
+        Warn about sets with a smaller fraction of genes found.
+    chunk_size
+        Samples per chunk (bounds memory; default 256).
+    progress
+        Show a progress bar on stderr.
+    **method_params
+        The method's parameters, with the reference implementation's names in snake case
+        (ssGSEA: ``alpha``, ``normalize``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples as rows, gene sets as columns, whatever the input orientation. ``.attrs``
+        holds ``"rrscore"``: the method, its parameters, the coverage report (a DataFrame:
+        genes listed, found, missing per set) and the input report (what was cleaned,
+        collapsed or dropped).
+    """
+    spec = get_method(method)
+    params = spec.make_params(**method_params)
+    prep = prepare(
+        data, gene_sets, min_size=min_size, max_size=max_size, genes=genes, samples=samples,
+        orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
+        nan_policy=nan_policy, low_coverage=low_coverage,
+    )
+    values = spec.run(prep.expr, prep.sets, params, chunk_size=chunk_size, progress=progress)
+    result = pd.DataFrame(values, index=prep.expr.samples, columns=pd.Index(prep.sets.names))
+    result.index.name = "sample"
+    result.columns.name = "gene_set"
+    result.attrs["rrscore"] = {
+        "method": spec.name,
+        "params": asdict(params),
+        "collection": prep.collection.name,
+        "collection_version": prep.collection.version,
+        "coverage": prep.sets.coverage,
+        "input": prep.expr.report.to_dict(),
+    }
+    return result

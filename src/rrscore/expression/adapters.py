@@ -1,0 +1,379 @@
+"""Input adapters: DataFrame, NumPy array + gene names, AnnData → :class:`ExpressionMatrix`.
+
+All validation of expression input lives here, so that methods can trust what they get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from rrscore.errors import InputDataError
+from rrscore.expression.collapse import collapse_duplicate_genes
+from rrscore.expression.geneids import ID_TYPE_WORDS, clean_gene_ids, detect_id_type
+from rrscore.expression.matrix import ExpressionMatrix, InputReport
+
+ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
+NAN_POLICIES = ("error", "drop_genes")
+
+
+def _match_count(labels: Iterable[object], universe_upper: set[str] | None) -> int:
+    if not universe_upper:
+        return 0
+    cleaned = clean_gene_ids(labels)
+    return int(sum(1 for x in cleaned.ids[cleaned.keep] if str(x).upper() in universe_upper))
+
+
+def _decide_orientation(
+    row_labels: Sequence[object], col_labels: Sequence[object], universe: set[str] | None,
+    orient: str,
+) -> str:
+    """Pick ``genes_rows`` or ``genes_columns`` for a labelled 2-D table."""
+    if orient not in ORIENTATIONS:
+        raise InputDataError(f"orient must be one of {ORIENTATIONS}, got {orient!r}")
+    if orient != "auto":
+        return orient
+    if not universe:
+        return "genes_rows"
+    upper = {g.upper() for g in universe}
+    in_rows = _match_count(row_labels, upper)
+    in_cols = _match_count(col_labels, upper)
+    if in_rows == 0 and in_cols == 0:
+        # Leave the error to gene-set matching, which can say what the IDs look like.
+        return "genes_rows"
+    if in_rows and in_cols and max(in_rows, in_cols) < 3 * min(in_rows, in_cols):
+        raise InputDataError(
+            f"cannot tell the orientation: {in_rows} row labels and {in_cols} column labels "
+            "match gene-set genes; pass orient='genes_rows' or orient='genes_columns'"
+        )
+    return "genes_rows" if in_rows >= in_cols else "genes_columns"
+
+
+def _check_labels_unique(labels: pd.Index, what: str) -> None:
+    dup = labels[labels.duplicated()].unique()
+    if len(dup):
+        raise InputDataError(
+            f"{len(dup)} duplicated {what} names, e.g. {list(map(str, dup[:5]))}; "
+            f"{what} names must be unique"
+        )
+
+
+def _validate_values(
+    values: np.ndarray | sp.csr_matrix, genes: np.ndarray, samples: pd.Index,
+    nan_policy: str, report: InputReport,
+) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray]:
+    """Check finiteness and apply the NaN policy; returns (values, genes)."""
+    if nan_policy not in NAN_POLICIES:
+        raise InputDataError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+    data = values.data if sp.issparse(values) else values
+    if np.isinf(data).any():
+        if sp.issparse(values):
+            coo = values.tocoo()
+            k = int(np.flatnonzero(np.isinf(coo.data))[0])
+            r, c = int(coo.row[k]), int(coo.col[k])
+            n_inf = int(np.isinf(coo.data).sum())
+        else:
+            rows, cols = np.nonzero(np.isinf(values))
+            r, c, n_inf = int(rows[0]), int(cols[0]), len(rows)
+        raise InputDataError(
+            f"{n_inf} infinite values, e.g. gene {genes[c]!r} in sample {samples[r]!r}; "
+            "remove or replace them (log of zero? use log1p)"
+        )
+    nan_mask = np.isnan(data)
+    if not nan_mask.any():
+        return values, genes
+    if sp.issparse(values):
+        nan_cells = sp.csr_matrix(
+            (nan_mask.astype(np.int8), values.indices, values.indptr), shape=values.shape
+        )
+        per_sample = np.asarray(nan_cells.sum(axis=1)).ravel()
+        per_gene = np.asarray(nan_cells.sum(axis=0)).ravel()
+        n_genes_total = values.shape[1]
+    else:
+        per_sample = nan_mask.sum(axis=1)
+        per_gene = nan_mask.sum(axis=0)
+        n_genes_total = values.shape[1]
+    all_nan_samples = samples[per_sample == n_genes_total]
+    if len(all_nan_samples):
+        raise InputDataError(
+            f"{len(all_nan_samples)} samples have no values at all (all NaN): "
+            f"{list(map(str, all_nan_samples[:5]))}"
+        )
+    n_samples = values.shape[0]
+    genes_with_nan = np.flatnonzero(per_gene > 0)
+    all_nan_genes = np.flatnonzero(per_gene == n_samples)
+    if nan_policy == "error":
+        worst = genes_with_nan[np.argsort(-per_gene[genes_with_nan], kind="stable")][:5]
+        raise InputDataError(
+            f"{int(per_gene.sum())} missing values (NaN) in {len(genes_with_nan)} genes "
+            f"({len(all_nan_genes)} entirely NaN), e.g. "
+            + ", ".join(f"{genes[g]} ({per_gene[g]} samples)" for g in worst)
+            + "; pass nan_policy='drop_genes' to drop those genes, or impute first"
+        )
+    keep = per_gene == 0
+    report.notes.append(
+        f"nan_policy='drop_genes': dropped {len(genes_with_nan)} genes with missing values "
+        f"({len(all_nan_genes)} of them entirely NaN)"
+    )
+    report.dropped_genes.extend(map(str, genes[~keep]))
+    return values[:, np.flatnonzero(keep)], genes[keep]
+
+
+def _finish(
+    values: np.ndarray | sp.spmatrix, raw_genes: Sequence[object], samples: pd.Index,
+    report: InputReport, duplicates: str, nan_policy: str,
+) -> ExpressionMatrix:
+    """Shared tail of every adapter: clean IDs, collapse duplicates, validate, package."""
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise InputDataError(
+            f"expression data is empty ({values.shape[1]} genes × {values.shape[0]} samples)"
+        )
+    samples = pd.Index(samples).map(str)
+    _check_labels_unique(samples, "sample")
+    cleaned = clean_gene_ids(raw_genes)
+    report.id_type = cleaned.id_type
+    report.notes.extend(cleaned.notes)
+    if not cleaned.keep.all():
+        report.dropped_genes.extend(
+            str(g) for g, k in zip(raw_genes, cleaned.keep, strict=True) if not k
+        )
+        values = values[:, np.flatnonzero(cleaned.keep)]
+    genes = cleaned.ids[cleaned.keep]
+    if len(genes) == 0:
+        raise InputDataError("no gene has a usable identifier")
+    if sp.issparse(values):
+        values = sp.csr_matrix(values)
+        if not np.issubdtype(values.dtype, np.floating):
+            values = values.astype(np.float64)
+    else:
+        values = np.ascontiguousarray(values, dtype=np.float64)
+    values, genes = _validate_values(values, genes, samples, nan_policy, report)
+    values, genes, notes = collapse_duplicate_genes(values, genes, duplicates)
+    report.notes.extend(notes)
+    if len(genes) < 2:
+        raise InputDataError(f"need at least 2 genes, have {len(genes)}")
+    if sp.issparse(values):
+        values = sp.csr_matrix(values)
+        values.sort_indices()
+    return ExpressionMatrix(values, pd.Index(genes.astype(str)), samples, report)
+
+
+def _numeric_frame(df: pd.DataFrame, gene_axis: str) -> np.ndarray:
+    non_numeric = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if non_numeric:
+        hint = (
+            f"; if {non_numeric[0]!r} holds gene identifiers, make it the index "
+            f"(df.set_index({non_numeric[0]!r}))"
+            if gene_axis == "rows" else ""
+        )
+        raise InputDataError(
+            f"non-numeric columns in the expression table: {list(map(str, non_numeric[:5]))}"
+            f"{' ...' if len(non_numeric) > 5 else ''}{hint}"
+        )
+    bools = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
+    if bools:
+        raise InputDataError(f"boolean columns are not expression values: {bools[:5]}")
+    return df.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def from_dataframe(
+    df: pd.DataFrame, *, orient: str = "auto", gene_universe: set[str] | None = None,
+    duplicates: str = "highest_mean", nan_policy: str = "error",
+) -> ExpressionMatrix:
+    """Adapt a pandas DataFrame (genes as rows or as columns)."""
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise InputDataError(f"expression table is empty (shape {df.shape})")
+    orientation = _decide_orientation(df.index, df.columns, gene_universe, orient)
+    report = InputReport(source="DataFrame", orientation=orientation)
+    if orientation == "genes_rows":
+        report.n_genes_input, report.n_samples_input = df.shape
+        numeric = _numeric_frame(df, "rows")
+        values, genes, samples = numeric.T, list(df.index), df.columns
+    else:
+        report.n_samples_input, report.n_genes_input = df.shape
+        numeric = _numeric_frame(df, "columns")
+        values, genes, samples = numeric, list(df.columns), df.index
+    return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy)
+
+
+def from_array(
+    array: np.ndarray | sp.spmatrix, genes: Sequence[object], samples: Sequence[object] | None = None,
+    *, orient: str = "auto", duplicates: str = "highest_mean", nan_policy: str = "error",
+) -> ExpressionMatrix:
+    """Adapt a 2-D NumPy array or scipy sparse matrix with gene names.
+
+    With ``orient="auto"`` the gene axis is the one whose length equals ``len(genes)``; a
+    square matrix needs an explicit ``orient``.
+    """
+    if not sp.issparse(array):
+        array = np.asarray(array)
+        if array.dtype.kind not in "biuf":
+            raise InputDataError(f"expression array must be numeric, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise InputDataError(f"expression array must be 2-D, got {array.ndim}-D")
+    genes = list(genes)
+    n0, n1 = array.shape
+    if orient not in ORIENTATIONS:
+        raise InputDataError(f"orient must be one of {ORIENTATIONS}, got {orient!r}")
+    if orient == "auto":
+        if n0 == len(genes) and n1 == len(genes):
+            raise InputDataError(
+                "the array is square, so the gene axis is ambiguous: pass orient='genes_rows' "
+                "or orient='genes_columns'"
+            )
+        if n0 == len(genes):
+            orient = "genes_rows"
+        elif n1 == len(genes):
+            orient = "genes_columns"
+        else:
+            raise InputDataError(
+                f"{len(genes)} gene names but the array has shape {array.shape}"
+            )
+    if orient == "genes_rows":
+        values = array.T
+    else:
+        values = array
+    if values.shape[1] != len(genes):
+        raise InputDataError(
+            f"{len(genes)} gene names do not fit a {array.shape} array with orient={orient!r}"
+        )
+    n_samples = values.shape[0]
+    if samples is None:
+        samples = [f"sample_{i}" for i in range(n_samples)]
+    elif len(samples) != n_samples:
+        raise InputDataError(f"{len(samples)} sample names for {n_samples} samples")
+    report = InputReport(
+        source="ndarray" if not sp.issparse(array) else "sparse matrix", orientation=orient,
+        n_genes_input=len(genes), n_samples_input=n_samples,
+    )
+    if sp.issparse(values):
+        values = values.tocsr()
+    return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy)
+
+
+def from_anndata(
+    adata, *, layer: str | None = None, use_raw: bool | None = None,
+    gene_universe: set[str] | None = None, duplicates: str = "highest_mean",
+    nan_policy: str = "error",
+) -> ExpressionMatrix:
+    """Adapt an AnnData object (observations × variables).
+
+    ``use_raw=None`` follows scanpy: use ``adata.raw`` when it exists and no ``layer`` is
+    given. Backed AnnData is read into memory here; chunked reading of backed files is done
+    by the single-cell engine.
+    """
+    if use_raw is None:
+        use_raw = adata.raw is not None and layer is None
+    if use_raw and layer is not None:
+        raise InputDataError("use_raw=True and layer= cannot be combined")
+    if use_raw:
+        if adata.raw is None:
+            raise InputDataError("use_raw=True but adata.raw is None")
+        X, var_names = adata.raw.X, adata.raw.var_names
+        where = "adata.raw.X"
+    elif layer is not None:
+        if layer not in adata.layers:
+            raise InputDataError(
+                f"layer {layer!r} not found; available layers: {list(adata.layers.keys())}"
+            )
+        X, var_names = adata.layers[layer], adata.var_names
+        where = f"adata.layers[{layer!r}]"
+    else:
+        X, var_names = adata.X, adata.var_names
+        where = "adata.X"
+    if X is None:
+        raise InputDataError(f"{where} is empty (None)")
+    if hasattr(X, "to_memory"):  # backed sparse dataset
+        X = X.to_memory()
+    elif hasattr(X, "compute"):  # Dask array: materialised here; the engine streams blocks
+        X = X.compute()
+    elif not sp.issparse(X) and not isinstance(X, np.ndarray):
+        X = X[...]  # h5py dataset of a backed dense AnnData
+    if gene_universe:
+        upper = {g.upper() for g in gene_universe}
+        in_var = _match_count(var_names, upper)
+        in_obs = _match_count(adata.obs_names, upper)
+        if in_var == 0 and in_obs > 0:
+            raise InputDataError(
+                f"no variable name matches a gene-set gene but {in_obs} observation names do: "
+                "the AnnData looks transposed (genes as observations); use adata.T"
+            )
+    report = InputReport(
+        source=f"AnnData ({where})", orientation="genes_columns",
+        n_genes_input=X.shape[1], n_samples_input=X.shape[0],
+    )
+    if not sp.issparse(X):
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise InputDataError(f"{where} must be numeric, got dtype {X.dtype}")
+    return _finish(X, list(var_names), adata.obs_names, report, duplicates, nan_policy)
+
+
+def as_expression(
+    data, *, genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
+    orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
+    gene_universe: set[str] | None = None, duplicates: str = "highest_mean",
+    nan_policy: str = "error",
+) -> ExpressionMatrix:
+    """Turn any supported expression input into an :class:`ExpressionMatrix`.
+
+    Parameters
+    ----------
+    data
+        pandas DataFrame (genes × samples or samples × genes), 2-D NumPy array or scipy
+        sparse matrix (with ``genes=``), AnnData, or an :class:`ExpressionMatrix`.
+    genes, samples
+        Labels for array input.
+    orient
+        ``"auto"`` decides which axis holds genes from which one matches ``gene_universe``
+        (and errors when both do comparably); ``"genes_rows"`` / ``"genes_columns"`` force it.
+    layer, use_raw
+        AnnData source, scanpy conventions.
+    gene_universe
+        Genes of the gene sets to be scored, used by ``orient="auto"``.
+    duplicates
+        Policy for duplicated gene identifiers (after cleaning): ``highest_mean`` (default),
+        ``mean``, ``sum``, ``max``, ``first`` or ``error``.
+    nan_policy
+        ``"error"`` (default) or ``"drop_genes"`` (drop genes with any missing value).
+
+    Returns
+    -------
+    ExpressionMatrix
+    """
+    if isinstance(data, ExpressionMatrix):
+        return data
+    if isinstance(data, pd.DataFrame):
+        if genes is not None or samples is not None:
+            raise InputDataError("genes=/samples= are for array input; a DataFrame has labels")
+        return from_dataframe(
+            data, orient=orient, gene_universe=gene_universe, duplicates=duplicates,
+            nan_policy=nan_policy,
+        )
+    if type(data).__name__ in ("AnnData", "AnnCollection") or hasattr(data, "obs_names"):
+        return from_anndata(
+            data, layer=layer, use_raw=use_raw, gene_universe=gene_universe,
+            duplicates=duplicates, nan_policy=nan_policy,
+        )
+    if isinstance(data, pd.Series):
+        raise InputDataError(
+            "a single Series is one sample: wrap it as a DataFrame (series.to_frame())"
+        )
+    if isinstance(data, np.ndarray) or sp.issparse(data):
+        if genes is None:
+            raise InputDataError("array input needs genes= (the gene identifier of each row/column)")
+        return from_array(
+            data, genes, samples, orient=orient, duplicates=duplicates, nan_policy=nan_policy
+        )
+    raise InputDataError(
+        f"unsupported expression input of type {type(data).__name__}: give a DataFrame, "
+        "a NumPy/scipy matrix with genes=, or an AnnData"
+    )
+
+
+def describe_ids(labels: Iterable[object]) -> str:
+    """Words for the ID type of ``labels`` (for error messages)."""
+    return ID_TYPE_WORDS[detect_id_type(labels)]

@@ -1,0 +1,204 @@
+"""Gene-set model: a named set of genes, optionally signed (an "up" and a "down" part)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from rrscore.errors import GeneSetError
+
+
+def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple[str, ...]:
+    """Drop empty names and duplicates (first occurrence wins), warning about duplicates."""
+    seen: dict[str, None] = {}
+    duplicated: list[str] = []
+    for gene in genes:
+        gene = str(gene).strip()
+        if not gene:
+            continue
+        if gene in seen:
+            duplicated.append(gene)
+            continue
+        seen[gene] = None
+    if duplicated:
+        # GSVA <= 2.0 counted duplicates twice, GSVA >= 2.2 drops them; we drop them and say so.
+        warnings.warn(
+            f"gene set {set_name!r} ({part}): removed duplicated genes {sorted(set(duplicated))}",
+            UserWarning,
+            stacklevel=4,
+        )
+    return tuple(seen)
+
+
+@dataclass(frozen=True)
+class GeneSet:
+    """A gene set.
+
+    Parameters
+    ----------
+    name
+        Unique name of the set.
+    up
+        Genes whose high expression raises the score (for an unsigned set: all its genes).
+    down
+        Genes whose high expression lowers the score. Empty for an unsigned set.
+    description
+        Free text: what the set is and where it comes from (paper, database, licence).
+    source
+        Short source tag (file name, collection name).
+    """
+
+    name: str
+    up: tuple[str, ...]
+    down: tuple[str, ...] = ()
+    description: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        name = str(self.name).strip()
+        if not name:
+            raise GeneSetError("a gene set needs a non-empty name")
+        object.__setattr__(self, "name", name)
+        up = _unique_in_order(self.up, set_name=name, part="up")
+        down = _unique_in_order(self.down, set_name=name, part="down")
+        both = sorted(set(up) & set(down))
+        if both:
+            raise GeneSetError(
+                f"gene set {name!r} lists genes in both its up and down parts: {both}"
+            )
+        if not up and not down:
+            raise GeneSetError(f"gene set {name!r} has no genes")
+        object.__setattr__(self, "up", up)
+        object.__setattr__(self, "down", down)
+
+    @property
+    def signed(self) -> bool:
+        """True when the set has a down part."""
+        return bool(self.down)
+
+    @property
+    def genes(self) -> tuple[str, ...]:
+        """All genes, up part first."""
+        return self.up + self.down
+
+    def __len__(self) -> int:
+        return len(self.up) + len(self.down)
+
+
+@dataclass(frozen=True)
+class GeneSetCollection:
+    """An ordered collection of uniquely named gene sets.
+
+    Parameters
+    ----------
+    sets
+        The gene sets, in order.
+    name
+        Name of the collection (e.g. the bundled collection it came from).
+    version
+        Version string of the collection, if known.
+    """
+
+    sets: tuple[GeneSet, ...]
+    name: str = ""
+    version: str = ""
+    _by_name: dict[str, GeneSet] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sets = tuple(self.sets)
+        counts: dict[str, int] = {}
+        for gs in sets:
+            if not isinstance(gs, GeneSet):
+                raise GeneSetError(f"expected GeneSet objects, got {type(gs).__name__}")
+            counts[gs.name] = counts.get(gs.name, 0) + 1
+        dup = sorted(n for n, c in counts.items() if c > 1)
+        if dup:
+            raise GeneSetError(f"duplicated gene-set names: {dup}")
+        object.__setattr__(self, "sets", sets)
+        object.__setattr__(self, "_by_name", {gs.name: gs for gs in sets})
+
+    def __len__(self) -> int:
+        return len(self.sets)
+
+    def __iter__(self) -> Iterator[GeneSet]:
+        return iter(self.sets)
+
+    def __getitem__(self, name: str) -> GeneSet:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no gene set named {name!r} in collection {self.name!r}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    @property
+    def names(self) -> list[str]:
+        """Set names, in order."""
+        return [gs.name for gs in self.sets]
+
+    @property
+    def genes(self) -> set[str]:
+        """Union of all genes of all sets."""
+        out: set[str] = set()
+        for gs in self.sets:
+            out.update(gs.genes)
+        return out
+
+    def subset(self, names: Iterable[str]) -> GeneSetCollection:
+        """A collection with the named sets, in the order given."""
+        return GeneSetCollection(
+            tuple(self[n] for n in names), name=self.name, version=self.version
+        )
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """``name -> genes``; signed sets write down genes with a trailing ``-``."""
+        return {
+            gs.name: list(gs.up) + [f"{g}-" for g in gs.down] for gs in self.sets
+        }
+
+    def to_long(self) -> "pd.DataFrame":  # noqa: F821
+        """Long table with columns ``source``, ``target``, ``weight`` (+1 up, -1 down)."""
+        import pandas as pd
+
+        rows = [
+            (gs.name, g, w)
+            for gs in self.sets
+            for part, w in ((gs.up, 1.0), (gs.down, -1.0))
+            for g in part
+        ]
+        return pd.DataFrame(rows, columns=["source", "target", "weight"])
+
+    @classmethod
+    def from_dict(
+        cls, mapping: Mapping[str, Iterable[str]], *, name: str = "", version: str = ""
+    ) -> GeneSetCollection:
+        """Build from ``name -> genes``; genes may carry a ``+``/``-`` suffix for direction."""
+        sets = []
+        for set_name, genes in mapping.items():
+            if isinstance(genes, str):
+                raise GeneSetError(
+                    f"gene set {set_name!r}: expected a list of genes, got the string {genes!r}"
+                )
+            up, down = split_signed_genes(genes)
+            sets.append(GeneSet(set_name, up, down, source=name))
+        return cls(tuple(sets), name=name, version=version)
+
+
+def split_signed_genes(genes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Split genes written as ``GENE+`` / ``GENE-`` into up and down lists.
+
+    A gene without a suffix is an up gene. ``"-"`` alone is not a gene and is ignored.
+    """
+    up: list[str] = []
+    down: list[str] = []
+    for gene in genes:
+        gene = str(gene).strip()
+        if len(gene) > 1 and gene.endswith("-"):
+            down.append(gene[:-1].strip())
+        elif len(gene) > 1 and gene.endswith("+"):
+            up.append(gene[:-1].strip())
+        elif gene not in ("", "+", "-"):
+            up.append(gene)
+    return up, down
