@@ -188,19 +188,21 @@ def from_dataframe(
         raise InputDataError(f"expression table is empty (shape {df.shape})")
     orientation = _decide_orientation(df.index, df.columns, gene_universe, orient)
     report = InputReport(source="DataFrame", orientation=orientation)
+    sample_axis = df.columns if orientation == "genes_rows" else df.index
+    _check_labels_unique(pd.Index(sample_axis).map(str), "sample")
     if orientation == "genes_rows":
         report.n_genes_input, report.n_samples_input = df.shape
-        numeric = _numeric_frame(df, "rows")
-        values, genes, samples = numeric.T, list(df.index), df.columns
+        values, genes, samples = _numeric_frame(df, "rows").T, list(df.index), df.columns
     else:
         report.n_samples_input, report.n_genes_input = df.shape
-        numeric = _numeric_frame(df, "columns")
-        values, genes, samples = numeric, list(df.columns), df.index
+        values, genes, samples = _numeric_frame(df, "columns"), list(df.columns), df.index
     return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy)
 
 
 def from_array(
-    array: np.ndarray | sp.spmatrix, genes: Sequence[object], samples: Sequence[object] | None = None,
+    array: np.ndarray | sp.spmatrix,
+    genes: Sequence[object],
+    samples: Sequence[object] | None = None,
     *, orient: str = "auto", duplicates: str = "highest_mean", nan_policy: str = "error",
 ) -> ExpressionMatrix:
     """Adapt a 2-D NumPy array or scipy sparse matrix with gene names.
@@ -364,7 +366,9 @@ def as_expression(
         )
     if isinstance(data, np.ndarray) or sp.issparse(data):
         if genes is None:
-            raise InputDataError("array input needs genes= (the gene identifier of each row/column)")
+            raise InputDataError(
+                "array input needs genes= (the gene identifier of each row/column)"
+            )
         return from_array(
             data, genes, samples, orient=orient, duplicates=duplicates, nan_policy=nan_policy
         )

@@ -1,4 +1,4 @@
-"""Gene identifiers: cleaning (versions, TCGA ``SYMBOL|ENTREZ``, whitespace) and ID-type detection."""
+"""Gene identifiers: cleaning (versions, TCGA ``SYMBOL|ENTREZ``, whitespace), ID-type detection."""
 
 from __future__ import annotations
 

@@ -123,7 +123,9 @@ def read_gmt(
     )
 
 
-def write_gmt(collection: GeneSetCollection, path: str | os.PathLike, *, split_signed: bool = True) -> None:
+def write_gmt(
+    collection: GeneSetCollection, path: str | os.PathLike, *, split_signed: bool = True
+) -> None:
     """Write a collection as GMT.
 
     Signed sets are written as ``X_UP`` and ``X_DN`` lines when ``split_signed`` is true,
@@ -160,7 +162,9 @@ def from_long_table(
     dup = table.duplicated([source, target])
     if dup.any():
         pairs = table.loc[dup, [source, target]].head(5).values.tolist()
-        raise GeneSetError(f"long gene-set table has duplicated (source, target) rows, e.g. {pairs}")
+        raise GeneSetError(
+            f"long gene-set table has duplicated (source, target) rows, e.g. {pairs}"
+        )
     w = table[weight] if weight in table.columns else pd.Series(1.0, index=table.index)
     if w.isna().any():
         raise GeneSetError("long gene-set table: 'weight' has missing values")

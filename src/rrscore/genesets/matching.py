@@ -193,7 +193,10 @@ def align_gene_sets(
                 f"(e.g. {sorted(collection.genes)[:3]})"
             )
         else:
-            hint = f" (data genes e.g. {list(genes[:3])}; set genes e.g. {sorted(collection.genes)[:3]})"
+            hint = (
+                f" (data genes e.g. {list(genes[:3])}; "
+                f"set genes e.g. {sorted(collection.genes)[:3]})"
+            )
         raise GeneMatchError(f"no gene of any gene set is in the data{hint}")
     if not kept:
         raise GeneMatchError(

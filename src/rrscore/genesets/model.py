@@ -158,7 +158,7 @@ class GeneSetCollection:
             gs.name: list(gs.up) + [f"{g}-" for g in gs.down] for gs in self.sets
         }
 
-    def to_long(self) -> "pd.DataFrame":  # noqa: F821
+    def to_long(self) -> pd.DataFrame:  # noqa: F821
         """Long table with columns ``source``, ``target``, ``weight`` (+1 up, -1 down)."""
         import pandas as pd
 

@@ -26,7 +26,10 @@ def sample_chunks(
     if progress:
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, total=(n + size - 1) // size, desc=desc, unit="chunk", leave=False)
+        starts = tqdm(
+            starts, total=(n + size - 1) // size, desc=desc, unit="chunk", leave=False,
+            disable=None,  # silent when stderr is not a terminal (CI logs, pipes)
+        )
     for start in starts:
         stop = min(start + size, n)
         yield start, stop, expr.dense_rows(start, stop)

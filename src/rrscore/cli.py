@@ -1,0 +1,180 @@
+"""The ``rrscore`` command line."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from rrscore.errors import RRScoreError
+
+DEFAULT_GENE_SETS = "hallmark"
+
+
+def _parse_value(text: str):
+    low = text.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict:
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--param")
+        key, value = pair.split("=", 1)
+        params[key.strip().replace("-", "_")] = _parse_value(value)
+    return params
+
+
+class _Group(click.Group):
+    """Prints user errors as one line on stderr and exits 1, without a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
+        except RRScoreError as exc:
+            click.echo(f"rrscore: error: {exc}", err=True)
+            sys.exit(1)
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            click.echo(f"rrscore: error: {exc}", err=True)
+            sys.exit(1)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"rrscore: warning: {message}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rrscore")
+def main() -> None:
+    """Score gene sets (and lung-cancer radioresistance) in expression data."""
+
+
+@main.command("score")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-g", "--gene-sets", default=DEFAULT_GENE_SETS, show_default=True,
+              help="GMT file or bundled collection name (see 'rrscore genesets list').")
+@click.option("-m", "--method", default="ssgsea", show_default=True,
+              help="Scoring method (see 'rrscore methods').")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
+@click.option("--orient", type=click.Choice(["auto", "genes_rows", "genes_columns"]),
+              default="auto", show_default=True, help="Which axis of a table holds genes.")
+@click.option("--min-size", type=int, default=1, show_default=True,
+              help="Minimum number of set genes found in the data.")
+@click.option("--max-size", type=float, default=float("inf"),
+              help="Maximum number of set genes found in the data.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Method parameter, repeatable (e.g. -p alpha=0.25 -p normalize=false).")
+@click.option("--layer", default=None, help="AnnData layer to score (h5ad input).")
+@click.option("--use-raw/--no-use-raw", default=None, help="Score adata.raw (h5ad input).")
+@click.option("--duplicates", default="highest_mean", show_default=True,
+              type=click.Choice(["highest_mean", "mean", "sum", "max", "first", "error"]),
+              help="How to collapse duplicated gene identifiers.")
+@click.option("--nan-policy", default="error", show_default=True,
+              type=click.Choice(["error", "drop_genes"]), help="What to do with missing values.")
+@click.option("--coverage", "coverage_path", type=click.Path(dir_okay=False),
+              help="Also write the per-set coverage report (TSV).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
+def score_command(input_path, gene_sets, method, output, orient, min_size, max_size, params,
+                  layer, use_raw, duplicates, nan_policy, coverage_path, quiet) -> None:
+    """Score gene sets in INPUT (.tsv/.csv[.gz], .gct, .parquet, .h5ad); samples as rows."""
+    from rrscore.api import score
+    from rrscore.expression.readers import read_expression, write_table
+
+    data = read_expression(input_path)
+    result = score(
+        data, gene_sets, method, min_size=min_size, max_size=max_size, orient=orient,
+        layer=layer, use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy,
+        progress=not quiet, **_parse_params(params),
+    )
+    meta = result.attrs["rrscore"]
+    cov = meta["coverage"]
+    if coverage_path:
+        write_table(cov, coverage_path)
+    result.attrs.clear()
+    if output:
+        write_table(result, output)
+    else:
+        result.to_csv(sys.stdout, sep="\t")
+    if not quiet:
+        notes = "; ".join(meta["input"]["notes"])
+        click.echo(
+            f"rrscore: {meta['method']} on {result.shape[0]} samples × {result.shape[1]} sets "
+            f"({int((~cov['kept']).sum())} sets dropped; median coverage "
+            f"{cov['coverage'].median():.0%})" + (f"; input: {notes}" if notes else "")
+            + (f"; wrote {output}" if output else ""),
+            err=True,
+        )
+
+
+@main.command("methods")
+def methods_command() -> None:
+    """List the scoring methods and their parameters."""
+    from rrscore.methods import list_methods
+
+    for _, row in list_methods().iterrows():
+        click.echo(f"{row['method']:<12} {row['summary']}")
+        click.echo(f"{'':<12} parameters: {row['parameters'] or '-'}")
+        click.echo(f"{'':<12} reference: {row['reference']}")
+
+
+@main.group("genesets")
+def genesets_group() -> None:
+    """Bundled gene-set collections."""
+
+
+@genesets_group.command("list")
+def genesets_list() -> None:
+    """List bundled collections with versions and sizes."""
+    from rrscore.genesets import list_collections
+
+    table = list_collections()
+    for _, row in table.iterrows():
+        click.echo(
+            f"{row['name']:<14} {row['version']:<14} {row['n_sets']:>4} sets "
+            f"{row['n_genes']:>6} genes  {row['title']}  [{row['licence']}]"
+        )
+
+
+@genesets_group.command("show")
+@click.argument("name")
+def genesets_show(name: str) -> None:
+    """Show the sets of a bundled collection (name, size, direction, description)."""
+    from rrscore.genesets import load
+
+    for gs in load(name):
+        size = f"{len(gs.up)} up / {len(gs.down)} down" if gs.signed else f"{len(gs.up)} genes"
+        click.echo(f"{gs.name}\t{size}\t{gs.description}")
+
+
+@genesets_group.command("export")
+@click.argument("name")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="GMT file to write.")
+def genesets_export(name: str, output: str) -> None:
+    """Write a bundled collection (or any GMT) as a GMT file."""
+    from rrscore.genesets import as_collection, write_gmt
+
+    write_gmt(as_collection(name), Path(output))
+    click.echo(f"rrscore: wrote {output}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,86 @@
+"""Matching gene sets to data genes: coverage report, size filtering, ID-type errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rrscore
+from rrscore.errors import GeneMatchError
+from rrscore.genesets import GeneSet, GeneSetCollection, load
+from rrscore.genesets.matching import align_gene_sets
+
+EXAMPLE = "examples/data/tcga_luad_agilent/expr.tsv.gz"
+
+
+@pytest.fixture(scope="module")
+def luad_genes() -> pd.Index:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / EXAMPLE
+    return pd.Index(pd.read_csv(path, sep="\t", usecols=[0]).iloc[:, 0].astype(str))
+
+
+def test_coverage_report_counts_match_set_intersection_on_real_data(luad_genes):
+    hallmark = load("hallmark")
+    aligned = align_gene_sets(hallmark, luad_genes, warn=False)
+    cov = aligned.coverage
+    genes = set(luad_genes)
+    for gs in hallmark:
+        found = [g for g in gs.up if g in genes]
+        assert cov.loc[gs.name, "n_found"] == len(found)
+        assert cov.loc[gs.name, "n_listed"] == len(gs)
+        assert cov.loc[gs.name, "missing"].split(";") == [g for g in gs.up if g not in genes] or (
+            cov.loc[gs.name, "missing"] == "" and len(found) == len(gs)
+        )
+    hyp = next(s for s in aligned if s.name == "HALLMARK_HYPOXIA")
+    assert list(luad_genes[hyp.up]) == [g for g in hallmark["HALLMARK_HYPOXIA"].up if g in genes]
+
+
+def test_size_filter_counts_genes_found_not_listed():
+    genes = pd.Index([f"G{i}" for i in range(20)])
+    coll = GeneSetCollection(
+        (
+            GeneSet("small_after_matching", ("G1", "G2", "X1", "X2", "X3")),
+            GeneSet("ok", ("G1", "G2", "G3", "G4")),
+            GeneSet("big", tuple(f"G{i}" for i in range(10))),
+        )
+    )
+    aligned = align_gene_sets(coll, genes, min_size=3, max_size=8, warn=False)
+    assert aligned.names == ["ok"]
+    reasons = aligned.coverage["reason"]
+    assert "2 genes found < min_size=3" == reasons["small_after_matching"]
+    assert "10 genes found > max_size=8" == reasons["big"]
+
+
+def test_low_coverage_warns_and_names_the_set():
+    genes = pd.Index([f"G{i}" for i in range(20)])
+    coll = GeneSetCollection((GeneSet("patchy", ("G1", "X1", "X2", "X3")),))
+    with pytest.warns(UserWarning, match=r"patchy \(1/4\)"):
+        align_gene_sets(coll, genes)
+
+
+def test_case_insensitive_match_is_reported():
+    genes = pd.Index(["Tp53", "MDM2", "CDKN1A"])
+    coll = GeneSetCollection((GeneSet("p53", ("TP53", "MDM2")),))
+    aligned = align_gene_sets(coll, genes, warn=False)
+    assert list(aligned.sets[0].up) == [0, 1]
+    assert aligned.coverage.loc["p53", "renamed"] == "TP53->Tp53"
+
+
+def test_no_overlap_error_names_the_id_types():
+    genes = pd.Index([f"ENSG{i:011d}" for i in range(50)])
+    with pytest.raises(GeneMatchError, match="looks like Ensembl gene IDs.*gene symbols"):
+        align_gene_sets(load("hallmark"), genes)
+
+
+def test_score_reports_coverage_in_attrs(luad_genes):
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(rng.normal(size=(len(luad_genes), 4)), index=luad_genes,
+                        columns=list("abcd"))
+    data = data[~data.index.duplicated()]
+    result = rrscore.score(data, "hallmark", normalize=False)
+    cov = result.attrs["rrscore"]["coverage"]
+    assert list(result.columns) == list(cov.index[cov["kept"]])
+    assert result.attrs["rrscore"]["method"] == "ssgsea"
