@@ -149,7 +149,9 @@ def _finish(
         if not np.issubdtype(values.dtype, np.floating):
             values = values.astype(np.float64)
     else:
-        values = np.ascontiguousarray(values, dtype=np.float64)
+        # No contiguous copy here: a genes × samples table arrives as a transposed view, and
+        # methods copy one chunk of samples at a time (ExpressionMatrix.dense_rows).
+        values = np.asarray(values, dtype=np.float64)
     values, genes = _validate_values(values, genes, samples, nan_policy, report)
     values, genes, notes = collapse_duplicate_genes(values, genes, duplicates)
     report.notes.extend(notes)

@@ -28,7 +28,7 @@ from rrscore.expression.matrix import ExpressionMatrix
 from rrscore.genesets.matching import AlignedSets
 from rrscore.methods.chunks import flatten_sets, sample_chunks
 from rrscore.methods.registry import MethodSpec
-from rrscore.ranking import positions_and_average_ranks
+from rrscore.ranking import column_rank_counts
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class SsgseaParams:
 
 
 @numba.njit(parallel=True, cache=True)
-def _enrichment(pos, avg, ptr, idx, alpha):
-    n_rows, n = pos.shape
+def _enrichment(lt, eq, eq_after, n, ptr, idx, alpha):
+    n_rows = lt.shape[0]
     n_sets = len(ptr) - 1
     out = np.zeros((n_rows, n_sets))
     half = n * (n + 1) / 2.0
@@ -70,9 +70,11 @@ def _enrichment(pos, avg, ptr, idx, alpha):
             swa = 0.0
             sa = 0.0
             for q in range(a, b):
-                g = idx[q]
-                asc = n - pos[r, g] + 1.0
-                w = np.floor(avg[r, g]) ** alpha  # GSVA truncates average ranks to integers
+                j = idx[q]
+                # n - p + 1 for the stable descending position p
+                asc = lt[r, j] + eq_after[r, j] + 1.0
+                # GSVA truncates the average rank lt + (eq + 1) / 2 to an integer
+                w = float(lt[r, j] + (eq[r, j] + 1) // 2) ** alpha
                 sw += w
                 swa += w * asc
                 sa += asc
@@ -81,13 +83,20 @@ def _enrichment(pos, avg, ptr, idx, alpha):
 
 
 def enrichment_scores(block: np.ndarray, sets: AlignedSets, alpha: float) -> np.ndarray:
-    """Unnormalised ssGSEA scores of a dense ``(samples, genes)`` block: up minus down."""
-    pos, avg = positions_and_average_ranks(block)
+    """Unnormalised ssGSEA scores of a dense ``(samples, genes)`` block: up minus down.
+
+    Only the genes that belong to some set are ranked (see
+    :func:`rrscore.ranking.column_rank_counts`).
+    """
     up_ptr, up_idx = flatten_sets(sets, "up")
-    es = _enrichment(pos, avg, up_ptr, up_idx, float(alpha))
-    if any(s.signed for s in sets):
-        dn_ptr, dn_idx = flatten_sets(sets, "down")
-        es -= _enrichment(pos, avg, dn_ptr, dn_idx, float(alpha))
+    dn_ptr, dn_idx = flatten_sets(sets, "down")
+    used, inverse = np.unique(np.concatenate([up_idx, dn_idx]), return_inverse=True)
+    lt, eq, eq_after = column_rank_counts(block, used)
+    n = block.shape[1]
+    up_local = inverse[: len(up_idx)]
+    es = _enrichment(lt, eq, eq_after, n, up_ptr, up_local, float(alpha))
+    if len(dn_idx):
+        es -= _enrichment(lt, eq, eq_after, n, dn_ptr, inverse[len(up_idx):], float(alpha))
     return es
 
 
