@@ -114,3 +114,44 @@ def test_bad_parameters_are_rejected(luad):
         rrscore.score(luad, {"a": list(luad.index[:5])}, tau=1)
     with pytest.raises(rrscore.RRScoreError, match="range of all scores"):
         rrscore.score(luad.iloc[:, :1], {"a": list(luad.index[:5])})
+
+
+LEUKEMIA_VARIANTS = [
+    ("ssgsea_tau0.25_normTRUE", 0.25, True),
+    ("ssgsea_tau0.25_normFALSE", 0.25, False),
+    ("ssgsea_tau0.5_normTRUE", 0.5, True),
+    ("ssgsea_tau0_normTRUE", 0.0, True),
+    ("ssgsea_tau0_normFALSE", 0.0, False),
+]
+
+
+@pytest.mark.parametrize(("variant", "alpha", "normalize"), LEUKEMIA_VARIANTS)
+def test_parity_with_gsva_146_committed_fixture(tests_data, variant, alpha, normalize):
+    """All 9,052 genes × 37 samples, 22 sets incl. sizes 2 and 3 (tests/data/leukemia_small)."""
+    d = tests_data / "leukemia_small"
+    expr = pd.read_csv(d / "expr.tsv.gz", sep="\t", index_col=0)
+    ref = read_reference(d / f"reference_GSVA1.46.0_{variant}.tsv")
+    result = rrscore.score(expr, d / "genesets.gmt", alpha=alpha, normalize=normalize)
+    assert list(result.columns) == list(ref.index)
+    assert max_abs_diff(result, ref) <= 1e-8
+
+
+@pytest.mark.parametrize("norm", ["TRUE", "FALSE"])
+def test_parity_on_edge_cases(tests_data, norm):
+    """Ties, constant genes, twin rows, sizes 1–3, missing genes, a 280-of-300-gene set."""
+    d = tests_data / "edge_cases"
+    expr = pd.read_csv(d / "expr.tsv", sep="\t", index_col=0)
+    ref = read_reference(d / f"reference_GSVA1.46.0_ssgsea_tau0.25_norm{norm}.tsv")
+    with pytest.warns(UserWarning, match="WITH_DUPLICATE"):
+        sets = rrscore.read_gmt(d / "genesets.gmt")
+    result = rrscore.score(expr, sets, normalize=norm == "TRUE", low_coverage=0)
+    assert "ALL_MISSING" not in result.columns  # dropped, as in R
+    # GSVA 1.46 counts a gene listed twice twice; rrscore removes the duplicate (documented).
+    comparable = ref.drop(index="WITH_DUPLICATE")
+    raw = read_reference(d / "reference_GSVA1.46.0_ssgsea_tau0.25_normFALSE.tsv")
+    extremes = {raw.stack().idxmax()[0], raw.stack().idxmin()[0]}
+    assert "WITH_DUPLICATE" not in extremes  # so the range normalisation is comparable
+    assert max_abs_diff(result, comparable) <= 1e-8
+    np.testing.assert_allclose(
+        result["WITH_DUPLICATE"], ref.loc["WITH_DUPLICATE_DEDUP"].to_numpy(), atol=1e-8
+    )
