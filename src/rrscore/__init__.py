@@ -10,6 +10,7 @@ from rrscore.expression.adapters import as_expression
 from rrscore.expression.matrix import ExpressionMatrix
 from rrscore.genesets import GeneSet, GeneSetCollection, read_gmt, write_gmt
 from rrscore.methods import get_method, list_methods
+from rrscore.radiation import dose_for_gard, gard, rsi
 
 __version__ = "0.1.0.dev0"
 
@@ -24,11 +25,14 @@ __all__ = [
     "__version__",
     "as_expression",
     "coverage",
+    "dose_for_gard",
+    "gard",
     "genesets",
     "get_method",
     "list_methods",
     "prepare",
     "read_gmt",
+    "rsi",
     "score",
     "write_gmt",
 ]
