@@ -1,0 +1,67 @@
+"""Mean of standardised expression: the simplest gene-set score, a baseline.
+
+Every gene is standardised across samples (``Z = (x - mean) / sd``, sd with ``n - 1``,
+genes with sd below ``1e-10`` left out of the sets, with a warning — the same
+standardisation as rrscore's ``zscore`` and ``plage``), and a set's score in a sample is
+the mean of its genes' z-scores:
+
+* unsigned set: ``mean_{g∈set} Z_g`` (= the combined z-score × ``sqrt(k) / k``);
+* signed set: ``mean_{g∈up} Z_g - mean_{g∈down} Z_g`` (a part with no gene contributes 0).
+
+There is no reference implementation to match; the definition is tested against a plain
+pandas computation. Scores depend on the other samples (through the per-gene mean and sd).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets.matching import AlignedSets
+from rrscore.methods.registry import MethodSpec
+from rrscore.methods.standardize import drop_constant_genes, gene_scaling, set_z_sums
+
+
+@dataclass(frozen=True)
+class MeanParams:
+    """The mean score has no parameters."""
+
+
+def _part_means(sums: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = sums / sizes[None, :]
+    means[:, sizes == 0] = 0.0  # an empty part contributes nothing
+    return means
+
+
+def run(
+    expr: ExpressionMatrix, sets: AlignedSets, params: MeanParams, *,
+    chunk_size: int | None = None, progress: bool = False,
+) -> np.ndarray:
+    """Mean z-score of every set (up minus down for signed sets), ``(n_samples, n_sets)``."""
+    scaling = gene_scaling(expr)
+    sets = drop_constant_genes(sets, scaling, expr.genes, "mean")
+    k_up = np.array([len(s.up) for s in sets], dtype=np.float64)
+    k_dn = np.array([len(s.down) for s in sets], dtype=np.float64)
+    up = set_z_sums(expr, scaling, sets, "up", chunk_size=chunk_size, progress=progress,
+                    desc="mean")
+    out = _part_means(up, k_up)
+    if (k_dn > 0).any():
+        dn = set_z_sums(expr, scaling, sets, "down", chunk_size=chunk_size,
+                        progress=progress, desc="mean (down)")
+        out -= _part_means(dn, k_dn)
+    out[:, (k_up + k_dn) == 0] = np.nan
+    return out
+
+
+SPEC = MethodSpec(
+    name="mean",
+    summary="mean of the set genes' z-scores (genes standardised across samples)",
+    reference="baseline, no reference implementation (standardisation as R GSVA 1.46 zscore)",
+    params=MeanParams,
+    run=run,
+    sample_independent=False,
+    signed_sets="mean z(up) - mean z(down)",
+)

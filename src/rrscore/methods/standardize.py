@@ -1,0 +1,246 @@
+"""Per-gene standardisation across samples, shared by the z-score, PLAGE and mean methods.
+
+GSVA 1.46 standardises every gene across samples with R's ``t(scale(t(X)))``: centre by the
+mean, divide by the standard deviation with the ``n - 1`` denominator. Before that it
+removes genes whose standard deviation is below ``1e-10`` (``.filterFeatures``: "genes with
+constant expression values"). This module computes the per-gene mean and sd once, in two
+passes (mean, then the sum of squared deviations: no ``E[x²] - E[x]²`` cancellation), and
+provides the per-set sums of z-scores the three methods are built on.
+
+Sparse (CSR) input stays sparse: the moments come from sums over the stored values plus the
+implicit zeros, and the set sums from one sparse product. The zeros are treated as values
+(the dense definition); GSVA's provisional dgCMatrix mode, which standardises the non-zero
+values only, is not reproduced.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from rrscore.errors import InputDataError
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets.matching import AlignedSet, AlignedSets
+from rrscore.methods.chunks import flatten_sets, sample_chunks
+
+#: Genes with a standard deviation below this are constant (GSVA 1.46 ``.filterFeatures``).
+CONSTANT_SD = 1e-10
+
+
+@dataclass(frozen=True)
+class GeneScaling:
+    """Per-gene mean and standard deviation across samples.
+
+    Attributes
+    ----------
+    mean
+        ``(n_genes,)`` mean of each gene.
+    sd
+        ``(n_genes,)`` standard deviation with the ``n - 1`` denominator.
+    constant
+        ``(n_genes,)`` bool, ``sd < CONSTANT_SD``: genes left out of every set.
+    """
+
+    mean: np.ndarray
+    sd: np.ndarray
+    constant: np.ndarray
+
+
+@numba.njit(parallel=True, cache=True)
+def _dense_moments(x):
+    n, g = x.shape
+    mean = np.zeros(g)
+    ss = np.zeros(g)
+    width = 256  # a block of genes per task: contiguous within each sample row
+    n_blocks = (g + width - 1) // width
+    for b in numba.prange(n_blocks):
+        lo = b * width
+        hi = min(g, lo + width)
+        for i in range(n):
+            for j in range(lo, hi):
+                mean[j] += x[i, j]
+        for j in range(lo, hi):
+            mean[j] /= n
+        for i in range(n):
+            for j in range(lo, hi):
+                d = x[i, j] - mean[j]
+                ss[j] += d * d
+    return mean, ss
+
+
+@numba.njit(parallel=True, cache=True)
+def _sparse_moments(indptr, indices, data, n, g, n_parts):
+    # per-part accumulators (rows split into n_parts) avoid races on the gene arrays
+    sums = np.zeros((n_parts, g))
+    counts = np.zeros((n_parts, g), dtype=np.int64)
+    for p in numba.prange(n_parts):
+        r0 = p * n // n_parts
+        r1 = (p + 1) * n // n_parts
+        for q in range(indptr[r0], indptr[r1]):
+            sums[p, indices[q]] += data[q]
+            counts[p, indices[q]] += 1
+    mean = np.zeros(g)
+    nnz = np.zeros(g, dtype=np.int64)
+    for p in range(n_parts):
+        for j in range(g):
+            mean[j] += sums[p, j]
+            nnz[j] += counts[p, j]
+    for j in range(g):
+        mean[j] /= n
+    ss_parts = np.zeros((n_parts, g))
+    for p in numba.prange(n_parts):
+        r0 = p * n // n_parts
+        r1 = (p + 1) * n // n_parts
+        for q in range(indptr[r0], indptr[r1]):
+            d = data[q] - mean[indices[q]]
+            ss_parts[p, indices[q]] += d * d
+    ss = np.zeros(g)
+    for j in range(g):
+        m = mean[j]
+        ss[j] = (n - nnz[j]) * m * m  # the implicit zeros
+        for p in range(n_parts):
+            ss[j] += ss_parts[p, j]
+    return mean, ss
+
+
+def _canonical_csr(values: sp.csr_matrix) -> sp.csr_matrix:
+    """CSR without duplicate entries and with float64 data (a copy only when needed)."""
+    if not values.has_canonical_format:
+        values = values.copy()
+        values.sum_duplicates()
+    if values.dtype != np.float64:
+        values = values.astype(np.float64)
+    return values
+
+
+def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
+    """Mean and sample standard deviation of every gene across the samples of ``expr``.
+
+    Raises
+    ------
+    InputDataError
+        With fewer than 2 samples (a standard deviation needs two).
+    """
+    n, g = expr.shape
+    if n < 2:
+        raise InputDataError(
+            f"standardising genes across samples needs at least 2 samples, got {n}"
+        )
+    if expr.is_sparse:
+        x = _canonical_csr(expr.values)
+        n_parts = max(1, min(numba.get_num_threads() * 4, n))
+        mean, ss = _sparse_moments(
+            x.indptr.astype(np.int64), x.indices.astype(np.int64), x.data, n, g, n_parts
+        )
+    else:
+        mean, ss = _dense_moments(np.ascontiguousarray(expr.values, dtype=np.float64))
+    sd = np.sqrt(ss / (n - 1))
+    return GeneScaling(mean=mean, sd=sd, constant=sd < CONSTANT_SD)
+
+
+def drop_constant_genes(
+    sets: AlignedSets, scaling: GeneScaling, genes, method: str,
+) -> AlignedSets:
+    """Remove constant genes from every set, as GSVA 1.46 removes them from the data.
+
+    Warns when a scored set contained constant genes (naming them and the sets), and when
+    a set is left without genes (its scores are NaN). Set sizes used by ``min_size`` and
+    ``max_size`` were counted before this step; GSVA counts after it.
+    """
+    const = scaling.constant
+    if not const.any():
+        return sets
+    kept: list[AlignedSet] = []
+    touched: list[str] = []
+    emptied: list[str] = []
+    removed: set[int] = set()
+    for s in sets:
+        up_c = const[s.up]
+        dn_c = const[s.down]
+        if up_c.any() or dn_c.any():
+            removed.update(s.up[up_c].tolist())
+            removed.update(s.down[dn_c].tolist())
+            s = AlignedSet(s.name, s.up[~up_c], s.down[~dn_c])
+            (emptied if s.size == 0 else touched).append(s.name)
+        kept.append(s)
+    if removed:
+        names = [str(genes[i]) for i in sorted(removed)]
+        msg = (
+            f"{method}: {len(names)} gene(s) of the gene sets are constant across samples "
+            f"(sd < {CONSTANT_SD:g}) and were left out, as GSVA does: "
+            f"{', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
+        )
+        if touched:
+            more = " ..." if len(touched) > 10 else ""
+            msg += f"; sets affected: {', '.join(touched[:10])}{more}"
+        if emptied:
+            msg += f"; sets with no gene left (scored NaN): {', '.join(emptied)}"
+        warnings.warn(msg, UserWarning, stacklevel=3)
+    return AlignedSets(tuple(kept), sets.n_genes, sets.coverage)
+
+
+@numba.njit(parallel=True, cache=True)
+def _dense_z_sums(block, mean, sd, ptr, idx):
+    n_rows = block.shape[0]
+    n_sets = len(ptr) - 1
+    out = np.zeros((n_rows, n_sets))
+    for r in numba.prange(n_rows):
+        for s in range(n_sets):
+            acc = 0.0
+            for q in range(ptr[s], ptr[s + 1]):
+                g = idx[q]
+                # (x - mean) / sd, in R's order of operations (scale: sweep "-", then "/")
+                acc += (block[r, g] - mean[g]) / sd[g]
+            out[r, s] = acc
+    return out
+
+
+def set_z_sums(
+    expr: ExpressionMatrix, scaling: GeneScaling, sets: AlignedSets, part: str = "up", *,
+    chunk_size: int | None = None, progress: bool = False, desc: str = "scoring",
+) -> np.ndarray:
+    """``(n_samples, n_sets)`` sums of the z-scores of each set's ``part`` genes.
+
+    Dense input: one pass over sample chunks, ``Σ (x - mean) / sd`` per set. Sparse input:
+    ``X @ W - c`` with ``W[g, s] = 1/sd_g`` and ``c_s = Σ mean_g / sd_g``, which never
+    densifies the matrix.
+    """
+    ptr, idx = flatten_sets(sets, part)
+    n_samples = expr.shape[0]
+    n_sets = len(sets)
+    if len(idx) == 0:
+        return np.zeros((n_samples, n_sets))
+    if expr.is_sparse:
+        inv = 1.0 / scaling.sd[idx]
+        w = sp.csr_matrix((inv, idx, ptr), shape=(n_sets, expr.shape[1]))
+        x = _canonical_csr(expr.values)
+        sums = np.asarray((x @ w.T).toarray(), dtype=np.float64)
+        offset = w @ scaling.mean  # Σ mean_g / sd_g per set
+        return sums - offset[None, :]
+    out = np.empty((n_samples, n_sets))
+    for start, stop, block in sample_chunks(expr, chunk_size, progress=progress, desc=desc):
+        out[start:stop] = _dense_z_sums(block, scaling.mean, scaling.sd, ptr, idx)
+    return out
+
+
+def standardized_columns(
+    expr: ExpressionMatrix, scaling: GeneScaling, cols: np.ndarray,
+    source: np.ndarray | sp.csc_matrix | None = None, local: np.ndarray | None = None,
+) -> np.ndarray:
+    """Dense ``(n_samples, len(cols))`` z-scores of the genes ``cols`` (a per-set gather).
+
+    ``source``/``local``: an optional pre-gathered CSC matrix of some columns and the
+    positions of ``cols`` in it (sparse input: gather the union of the sets' genes once).
+    """
+    if source is not None:
+        block = source[:, local]
+        block = block.toarray() if sp.issparse(block) else np.asarray(block)
+    elif expr.is_sparse:
+        block = expr.values[:, cols].toarray()
+    else:
+        block = expr.values[:, cols]
+    return (np.asarray(block, dtype=np.float64) - scaling.mean[cols]) / scaling.sd[cols]

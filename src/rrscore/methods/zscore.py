@@ -1,0 +1,61 @@
+"""Combined z-score (Lee et al. 2008) exactly as R GSVA 1.46 ``gsva(method="zscore")``.
+
+1. Genes whose standard deviation across samples is below ``1e-10`` are removed (GSVA
+   ``.filterFeatures``); rrscore removes them from the sets and warns, naming them.
+2. Every gene is standardised across samples: ``Z = (x - mean) / sd`` (sd with ``n - 1``,
+   R's ``t(scale(t(X)))``).
+3. ``ES = Σ_{g∈set} Z_g / sqrt(k)`` per sample, ``k`` the number of (non-constant) set genes.
+
+Scores depend on the other samples (through the per-gene mean and sd).
+
+Signed sets (GSVA has none): ``ES = (Σ_up Z - Σ_down Z) / sqrt(k_up + k_down)``, the
+combined z-score of the set with its down genes' z-scores negated. A set left without
+genes after the constant-gene removal is scored NaN (GSVA drops it). ``min_size`` and
+``max_size`` count matched genes before the constant-gene removal (GSVA: after).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets.matching import AlignedSets
+from rrscore.methods.registry import MethodSpec
+from rrscore.methods.standardize import drop_constant_genes, gene_scaling, set_z_sums
+
+
+@dataclass(frozen=True)
+class ZscoreParams:
+    """The combined z-score has no parameters."""
+
+
+def run(
+    expr: ExpressionMatrix, sets: AlignedSets, params: ZscoreParams, *,
+    chunk_size: int | None = None, progress: bool = False,
+) -> np.ndarray:
+    """Combined z-scores of all sets, ``(n_samples, n_sets)``."""
+    scaling = gene_scaling(expr)
+    sets = drop_constant_genes(sets, scaling, expr.genes, "zscore")
+    total = set_z_sums(expr, scaling, sets, "up", chunk_size=chunk_size,
+                       progress=progress, desc="zscore")
+    if any(s.signed for s in sets):
+        total -= set_z_sums(expr, scaling, sets, "down", chunk_size=chunk_size,
+                            progress=progress, desc="zscore (down)")
+    k = np.array([s.size for s in sets], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = total / np.sqrt(k)[None, :]
+    out[:, k == 0] = np.nan
+    return out
+
+
+SPEC = MethodSpec(
+    name="zscore",
+    summary="combined z-score: sum of per-gene z-scores over the set / sqrt(set size)",
+    reference="R GSVA 1.46 gsva(method='zscore'); Lee et al. PLoS Comput Biol 2008",
+    params=ZscoreParams,
+    run=run,
+    sample_independent=False,
+    signed_sets="(Σ z(up) - Σ z(down)) / sqrt(k_up + k_down)",
+)

@@ -1,0 +1,106 @@
+"""PLAGE: parity with R GSVA 1.46 up to sign, the orientation rule, size-1, signed, sparse."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import rrscore
+
+
+def read_table(path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
+
+
+def zscores(expr: pd.DataFrame) -> pd.DataFrame:
+    return expr.sub(expr.mean(axis=1), axis=0).div(expr.std(axis=1, ddof=1), axis=0)
+
+
+def diff_up_to_sign(result: pd.DataFrame, ref: pd.DataFrame) -> float:
+    """Largest |difference| after giving each reference row the sign that fits best."""
+    ours = result.T.loc[ref.index, ref.columns].to_numpy()
+    theirs = ref.to_numpy()
+    sign = np.where((ours * theirs).sum(axis=1) < 0, -1.0, 1.0)[:, None]
+    return float(np.abs(ours - sign * theirs).max())
+
+
+@pytest.fixture(scope="module")
+def leukemia(tests_data) -> pd.DataFrame:
+    return read_table(tests_data / "leukemia_small/expr.tsv.gz")
+
+
+def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
+    d = shared_data / "gsvadata_leukemia_armstrong"
+    expr = read_table(d / "expr.tsv.gz")
+    ref = read_table(d / "fixtures/reference_GSVA1.46.0_plage.tsv")
+    result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "plage")
+    assert result.shape == (37, 200)
+    assert diff_up_to_sign(result, ref) <= 1e-8
+
+
+def test_parity_and_orientation_on_committed_leukemia(tests_data, leukemia):
+    d = tests_data / "leukemia_small"
+    sets = rrscore.read_gmt(d / "genesets.gmt")
+    ref = read_table(d / "reference_GSVA1.46.0_plage.tsv")
+    result = rrscore.score(leukemia, sets, "plage")
+    assert diff_up_to_sign(result, ref) <= 1e-8
+    # R's signs are LAPACK's: mixed. Ours follow the set's mean z-score, every set.
+    z = zscores(leukemia)
+    for s in sets:
+        mean_z = z.loc[list(s.up)].mean()
+        assert np.corrcoef(result[s.name], mean_z)[0, 1] > 0
+    r_signs = np.sign((result.T.loc[ref.index].to_numpy() * ref.to_numpy()).sum(axis=1))
+    assert (r_signs < 0).any() and (r_signs > 0).any()  # the rule is not R's
+    np.testing.assert_allclose(np.linalg.norm(result.to_numpy(), axis=0), 1.0, atol=1e-12)
+
+
+def test_edge_cases_and_size_one_sets(tests_data):
+    d = tests_data / "edge_cases"
+    expr = read_table(d / "expr.tsv")
+    ref = read_table(d / "reference_GSVA1.46.0_plage.tsv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant genes, duplicate in a set
+        result = rrscore.score(expr, d / "genesets.gmt", "plage", low_coverage=0)
+    expected = ref.drop(index="SIZE1")
+    expected.loc["WITH_DUPLICATE"] = ref.loc["WITH_DUPLICATE_DEDUP"]  # rrscore de-duplicates
+    assert diff_up_to_sign(result, expected) <= 1e-8
+    assert result["ONLY_CONSTANT"].isna().all()
+    # size 1: R returns the constant 1 (degenerate); rrscore the gene's z-scores, unit norm
+    assert (ref.loc["SIZE1"] == 1).all()
+    z = zscores(expr.loc[["PODXL"]]).iloc[0]
+    np.testing.assert_allclose(result["SIZE1"], z / np.linalg.norm(z), atol=1e-14)
+
+
+def test_signed_sets_share_the_svd_and_orient_by_up_minus_down(leukemia):
+    genes = list(leukemia.index)
+    up, down = genes[300:330], genes[5000:5020]
+    sets = rrscore.GeneSetCollection((
+        rrscore.GeneSet("signed", up=up, down=down),
+        rrscore.GeneSet("flipped", up=down, down=up),
+        rrscore.GeneSet("unsigned", up=up + down),
+    ))
+    result = rrscore.score(leukemia, sets, "plage")
+    block = zscores(leukemia).loc[up + down].to_numpy()
+    v = np.linalg.svd(block, full_matrices=False)[2][0]
+    direction = block[:30].mean(axis=0) - block[30:].mean(axis=0)
+    v = v if v @ direction > 0 else -v
+    np.testing.assert_allclose(result["signed"], v, atol=1e-12)
+    np.testing.assert_allclose(result["flipped"], -v, atol=1e-12)
+    np.testing.assert_allclose(np.abs(result["unsigned"]), np.abs(v), atol=1e-12)
+
+
+def test_sparse_input_gives_the_dense_scores(tests_data):
+    d = tests_data / "tcga_counts_small"
+    expr = read_table(d / "expr_log2p1.tsv.gz")
+    sets = rrscore.read_gmt(d / "genesets.gmt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense = rrscore.score(expr, sets, "plage")
+        sparse = rrscore.score(sp.csr_matrix(expr.to_numpy().T), sets, "plage",
+                               genes=list(expr.index), samples=list(expr.columns))
+    assert np.isfinite(dense.to_numpy()).all()
+    np.testing.assert_allclose(sparse.to_numpy(), dense.to_numpy(), atol=1e-10)
