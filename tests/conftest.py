@@ -27,7 +27,7 @@ def shared_data() -> Path:
 
 def read_reference(path: Path) -> pd.DataFrame:
     """A reference score table (first column ``gene_set``, then samples) as sets × samples."""
-    return pd.read_csv(path, sep="\t", index_col=0)
+    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
 
 
 def max_abs_diff(result: pd.DataFrame, reference: pd.DataFrame) -> float:
