@@ -67,12 +67,13 @@ def test_gct_input_is_read(small_input, tmp_path):
 
 def test_user_errors_print_one_line_without_traceback(tmp_path):
     bad = tmp_path / "bad.tsv"
-    pd.DataFrame({"gene": ["ENSG00000141510", "ENSG00000135679"], "s1": [1.0, 2.0],
+    # Probe IDs: Ensembl/Entrez IDs would be mapped to symbols, probes are not.
+    pd.DataFrame({"gene": ["1007_s_at", "1053_at"], "s1": [1.0, 2.0],
                   "s2": [3.0, 1.0]}).to_csv(bad, sep="\t", index=False)
     result = CliRunner().invoke(main, ["score", str(bad), "-q"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert "Ensembl gene IDs" in result.output
+    assert "Affymetrix probe IDs" in result.output
     missing = CliRunner().invoke(main, ["score", str(tmp_path / "nope.tsv")])
     assert missing.exit_code == 1 and "not found" in missing.output
     unknown = CliRunner().invoke(main, ["score", str(bad), "-m", "nosuch"])

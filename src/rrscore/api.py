@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from rrscore.expression.adapters import as_expression
+from rrscore.expression.idmap import MapIds, alias_resolver
 from rrscore.expression.matrix import ExpressionMatrix
 from rrscore.genesets.gmt import as_collection
 from rrscore.genesets.matching import LOW_COVERAGE, AlignedSets, align_gene_sets
@@ -33,16 +34,18 @@ def prepare(
     genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
     orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
     duplicates: str = "highest_mean", nan_policy: str = "error",
-    low_coverage: float = LOW_COVERAGE,
+    low_coverage: float = LOW_COVERAGE, map_ids: MapIds = "auto",
 ) -> Prepared:
     """Run the input layer and gene-set matching without scoring (see :func:`score`)."""
     collection = as_collection(gene_sets)
     expr = as_expression(
         data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
         gene_universe=collection.genes, duplicates=duplicates, nan_policy=nan_policy,
+        map_ids=map_ids,
     )
     sets = align_gene_sets(
-        collection, expr.genes, min_size=min_size, max_size=max_size, low_coverage=low_coverage
+        collection, expr.genes, min_size=min_size, max_size=max_size, low_coverage=low_coverage,
+        synonyms=alias_resolver(map_ids, collection.genes),
     )
     return Prepared(expr, sets, collection)
 
@@ -70,6 +73,7 @@ def score(
     duplicates: str = "highest_mean",
     nan_policy: str = "error",
     low_coverage: float = LOW_COVERAGE,
+    map_ids: MapIds = "auto",
     chunk_size: int | None = None,
     progress: bool = False,
     **method_params,
@@ -102,6 +106,14 @@ def score(
         ``"error"`` (default) or ``"drop_genes"``.
     low_coverage
         Warn about sets with a smaller fraction of genes found.
+    map_ids
+        Gene-ID mapping through the bundled human gene reference. ``"auto"`` (default):
+        when the gene sets use symbols, data indexed by Ensembl or Entrez gene IDs is
+        mapped to approved symbols (IDs mapping to one symbol are collapsed by
+        ``duplicates``; counts in the input report), and a set gene absent from the data
+        is matched through an unambiguous previous symbol or alias (reported in the
+        coverage's ``renamed`` column, e.g. ``MRGBP->C20orf20``). ``"off"``: identifiers
+        as given, exact then case-insensitive matching only, as R GSVA does.
     chunk_size
         Samples per chunk (bounds memory; default 256).
     progress
@@ -123,7 +135,7 @@ def score(
     prep = prepare(
         data, gene_sets, min_size=min_size, max_size=max_size, genes=genes, samples=samples,
         orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
-        nan_policy=nan_policy, low_coverage=low_coverage,
+        nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
     )
     values = spec.run(prep.expr, prep.sets, params, chunk_size=chunk_size, progress=progress)
     result = pd.DataFrame(values, index=prep.expr.samples, columns=pd.Index(prep.sets.names))

@@ -156,11 +156,18 @@ def genesets_list() -> None:
 @genesets_group.command("show")
 @click.argument("name")
 def genesets_show(name: str) -> None:
-    """Show the sets of a bundled collection (name, size, direction, description)."""
-    from rrscore.genesets import load
+    """Show the sets of a bundled collection or GMT file (name, size, direction, description)."""
+    from rrscore.genesets import as_collection
 
-    for gs in load(name):
-        size = f"{len(gs.up)} up / {len(gs.down)} down" if gs.signed else f"{len(gs.up)} genes"
+    coll = as_collection(name)
+    click.echo(
+        f"rrscore: {coll.name} {coll.version or '(no version)'}: {len(coll)} sets", err=True
+    )
+    for gs in coll:
+        if gs.signed:
+            size = f"{len(gs.up)} up / {len(gs.down)} down"
+        else:
+            size = f"{len(gs.up)} gene{'s' if len(gs.up) != 1 else ''}"
         click.echo(f"{gs.name}\t{size}\t{gs.description}")
 
 
@@ -170,8 +177,16 @@ def genesets_show(name: str) -> None:
               help="GMT file to write.")
 def genesets_export(name: str, output: str) -> None:
     """Write a bundled collection (or any GMT) as a GMT file."""
-    from rrscore.genesets import as_collection, write_gmt
+    import shutil
 
+    from rrscore.genesets import as_collection, load, write_gmt
+    from rrscore.genesets.bundled import collection_path, is_bundled
+
+    if is_bundled(name):
+        # The shipped file itself: keeps the _UP/_DN lines and their own descriptions.
+        shutil.copyfile(collection_path(name), output)
+        click.echo(f"rrscore: wrote {output} ({name} {load(name).version})", err=True)
+        return
     write_gmt(as_collection(name), Path(output))
     click.echo(f"rrscore: wrote {output}", err=True)
 

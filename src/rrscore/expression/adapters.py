@@ -14,22 +14,37 @@ import scipy.sparse as sp
 from rrscore.errors import InputDataError
 from rrscore.expression.collapse import collapse_duplicate_genes
 from rrscore.expression.geneids import ID_TYPE_WORDS, clean_gene_ids, detect_id_type
+from rrscore.expression.idmap import (
+    MapIds,
+    check_map_ids,
+    map_ids_to_symbols,
+    wants_symbol_mapping,
+)
 from rrscore.expression.matrix import ExpressionMatrix, InputReport
 
 ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
 NAN_POLICIES = ("error", "drop_genes")
 
 
-def _match_count(labels: Iterable[object], universe_upper: set[str] | None) -> int:
+def _match_count(
+    labels: Iterable[object], universe_upper: set[str] | None, map_ids: MapIds = "off"
+) -> int:
     if not universe_upper:
         return 0
     cleaned = clean_gene_ids(labels)
-    return int(sum(1 for x in cleaned.ids[cleaned.keep] if str(x).upper() in universe_upper))
+    ids = cleaned.ids[cleaned.keep]
+    if wants_symbol_mapping(map_ids, cleaned.id_type, universe_upper):
+        # Ensembl/Entrez labels would be mapped to symbols: count what they will match.
+        from rrscore.genesets.reference import gene_reference
+
+        mapped = gene_reference().to_symbol(ids, cleaned.id_type)
+        ids = [m if m is not None else i for i, m in zip(ids, mapped, strict=True)]
+    return int(sum(1 for x in ids if str(x).upper() in universe_upper))
 
 
 def _decide_orientation(
     row_labels: Sequence[object], col_labels: Sequence[object], universe: set[str] | None,
-    orient: str,
+    orient: str, map_ids: MapIds = "off",
 ) -> str:
     """Pick ``genes_rows`` or ``genes_columns`` for a labelled 2-D table."""
     if orient not in ORIENTATIONS:
@@ -39,8 +54,8 @@ def _decide_orientation(
     if not universe:
         return "genes_rows"
     upper = {g.upper() for g in universe}
-    in_rows = _match_count(row_labels, upper)
-    in_cols = _match_count(col_labels, upper)
+    in_rows = _match_count(row_labels, upper, map_ids)
+    in_cols = _match_count(col_labels, upper, map_ids)
     if in_rows == 0 and in_cols == 0:
         # Leave the error to gene-set matching, which can say what the IDs look like.
         return "genes_rows"
@@ -125,8 +140,9 @@ def _validate_values(
 def _finish(
     values: np.ndarray | sp.spmatrix, raw_genes: Sequence[object], samples: pd.Index,
     report: InputReport, duplicates: str, nan_policy: str,
+    map_ids: MapIds = "off", gene_universe: set[str] | None = None,
 ) -> ExpressionMatrix:
-    """Shared tail of every adapter: clean IDs, collapse duplicates, validate, package."""
+    """Shared tail of every adapter: clean and map IDs, validate, collapse duplicates."""
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise InputDataError(
             f"expression data is empty ({values.shape[1]} genes × {values.shape[0]} samples)"
@@ -144,6 +160,10 @@ def _finish(
     genes = cleaned.ids[cleaned.keep]
     if len(genes) == 0:
         raise InputDataError("no gene has a usable identifier")
+    if wants_symbol_mapping(map_ids, cleaned.id_type, gene_universe):
+        # Before the duplicates policy: IDs mapping to one symbol are duplicates of it.
+        genes, report.id_mapping, notes = map_ids_to_symbols(genes, cleaned.id_type)
+        report.notes.extend(notes)
     if sp.issparse(values):
         values = sp.csr_matrix(values)
         if not np.issubdtype(values.dtype, np.floating):
@@ -183,12 +203,13 @@ def _numeric_frame(df: pd.DataFrame, gene_axis: str) -> np.ndarray:
 
 def from_dataframe(
     df: pd.DataFrame, *, orient: str = "auto", gene_universe: set[str] | None = None,
-    duplicates: str = "highest_mean", nan_policy: str = "error",
+    duplicates: str = "highest_mean", nan_policy: str = "error", map_ids: MapIds = "auto",
 ) -> ExpressionMatrix:
     """Adapt a pandas DataFrame (genes as rows or as columns)."""
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise InputDataError(f"expression table is empty (shape {df.shape})")
-    orientation = _decide_orientation(df.index, df.columns, gene_universe, orient)
+    map_ids = check_map_ids(map_ids)
+    orientation = _decide_orientation(df.index, df.columns, gene_universe, orient, map_ids)
     report = InputReport(source="DataFrame", orientation=orientation)
     sample_axis = df.columns if orientation == "genes_rows" else df.index
     _check_labels_unique(pd.Index(sample_axis).map(str), "sample")
@@ -198,7 +219,8 @@ def from_dataframe(
     else:
         report.n_samples_input, report.n_genes_input = df.shape
         values, genes, samples = _numeric_frame(df, "columns"), list(df.columns), df.index
-    return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy)
+    return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy,
+                   map_ids, gene_universe)
 
 
 def from_array(
@@ -206,6 +228,7 @@ def from_array(
     genes: Sequence[object],
     samples: Sequence[object] | None = None,
     *, orient: str = "auto", duplicates: str = "highest_mean", nan_policy: str = "error",
+    gene_universe: set[str] | None = None, map_ids: MapIds = "auto",
 ) -> ExpressionMatrix:
     """Adapt a 2-D NumPy array or scipy sparse matrix with gene names.
 
@@ -255,13 +278,14 @@ def from_array(
     )
     if sp.issparse(values):
         values = values.tocsr()
-    return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy)
+    return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy,
+                   check_map_ids(map_ids), gene_universe)
 
 
 def from_anndata(
     adata, *, layer: str | None = None, use_raw: bool | None = None,
     gene_universe: set[str] | None = None, duplicates: str = "highest_mean",
-    nan_policy: str = "error",
+    nan_policy: str = "error", map_ids: MapIds = "auto",
 ) -> ExpressionMatrix:
     """Adapt an AnnData object (observations × variables).
 
@@ -296,10 +320,11 @@ def from_anndata(
         X = X.compute()
     elif not sp.issparse(X) and not isinstance(X, np.ndarray):
         X = X[...]  # h5py dataset of a backed dense AnnData
+    map_ids = check_map_ids(map_ids)
     if gene_universe:
         upper = {g.upper() for g in gene_universe}
-        in_var = _match_count(var_names, upper)
-        in_obs = _match_count(adata.obs_names, upper)
+        in_var = _match_count(var_names, upper, map_ids)
+        in_obs = _match_count(adata.obs_names, upper, map_ids)
         if in_var == 0 and in_obs > 0:
             raise InputDataError(
                 f"no variable name matches a gene-set gene but {in_obs} observation names do: "
@@ -313,14 +338,15 @@ def from_anndata(
         X = np.asarray(X)
         if X.dtype.kind not in "biuf":
             raise InputDataError(f"{where} must be numeric, got dtype {X.dtype}")
-    return _finish(X, list(var_names), adata.obs_names, report, duplicates, nan_policy)
+    return _finish(X, list(var_names), adata.obs_names, report, duplicates, nan_policy,
+                   map_ids, gene_universe)
 
 
 def as_expression(
     data, *, genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
     orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
     gene_universe: set[str] | None = None, duplicates: str = "highest_mean",
-    nan_policy: str = "error",
+    nan_policy: str = "error", map_ids: MapIds = "auto",
 ) -> ExpressionMatrix:
     """Turn any supported expression input into an :class:`ExpressionMatrix`.
 
@@ -343,11 +369,18 @@ def as_expression(
         ``mean``, ``sum``, ``max``, ``first`` or ``error``.
     nan_policy
         ``"error"`` (default) or ``"drop_genes"`` (drop genes with any missing value).
+    map_ids
+        ``"auto"`` (default): data indexed by Ensembl or Entrez gene IDs is mapped to
+        approved symbols when ``gene_universe`` uses symbols (counts in the report's notes
+        and ``id_mapping``; unmapped IDs keep their label; IDs mapping to one symbol are
+        collapsed by ``duplicates``). ``"symbol"``: map even without ``gene_universe``.
+        ``"off"``: use the identifiers as given. See :mod:`rrscore.expression.idmap`.
 
     Returns
     -------
     ExpressionMatrix
     """
+    map_ids = check_map_ids(map_ids)
     if isinstance(data, ExpressionMatrix):
         return data
     if isinstance(data, pd.DataFrame):
@@ -355,12 +388,12 @@ def as_expression(
             raise InputDataError("genes=/samples= are for array input; a DataFrame has labels")
         return from_dataframe(
             data, orient=orient, gene_universe=gene_universe, duplicates=duplicates,
-            nan_policy=nan_policy,
+            nan_policy=nan_policy, map_ids=map_ids,
         )
     if type(data).__name__ in ("AnnData", "AnnCollection") or hasattr(data, "obs_names"):
         return from_anndata(
             data, layer=layer, use_raw=use_raw, gene_universe=gene_universe,
-            duplicates=duplicates, nan_policy=nan_policy,
+            duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
         )
     if isinstance(data, pd.Series):
         raise InputDataError(
@@ -372,7 +405,8 @@ def as_expression(
                 "array input needs genes= (the gene identifier of each row/column)"
             )
         return from_array(
-            data, genes, samples, orient=orient, duplicates=duplicates, nan_policy=nan_policy
+            data, genes, samples, orient=orient, duplicates=duplicates, nan_policy=nan_policy,
+            gene_universe=gene_universe, map_ids=map_ids,
         )
     raise InputDataError(
         f"unsupported expression input of type {type(data).__name__}: give a DataFrame, "

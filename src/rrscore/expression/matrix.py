@@ -27,6 +27,10 @@ class InputReport:
         Human-readable notes, in the order the steps ran.
     dropped_genes
         Identifiers of genes removed (NaN policy, missing identifiers), for inspection.
+    id_mapping
+        Counts of the Ensembl/Entrez → symbol mapping (``from``, ``to``, ``n_ids``,
+        ``n_mapped``, ``n_unmapped``, ``n_ambiguous``, ``n_symbols``, ``reference``);
+        empty when no mapping was done.
     """
 
     source: str = ""
@@ -36,6 +40,7 @@ class InputReport:
     n_samples_input: int = 0
     notes: list[str] = field(default_factory=list)
     dropped_genes: list[str] = field(default_factory=list)
+    id_mapping: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain-dict form (for ``adata.uns`` and JSON)."""
@@ -47,6 +52,7 @@ class InputReport:
             "n_samples_input": self.n_samples_input,
             "notes": list(self.notes),
             "n_dropped_genes": len(self.dropped_genes),
+            "id_mapping": dict(self.id_mapping),
         }
 
 

@@ -1,0 +1,255 @@
+"""The bundled catalogue: registration, versions and checksums, symbols, provenance, Table 1."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import rrscore
+from rrscore.cli import main
+from rrscore.errors import GeneSetError
+from rrscore.genesets import (
+    bundled_dir,
+    collection_checksum,
+    gene_reference,
+    list_collections,
+    load,
+    verify_collection,
+)
+
+GENESETS = bundled_dir()
+
+#: Every (collection, version) ever released, with the checksum of its GMT. A changed GMT
+#: needs a new version in collections.tsv *and* a new line here; reusing a released version
+#: for other content fails test_a_released_version_never_changes_content.
+RELEASED = {
+    ("hallmark", "MSigDB-v7.0"):
+        "4803c09aae50bbd96d53fc681bd5545a4c89278993c15145dd7b7c994f893516",
+    ("mechanisms", "2026.11.0"):
+        "dfa06dc2181785c3d02b713f261e5cf4060c2a1fa45a41ed806b5723c0197f93",
+    ("published", "2026.11.0"):
+        "f82f3580f2ca0c92e73d5c4a21a0a8188dd739560cbc642f10cadc5c6a8b0656",
+}
+
+#: hallmark.gmt is MSigDB v7.0 as distributed. Its symbols that are not approved in the 2022
+#: reference: previous symbols with one unambiguous current symbol ...
+HALLMARK_OUTDATED = {
+    "AARS": "AARS1", "AC129492.1": "LOC107985075", "AKAP2": "PALM2AKAP2", "CCDC58": "MIX23",
+    "DARS": "DARS1", "DDX58": "RIGI", "EPRS": "EPRS1", "FAM102A": "EEIG1",
+    "FAM126B": "HYCC2", "FAM129A": "NIBAN1", "G6PC": "G6PC1", "H1F0": "H1-0",
+    "H2AFJ": "H2AJ", "H2AFV": "H2AZ2", "H2AFX": "H2AX", "H2AFY2": "MACROH2A2",
+    "H2AFZ": "H2AZ1", "HIST1H1C": "H1-2", "HIST1H1T": "H1-6", "HIST1H2BB": "H2BC3",
+    "HIST1H2BK": "H2BC12", "HIST1H4C": "H4C3", "HIST3H2A": "H2AC25", "IARS": "IARS1",
+    "KARS": "KARS1", "LRMP": "IRAG2", "MARC2": "MTARC2", "MARCH1": "MARCHF1",
+    "MARCH2": "MARCHF2", "MARCH6": "MARCHF6", "MARCH8": "MARCHF8", "MPP5": "PALS1",
+    "MYLPF": "MYL11", "PHB": "PHB1", "PQLC1": "SLC66A2", "PQLC3": "SLC66A3",
+    "RARS": "RARS1", "SEPT4": "SEPTIN4", "SEPT9": "SEPTIN9", "ST5": "DENND2B",
+    "TARS": "TARS1", "TSTA3": "GFUS", "TTC37": "SKIC3", "WARS": "WARS1", "ZNRD1": "POLR1H",
+}
+#: ... and names with no unambiguous approved symbol (clone-based names from MSigDB's
+#: Ensembl conversion, and pseudogenes, which the reference leaves out).
+HALLMARK_UNRESOLVED = {
+    "AC004086.1", "AC004551.1", "AC005840.1", "AC010618.1", "AC016586.1", "AC027237.1",
+    "AC074143.1", "AC091021.1", "AC092338.1", "AC092881.1", "AC124319.1", "AC139530.1",
+    "AL162171.1", "CROCCP2", "HBBP1", "PTTG3P",
+}
+RSI_GENES = {"AR", "JUN", "STAT1", "PRKCB", "RELA", "ABL1", "SUMO1", "PAK2", "HDAC1", "IRF1"}
+
+
+def _read_tsv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def _gmt_lines(name: str) -> dict[str, list[str]]:
+    """Raw GMT lines (no pairing, no de-duplication): set name -> genes."""
+    text = (GENESETS / f"{name}.gmt").read_text(encoding="utf-8")
+    lines = [line.split("\t") for line in text.splitlines() if line.strip()]
+    return {f[0]: f[2:] for f in lines}
+
+
+@pytest.fixture(scope="module")
+def registry() -> pd.DataFrame:
+    return _read_tsv(GENESETS / "collections.tsv").set_index("name")
+
+
+@pytest.fixture(scope="module")
+def approved() -> frozenset[str]:
+    return gene_reference().symbols
+
+
+def test_collections_are_registered_with_versions_and_sizes(registry):
+    assert list(registry.index) == ["hallmark", "mechanisms", "published"]
+    table = list_collections().set_index("name")
+    assert table.loc["mechanisms", "version"] == "2026.11.0"
+    assert table.loc["published", "version"] == "2026.11.0"
+    # mechanisms: 30 GMT lines, 5 _UP/_DN pairs -> 25 sets; 225 distinct genes.
+    assert table.loc["mechanisms", ["n_sets", "n_signed", "n_genes"]].tolist() == [25, 5, 225]
+    assert table.loc["published", ["n_sets", "n_signed", "n_genes"]].tolist() == [16, 0, 1339]
+    assert table.loc["hallmark", ["n_sets", "n_signed", "n_genes"]].tolist() == [50, 0, 4384]
+    for name, row in registry.iterrows():
+        assert row["title"] and row["licence"] and row["citation"], name
+        for doc in filter(None, (d.strip() for d in row["docs"].split(";"))):
+            assert (GENESETS / doc).exists(), f"{name}: {doc} missing"
+    assert "10.36922/EJMO025190168" in registry.loc["mechanisms", "citation"]
+    assert "CC BY 4.0" in registry.loc["published", "licence"]
+
+
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+def test_gmt_matches_the_checksum_recorded_with_its_version(name, registry):
+    row = registry.loc[name]
+    actual = collection_checksum(name)
+    assert actual == row["sha256"], (
+        f"genesets/{row['file']} changed but collections.tsv still records the checksum of "
+        f"version {row['version']}: give {name} a new version, record sha256 {actual} in "
+        "collections.tsv and RELEASED (tests/genesets/test_catalogue.py), and note it in "
+        "CHANGELOG.md"
+    )
+    verify_collection(name)
+
+
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+def test_a_released_version_never_changes_content(name, registry):
+    row = registry.loc[name]
+    key = (name, row["version"])
+    assert key in RELEASED, f"new version {key}: add its sha256 to RELEASED"
+    assert RELEASED[key] == row["sha256"], (
+        f"{name} {row['version']} was released with sha256 {RELEASED[key]}; a changed "
+        "collection needs a new version"
+    )
+    if name != "hallmark":
+        assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", row["version"]), row["version"]
+
+
+def test_checksum_guard_detects_an_edited_set(tmp_path, monkeypatch, registry):
+    edited = tmp_path / "genesets"
+    edited.mkdir()
+    for f in ("collections.tsv", "mechanisms.gmt", "hallmark.gmt", "published.gmt"):
+        (edited / f).write_bytes((GENESETS / f).read_bytes())
+    gmt = edited / "mechanisms.gmt"
+    gmt.write_text(gmt.read_text().replace("\tPARP1\t", "\tPARP2\t", 1))
+    monkeypatch.setattr("rrscore.genesets.bundled.bundled_dir", lambda: edited)
+    assert collection_checksum("mechanisms") != registry.loc["mechanisms", "sha256"]
+    with pytest.raises(GeneSetError, match="give the changed collection a new version"):
+        verify_collection("mechanisms")
+    # CRLF line ends (a Windows checkout) do not count as a change.
+    gmt.write_bytes((GENESETS / "mechanisms.gmt").read_bytes().replace(b"\n", b"\r\n"))
+    verify_collection("mechanisms")
+
+
+@pytest.mark.parametrize("name", ["mechanisms", "published"])
+def test_every_symbol_is_an_approved_symbol(name, approved):
+    for set_name, genes in _gmt_lines(name).items():
+        bad = sorted(set(genes) - approved)
+        assert not bad, f"{name}/{set_name}: not approved symbols {bad}"
+
+
+def test_hallmark_keeps_msigdb_v7_symbols_and_the_outdated_ones_are_pinned(approved):
+    ref = gene_reference()
+    genes = {g for gs in _gmt_lines("hallmark").values() for g in gs}
+    outdated = genes - approved
+    assert outdated == set(HALLMARK_OUTDATED) | HALLMARK_UNRESOLVED
+    for old, new in HALLMARK_OUTDATED.items():
+        assert ref.approved_symbol(old) == new, old
+    for name in HALLMARK_UNRESOLVED:
+        assert ref.approved_symbol(name) is None, name
+    # published.gmt carries the current symbols of the nine hallmarks it includes.
+    published = load("published")
+    assert "H2AX" in published["HALLMARK_G2M_CHECKPOINT"].up
+    assert "H2AFX" in load("hallmark")["HALLMARK_G2M_CHECKPOINT"].up
+
+
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+def test_no_set_lists_a_gene_twice(name):
+    for set_name, genes in _gmt_lines(name).items():
+        assert len(genes) == len(set(genes)), set_name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the reader warns about duplicates it removes
+        rrscore.genesets.read_gmt(GENESETS / f"{name}.gmt")
+
+
+def test_signed_mechanism_sets_pair_up_and_down():
+    mech = load("mechanisms")
+    signed = {gs.name: (len(gs.up), len(gs.down)) for gs in mech if gs.signed}
+    assert signed == {
+        "RR_APOPTOSIS": (9, 5), "RR_CANCER_STEM_CELL": (10, 1),
+        "RR_NONCODING_EFFECTORS": (4, 3), "RR_FERROPTOSIS": (4, 1), "RR_EMT": (18, 4),
+    }
+    assert "STK11" in mech["RR_EMT"].down and "GPX4" in mech["RR_FERROPTOSIS"].up
+    assert rrscore.genesets.as_collection("mechanisms") is mech
+    assert mech.version == "2026.11.0"
+
+
+def test_gmt_and_provenance_agree_exactly():
+    prov = _read_tsv(GENESETS / "provenance.tsv")
+    gmt_pairs = {(s, g) for s, genes in _gmt_lines("mechanisms").items() for g in genes}
+    prov_pairs = set(zip(prov["set"], prov["symbol"], strict=True))
+    assert len(prov) == len(prov_pairs) == len(gmt_pairs) == 299
+    assert gmt_pairs == prov_pairs
+    expected = prov["set"].str.rsplit("_", n=1).str[-1].map(
+        {"UP": "promotes_resistance", "DN": "sensitises"}
+    )
+    assert (prov["direction"] == expected).all()
+    assert (prov["references"].str.fullmatch(r"\[\d+(,\d+)*\]")).all()
+
+
+def test_review_table1_molecules_are_all_accounted_for(tests_data):
+    t1 = _read_tsv(tests_data / "review_table1_key_molecules.tsv")
+    prov = _read_tsv(GENESETS / "provenance.tsv")
+    excluded = _read_tsv(GENESETS / "mechanisms_excluded.tsv")
+    named = {
+        (sym, n.strip())
+        for sym, names in zip(prov["symbol"], prov["name_in_review"], strict=True)
+        for n in names.split(";")
+    }
+    assert len(t1) == 118 and set(t1["status"]) == {"in_set", "excluded"}
+    for row in t1.itertuples():
+        if row.status == "in_set":
+            symbols = [s for s in row.expected_symbols.split(";") if s]
+            assert symbols, row.name_in_review
+            for s in symbols:
+                assert (s, row.name_in_review) in named, (row.name_in_review, s)
+        else:
+            assert row.name_in_review in set(excluded["name_in_review"]), row.name_in_review
+    assert (excluded["reason"].str.strip() != "").all()
+
+
+def test_drivers_are_approved_symbols(approved):
+    drivers = _read_tsv(GENESETS / "drivers.tsv")
+    assert set(drivers["symbol"]) == {"EGFR", "KRAS", "KEAP1", "NFE2L2", "TP53", "STK11"}
+    assert set(drivers["symbol"]) <= approved
+
+
+def test_published_sets_name_their_papers():
+    published = load("published")
+    assert set(published["RSI_ESCHRICH2009"].up) == RSI_GENES
+    for gs in published:
+        assert re.search(r"(19|20)\d\d", gs.description), gs.name
+        if gs.name.startswith("HALLMARK_") or gs.name == "SINGH_NFE2L2_TARGETS":
+            assert "CC BY 4.0" in gs.description, gs.name
+    assert "MRGBP" in published["HYPOXIA_BUFFA2010"].up
+
+
+def test_cli_lists_shows_and_exports_the_catalogue(tmp_path):
+    runner = CliRunner()
+    listing = runner.invoke(main, ["genesets", "list"])
+    assert listing.exit_code == 0
+    assert re.search(r"mechanisms\s+2026\.11\.0\s+25 sets\s+225 genes", listing.output)
+    assert re.search(r"published\s+2026\.11\.0\s+16 sets\s+1339 genes", listing.output)
+    show = runner.invoke(main, ["genesets", "show", "mechanisms"])
+    assert show.exit_code == 0
+    assert "RR_EMT\t18 up / 4 down\t" in show.output
+    assert "RR_METABOLISM_IRON_UP\t1 gene\t" in show.output
+    for name in ("mechanisms", "published"):
+        out = tmp_path / f"{name}.gmt"
+        export = runner.invoke(main, ["genesets", "export", name, "-o", str(out)])
+        assert export.exit_code == 0
+        assert out.read_bytes() == (GENESETS / f"{name}.gmt").read_bytes()
+    bad = runner.invoke(main, ["genesets", "show", "no_such_collection"])
+    assert bad.exit_code == 1 and "neither a gene-set file nor a bundled collection" in (
+        bad.output
+    )
