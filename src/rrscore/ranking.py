@@ -295,6 +295,362 @@ def column_rank_counts(
 
 
 # --------------------------------------------------------------------------------------
+# Sparse-aware tie blocks of selected genes (UCell, AUCell on single cells).
+#
+# A cell of a CSR matrix stores its non-zero values; every other gene is zero, and all the
+# zeros form one tie block whose place in the ranking follows from counting the positive
+# and negative values. So a cell is ranked from its stored values alone, never densified.
+# What a method needs is, for each gene of its sets, its *tie block* in the descending
+# order: how many genes have a strictly larger value (``start``) and how many share its
+# value (``size``, the gene included). Every tie rule follows from the block: average rank
+# ``start + (size + 1) / 2``, min rank ``start + 1``, max rank ``start + size``, and the
+# expected value of any function of the rank over all orders of the tie.
+#
+# Per cell the distinct values of the queried genes are sorted (a few dozen to a few
+# hundred numbers) and each stored value is binary-searched among them: O(nnz log q)
+# instead of a sort of the whole cell. Dense input uses the same kernels with every value
+# "stored".
+# --------------------------------------------------------------------------------------
+
+
+def row_arrays(values) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, int]:
+    """Flat ``(data, indices, indptr, shared_indices, n_cols)`` views of a block of rows.
+
+    For a CSR matrix these are its own arrays (float32 or float64 data, int32 or int64
+    indices; other data types are converted to float64, indptr to int64); for a
+    dense 2-D array ``data`` is the raveled block, ``indptr`` steps by ``n_cols`` and
+    ``indices`` is ``arange(n_cols)``, shared by every row (``shared_indices=True``).
+    """
+    import scipy.sparse as sp
+
+    if sp.issparse(values):
+        m = sp.csr_matrix(values)
+        if not m.has_sorted_indices:
+            m = m.copy()
+            m.sort_indices()
+        # float32 data and int32 indices are used as they are (the kernels compile for
+        # them): converting a large block would cost more than ranking it
+        data = m.data if m.data.dtype in (np.float32, np.float64) else m.data.astype(np.float64)
+        return data, m.indices, np.ascontiguousarray(m.indptr, dtype=np.int64), False, m.shape[1]
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    n_rows, n_cols = x.shape
+    return (x.ravel(), np.arange(n_cols, dtype=np.int64),
+            np.arange(0, n_rows * n_cols + 1, n_cols, dtype=np.int64)[: n_rows + 1], True,
+            n_cols)
+
+
+def gene_slots(genes: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(slot_of, slot_genes)``: the distinct queried genes and a gene → slot lookup.
+
+    ``slot_genes`` are the distinct genes of ``genes`` in ascending order; ``slot_of`` has
+    length ``n_genes`` with the slot of each queried gene and -1 elsewhere.
+    """
+    slot_genes = np.unique(np.asarray(genes, dtype=np.int64))
+    slot_of = np.full(n_genes, -1, dtype=np.int64)
+    slot_of[slot_genes] = np.arange(len(slot_genes), dtype=np.int64)
+    return slot_of, slot_genes
+
+
+@numba.njit(nogil=True, cache=True)
+def row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size):
+    """Tie blocks of the queried genes in one row, from its stored entries only.
+
+    ``data``/``indices`` are the row's stored values and columns (no NaN; explicit zeros
+    and negative values allowed); the ``n_genes - len(data)`` columns not stored are zero.
+    Fills ``start[s]`` (genes with a strictly larger value) and ``size[s]`` (genes with an
+    equal value, itself included) for every slot ``s`` of ``slot_of``.
+    """
+    nnz = len(data)
+    n_implicit = n_genes - nnz
+    val = np.zeros(n_slots)
+    for q in range(nnz):
+        s = slot_of[indices[q]]
+        if s >= 0:
+            val[s] = data[q]
+    # distinct values of the queried genes, ascending; 0 is always one of them (a queried
+    # gene that is not stored is zero, and a stored zero is zero too)
+    cand = np.empty(n_slots + 1)
+    cand[0] = 0.0
+    nc = 1
+    for s in range(n_slots):
+        if val[s] != 0.0:
+            cand[nc] = val[s]
+            nc += 1
+    cand = np.sort(cand[:nc])
+    nq = 0
+    for i in range(nc):
+        if nq == 0 or cand[i] != cand[nq - 1]:
+            cand[nq] = cand[i]
+            nq += 1
+    qs = cand[:nq]
+    eq = np.zeros(nq, dtype=np.int64)
+    # above[p]: stored values larger than qs[p - 1] and smaller than qs[p] (p = nq: larger
+    # than every queried value)
+    above = np.zeros(nq + 1, dtype=np.int64)
+    for q in range(nnz):
+        x = data[q]
+        p = np.searchsorted(qs, x)
+        if p < nq and qs[p] == x:
+            eq[p] += 1
+        else:
+            above[p] += 1
+    z = np.searchsorted(qs, 0.0)
+    eq[z] += n_implicit
+    greater = np.empty(nq, dtype=np.int64)
+    acc = above[nq]
+    for i in range(nq - 1, -1, -1):
+        greater[i] = acc
+        acc += eq[i] + above[i]
+    for s in range(n_slots):
+        # most queried genes are zero in a cell: their block is known without a search
+        i = z if val[s] == 0.0 else np.searchsorted(qs, val[s])
+        start[s] = greater[i]
+        size[s] = eq[i]
+
+
+@numba.njit(parallel=True, cache=True)
+def _tie_blocks(data, indices, indptr, shared, n_genes, slot_of, n_slots):
+    n_rows = len(indptr) - 1
+    start = np.empty((n_rows, n_slots), dtype=np.int64)
+    size = np.empty((n_rows, n_slots), dtype=np.int64)
+    for r in numba.prange(n_rows):
+        a = indptr[r]
+        b = indptr[r + 1]
+        idx = indices if shared else indices[a:b]
+        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start[r], size[r])
+    return start, size
+
+
+def tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Descending tie blocks of the columns ``genes`` within each row of ``values``.
+
+    Parameters
+    ----------
+    values
+        ``(n_rows, n_genes)`` dense array or scipy CSR matrix without NaN. A sparse row is
+        ranked from its stored entries; the zeros not stored share one tie block.
+    genes
+        Column indices to report (any order, repeats allowed).
+
+    Returns
+    -------
+    start, size : ndarray
+        ``(n_rows, len(genes))`` int64: the number of genes of the row with a strictly
+        larger value, and the number with an equal value (the gene itself included). The
+        descending average rank (1 = highest) is ``start + (size + 1) / 2``, the min rank
+        ``start + 1``, the max rank ``start + size``.
+    """
+    data, indices, indptr, shared, n_genes = row_arrays(values)
+    genes = np.asarray(genes, dtype=np.int64)
+    slot_of, slot_genes = gene_slots(genes, n_genes)
+    start, size = _tie_blocks(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes))
+    cols = slot_of[genes]
+    return start[:, cols], size[:, cols]
+
+
+@numba.njit(parallel=True, cache=True)
+def _csr_average_ranks(data, indptr, n_genes):
+    n_rows = len(indptr) - 1
+    out = np.empty(len(data))
+    zero_rank = np.empty(n_rows)
+    for r in numba.prange(n_rows):
+        a = indptr[r]
+        b = indptr[r + 1]
+        nnz = b - a
+        order = np.argsort(data[a:b])  # ascending; tie runs are found below
+        n_neg = 0
+        n_pos = 0
+        for q in range(a, b):
+            if data[q] < 0.0:
+                n_neg += 1
+            elif data[q] > 0.0:
+                n_pos += 1
+        n_zero = n_genes - n_pos - n_neg
+        zero_rank[r] = n_pos + (n_zero + 1) / 2.0
+        i = 0
+        while i < nnz:
+            v = data[a + order[i]]
+            j = i + 1
+            while j < nnz and data[a + order[j]] == v:
+                j += 1
+            # ascending stored positions i..j-1; count genes above v in descending order
+            greater = nnz - j
+            if v < 0.0:
+                greater += n_genes - nnz  # the zeros that are not stored rank above v
+            rank = zero_rank[r] if v == 0.0 else greater + (j - i + 1) / 2.0
+            for q in range(i, j):
+                out[a + order[q]] = rank
+            i = j
+    return out, zero_rank
+
+
+def csr_descending_average_ranks(values) -> tuple[np.ndarray, np.ndarray]:
+    """Descending average ranks (1 = highest) of a CSR matrix's stored entries, per row.
+
+    Returns ``(ranks, zero_rank)``: ``ranks`` aligned with ``values.data`` (sorted-index
+    CSR), and per row the average rank shared by all its zeros (stored or not), computed
+    from the number of positive and negative values: ``n_pos + (n_zero + 1) / 2``. Equal
+    to ``rankdata(-row, "average")`` of the dense row without building it.
+    """
+    import scipy.sparse as sp
+
+    data, _, indptr, _, n_genes = row_arrays(sp.csr_matrix(values))
+    return _csr_average_ranks(data, indptr, n_genes)
+
+
+@numba.njit(nogil=True, cache=True)
+def _mix64(z):
+    # splitmix64 finaliser: a bijective, well-mixed 64-bit hash
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(nogil=True, cache=True)
+def tie_key(seed, row, gene):
+    """The random sort key of ``gene`` among its ties in ``row`` (splitmix64 of all three)."""
+    h = _mix64(np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15))
+    h = _mix64(h ^ (np.uint64(row) * np.uint64(0xD6E8FEB86659FD93)))
+    return _mix64(h ^ (np.uint64(gene) * np.uint64(0xA0761D6478BD642F)))
+
+
+@numba.njit(nogil=True, cache=True)
+def _key_less(k1, g1, k2, g2):
+    return k1 < k2 or (k1 == k2 and g1 < g2)
+
+
+@numba.njit(nogil=True, cache=True)
+def _add_member(x, g, rv, keys, rg, below, seed, row):
+    """Count tie member ``g`` (value ``x``) below every sorted slot of value ``x`` after it."""
+    lo = np.searchsorted(rv, x, side="left")
+    hi = np.searchsorted(rv, x, side="right")
+    if lo == hi:
+        return
+    kg = tie_key(seed, row, g)
+    # first slot in [lo, hi) whose (key, gene) is not smaller than the member's, then skip
+    # the member itself: only strictly larger slots count it as being below them
+    a = lo
+    b = hi
+    while a < b:
+        m = (a + b) >> 1
+        if _key_less(keys[m], rg[m], kg, g) or (keys[m] == kg and rg[m] == g):
+            a = m + 1
+        else:
+            b = m
+    below[a] += 1
+    below[hi] -= 1
+
+
+@numba.njit(nogil=True, cache=True)
+def row_random_positions(data, indices, n_genes, slot_of, slot_genes, seed, row, limit,
+                         start, size, pos):
+    """1-based descending positions of the queried genes under a seeded random tie order.
+
+    Genes of one tie block are ordered by :func:`tie_key` ``(seed, row, gene)``: a random
+    permutation of every tie, the same whichever other genes are queried. Only blocks that
+    start before ``limit`` are resolved; a gene in a later block gets its block's first
+    position (``start + 1 > limit``). ``start``/``size`` must hold :func:`row_tie_blocks`.
+    ``indices`` must be sorted.
+    """
+    n_slots = len(slot_genes)
+    nnz = len(data)
+    val = np.zeros(n_slots)
+    for q in range(nnz):
+        s = slot_of[indices[q]]
+        if s >= 0:
+            val[s] = data[q]
+    need = np.zeros(n_slots, dtype=np.bool_)
+    n_need = 0
+    any_zero = False
+    for s in range(n_slots):
+        pos[s] = start[s] + 1
+        if size[s] > 1 and start[s] < limit:
+            need[s] = True
+            n_need += 1
+            if val[s] == 0.0:
+                any_zero = True
+    if n_need == 0:
+        return
+    # resolution slots sorted by (value, key, gene): a member of a block is counted for
+    # every slot of the same value whose key is larger
+    rs = np.empty(n_need, dtype=np.int64)
+    keys = np.empty(n_need, dtype=np.uint64)
+    k = 0
+    for s in range(n_slots):
+        if need[s]:
+            rs[k] = s
+            keys[k] = tie_key(seed, row, slot_genes[s])
+            k += 1
+    o = np.argsort(keys, kind="mergesort")
+    rs = rs[o]
+    keys = keys[o]
+    rv = np.empty(n_need)
+    for i in range(n_need):
+        rv[i] = val[rs[i]]
+    o = np.argsort(rv, kind="mergesort")  # stable: keys stay ascending within a value
+    rs = rs[o]
+    keys = keys[o]
+    rv = rv[o]
+    rg = np.empty(n_need, dtype=np.int64)
+    for i in range(n_need):
+        rg[i] = slot_genes[rs[i]]
+    below = np.zeros(n_need + 1, dtype=np.int64)  # difference array over sorted slots
+
+    for q in range(nnz):
+        _add_member(data[q], indices[q], rv, keys, rg, below, seed, row)
+    if any_zero and nnz < n_genes:
+        p = 0
+        for g in range(n_genes):
+            while p < nnz and indices[p] < g:
+                p += 1
+            if p < nnz and indices[p] == g:
+                continue  # stored (a stored zero was counted above)
+            _add_member(0.0, g, rv, keys, rg, below, seed, row)
+    acc = 0
+    for i in range(n_need):
+        acc += below[i]
+        pos[rs[i]] = start[rs[i]] + 1 + acc
+
+
+@numba.njit(parallel=True, cache=True)
+def _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_genes, seed,
+                      row_offset, limit):
+    n_rows = len(indptr) - 1
+    n_slots = len(slot_genes)
+    pos = np.empty((n_rows, n_slots), dtype=np.int64)
+    for r in numba.prange(n_rows):
+        a = indptr[r]
+        b = indptr[r + 1]
+        idx = indices if shared else indices[a:b]
+        start = np.empty(n_slots, dtype=np.int64)
+        size = np.empty(n_slots, dtype=np.int64)
+        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start, size)
+        row_random_positions(data[a:b], idx, n_genes, slot_of, slot_genes, seed,
+                             row_offset + r, limit, start, size, pos[r])
+    return pos
+
+
+def random_tie_positions(
+    values, genes: np.ndarray, seed: int, *, row_offset: int = 0, limit: int | None = None,
+) -> np.ndarray:
+    """1-based descending positions of ``genes`` per row, ties in a seeded random order.
+
+    Within a tie block genes are ordered by a 64-bit hash of ``(seed, row_offset + row,
+    gene)``: every order of a tie is equally likely, and a gene's position depends only on
+    the seed, the row's index and the data, not on the chunking, the thread count or the
+    other queried genes. With ``limit``, blocks starting at or after ``limit`` are not
+    resolved and report their first position (which is then > ``limit``).
+    """
+    data, indices, indptr, shared, n_genes = row_arrays(values)
+    genes = np.asarray(genes, dtype=np.int64)
+    slot_of, slot_genes = gene_slots(genes, n_genes)
+    lim = n_genes if limit is None else int(limit)
+    pos = _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_genes,
+                            np.uint64(seed), np.int64(row_offset), np.int64(lim))
+    return pos[:, slot_of[genes]]
+
+
+# --------------------------------------------------------------------------------------
 # Ranks of selected genes of a CSR matrix (singscore on sparse input): only the stored
 # values of a row are sorted; the implicit zeros are counted, never materialised.
 # --------------------------------------------------------------------------------------

@@ -106,7 +106,8 @@ def align_gene_sets(
     -------
     AlignedSets
         The kept sets and ``coverage``, one row per input set: ``n_listed``, ``n_found``,
-        ``coverage``, ``n_up``, ``n_down``, ``missing``, ``renamed`` (set gene → data
+        ``coverage``, ``n_up``, ``n_down`` (found per part), ``n_up_listed``,
+        ``n_down_listed`` (listed per part), ``missing``, ``renamed`` (set gene → data
         gene for case-insensitive or synonym matches), ``kept`` and ``reason``.
     """
     if min_size < 1:
@@ -175,6 +176,8 @@ def align_gene_sets(
                 "coverage": n_found / len(gs),
                 "n_up": len(parts["up"]),
                 "n_down": len(parts["down"]),
+                "n_up_listed": len(gs.up),
+                "n_down_listed": len(gs.down),
                 "missing": ";".join(missing),
                 "renamed": ";".join(renamed),
                 "kept": not reason,

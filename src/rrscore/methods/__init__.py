@@ -1,6 +1,6 @@
 """Scoring methods and their registry (``rrscore methods`` lists them)."""
 
-from rrscore.methods import mean, plage, singscore, ssgsea, zscore
+from rrscore.methods import aucell, mean, plage, score_genes, singscore, ssgsea, ucell, zscore
 from rrscore.methods.registry import MethodSpec, get_method, list_methods, register
 
 register(ssgsea.SPEC)
@@ -8,5 +8,8 @@ register(zscore.SPEC)
 register(plage.SPEC)
 register(singscore.SPEC)
 register(mean.SPEC)
+register(ucell.SPEC)
+register(aucell.SPEC)
+register(score_genes.SPEC)
 
 __all__ = ["MethodSpec", "get_method", "list_methods", "register"]

@@ -1,0 +1,234 @@
+"""AUCell (Aibar et al. 2017) as R AUCell computes it, with a deterministic tie rule.
+
+Per cell (R ``R/01_buildRankings.R``, ``R/02_calcAUC.R``):
+
+1. every gene of the matrix is ranked by decreasing expression (rank 1 = highest);
+2. with the threshold ``T`` (R ``aucMaxRank``, default ``ceiling(0.05 · n_genes)``), a set
+   with ``k`` genes in the data scores ``AUC = Σ_{g in set, r_g < T} (T − r_g)``, the area
+   under the recovery curve of the set's genes in the top ``T`` ranks;
+3. ``norm_auc=True`` (R ``normAUC=TRUE``, the default) divides by the largest possible area,
+   ``Σ_{i=1}^{min(k, T−1)} (T − i)``, so scores lie in [0, 1]; ``norm_auc=False`` divides
+   by ``T · k`` (R's "old" normalisation, the one pySCENIC uses).
+
+**Ties.** R ranks with ``ties.method="random"``: tied genes — above all the zeros of a
+cell that has fewer than ``T`` detected genes, but also equal counts — are put in an order
+drawn from R's random generator, so AUCs change from run to run unless ``set.seed`` is
+called, and no other language can reproduce them (AUCell#23, pySCENIC#143). rrscore gives
+a reproducible value instead:
+
+* ``ties="expected"`` (default): the **expected AUC over all orders of the ties**, i.e. the
+  mean of R's AUC over its random draws. A tied block of ``m`` genes after ``a`` genes
+  with larger values puts each of its genes at every position ``a+1 … a+m`` with
+  probability ``1/m``, so a set gene in it contributes
+  ``(1/m) · Σ_{r=a+1}^{min(a+m, T−1)} (T − r)`` — exactly ``T − (average rank)`` when the
+  whole block lies above ``T`` and 0 when it starts at or after ``T``. It needs no random
+  numbers, does not depend on the other cells, sets or chunking, and equals every
+  random draw when no tie block holding a set gene reaches into the top ``T``.
+* ``ties="random"``: one random order, like R, drawn from ``random_state``: genes of a tie
+  block are ordered by a 64-bit hash of ``(random_state, cell index, gene index)``, so the
+  order is reproducible and independent of chunking, threads and the other sets. It does
+  not reproduce R's draws (R's generator is not available), only their distribution.
+
+**Missing genes.** As in R, a set with 80 % or more of its (distinct) listed genes absent
+from the data is not scored: its column is NaN and a warning names it; if no set has
+enough genes, an error is raised. (R excludes such sets only when some set is above
+80 %; rrscore applies the rule to each set on its own, so a set's score never depends on
+which other sets are scored.)
+
+**Signed sets** (not in R): ``AUC(up) − AUC(down)``, each part normalised by its own
+maximum.
+
+Other documented differences: ``T`` counts every gene of the data, all-zero genes
+included, as R does (decoupler drops all-zero genes first, pySCENIC rounds instead of
+``ceiling``); R warns when ``T < 300``, rrscore does not.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from rrscore.errors import RRScoreError
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets.matching import AlignedSets
+from rrscore.methods.cells import cell_blocks
+from rrscore.methods.registry import MethodSpec
+from rrscore.methods.ucell import slot_sets
+from rrscore.ranking import row_arrays, row_random_positions, row_tie_blocks
+
+TIES = ("expected", "random")
+#: R AUCell excludes sets with this fraction of their genes missing, or more.
+MAX_MISSING = 0.8
+
+
+@dataclass(frozen=True)
+class AUCellParams:
+    """Parameters of AUCell.
+
+    Parameters
+    ----------
+    auc_max_rank
+        The threshold ``T`` (R ``aucMaxRank``): a number below 1 is a fraction of the genes,
+        ``T = ceil(auc_max_rank · n_genes)`` (default 0.05, R's default); a number of 1 or
+        more is ``T`` itself (rounded as R's ``round``).
+    norm_auc
+        Divide by the largest AUC possible for the set's size (R ``normAUC=TRUE``); False
+        divides by ``T · k``.
+    ties
+        ``"expected"`` (default): expected AUC over all orders of tied genes;
+        ``"random"``: one seeded random order (see the module notes).
+    random_state
+        Seed of the random tie order (``ties="random"`` only), an integer ``>= 0``.
+    """
+
+    auc_max_rank: float = 0.05
+    norm_auc: bool = True
+    ties: str = "expected"
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.auc_max_rank, (bool, np.bool_)) or not (
+            np.isfinite(self.auc_max_rank) and self.auc_max_rank > 0
+        ):
+            raise RRScoreError(
+                f"auc_max_rank must be a positive number (a fraction < 1 of the genes or a "
+                f"number of genes >= 1), got {self.auc_max_rank!r}"
+            )
+        if not isinstance(self.norm_auc, (bool, np.bool_)):
+            raise RRScoreError(f"norm_auc must be True or False, got {self.norm_auc!r}")
+        if self.ties not in TIES:
+            raise RRScoreError(f"ties must be one of {TIES}, got {self.ties!r}")
+        if (isinstance(self.random_state, (bool, np.bool_))
+                or not isinstance(self.random_state, (int, np.integer))
+                or not 0 <= self.random_state < 2**63):
+            raise RRScoreError(
+                f"random_state must be an integer >= 0, got {self.random_state!r}"
+            )
+
+    def threshold(self, n_genes: int) -> int:
+        """The threshold ``T`` for a matrix with ``n_genes`` genes."""
+        if self.auc_max_rank < 1:
+            t = math.ceil(self.auc_max_rank * n_genes)
+        else:
+            t = int(np.round(self.auc_max_rank))  # R's round: halves to even
+        if t < 2:
+            raise RRScoreError(
+                f"the AUC threshold T = {t} (auc_max_rank={self.auc_max_rank}, {n_genes} "
+                "genes) leaves no rank below it; use a larger auc_max_rank"
+            )
+        return t
+
+
+@numba.njit(nogil=True, cache=True)
+def _part_auc(start, size, slots, a, b, t, norm):
+    k = b - a
+    if k == 0:
+        return 0.0
+    auc = 0.0
+    for q in range(a, b):
+        s = slots[q]
+        first = start[s] + 1  # the block covers ranks first .. first + size - 1
+        last = start[s] + size[s]
+        hi = last if last < t - 1 else t - 1
+        if hi >= first:
+            c = hi - first + 1
+            # mean over the block's ranks of (T - r)^+: ranks >= T contribute 0
+            auc += (c * t - (first + hi) * c / 2.0) / size[s]
+    if norm:
+        c = k if k < t - 1 else t - 1
+        max_auc = c * t - c * (c + 1) / 2.0
+    else:
+        max_auc = float(t) * k
+    return auc / max_auc
+
+
+@numba.njit(parallel=True, cache=True)
+def _aucell(data, indices, indptr, shared, n_genes, slot_of, slot_genes, up_ptr, up_slots,
+            dn_ptr, dn_slots, t, norm, random, seed, row_offset):
+    n_rows = len(indptr) - 1
+    n_sets = len(up_ptr) - 1
+    n_slots = len(slot_genes)
+    out = np.empty((n_rows, n_sets))
+    for r in numba.prange(n_rows):
+        a = indptr[r]
+        b = indptr[r + 1]
+        idx = indices if shared else indices[a:b]
+        start = np.empty(n_slots, dtype=np.int64)
+        size = np.empty(n_slots, dtype=np.int64)
+        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start, size)
+        if random:
+            pos = np.empty(n_slots, dtype=np.int64)
+            row_random_positions(data[a:b], idx, n_genes, slot_of, slot_genes, seed,
+                                 row_offset + r, t - 1, start, size, pos)
+            for s in range(n_slots):  # one drawn order: every gene is its own block
+                start[s] = pos[s] - 1
+                size[s] = 1
+        for s in range(n_sets):
+            out[r, s] = (_part_auc(start, size, up_slots, up_ptr[s], up_ptr[s + 1], t, norm)
+                         - _part_auc(start, size, dn_slots, dn_ptr[s], dn_ptr[s + 1], t, norm))
+    return out
+
+
+def excluded_sets(sets: AlignedSets) -> np.ndarray:
+    """Boolean mask of sets R AUCell would not score (>= 80 % of their genes missing)."""
+    cov = sets.coverage
+    mask = np.zeros(len(sets), dtype=bool)
+    for i, s in enumerate(sets):
+        if cov is not None and s.name in cov.index:
+            listed = int(cov.at[s.name, "n_listed"])
+            found = int(cov.at[s.name, "n_found"])
+            mask[i] = listed > 0 and (listed - found) / listed >= MAX_MISSING
+    return mask
+
+
+def run(
+    expr: ExpressionMatrix, sets: AlignedSets, params: AUCellParams, *,
+    chunk_size: int | None = None, progress: bool = False,
+) -> np.ndarray:
+    """Score all sets in all cells; each cell is ranked once, in blocks of cells."""
+    n_genes = expr.shape[1]
+    t = params.threshold(n_genes)
+    excluded = excluded_sets(sets)
+    if excluded.all():
+        raise RRScoreError(
+            "every gene set has 80% or more of its genes missing from the data, so AUCell "
+            "(as R AUCell) scores none; check that the gene identifiers match"
+        )
+    if excluded.any():
+        names = [s.name for s, e in zip(sets, excluded, strict=True) if e]
+        warnings.warn(
+            f"AUCell does not score {len(names)} gene sets with 80% or more of their genes "
+            "missing from the data (as R AUCell); their scores are NaN: "
+            + ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
+            UserWarning,
+            stacklevel=3,
+        )
+    slot_of, slot_genes, up_ptr, up_slots, dn_ptr, dn_slots = slot_sets(sets, n_genes)
+    out = np.empty((expr.shape[0], len(sets)))
+    random = params.ties == "random"
+    for start, stop, block in cell_blocks(expr, chunk_size, progress=progress, desc="aucell"):
+        data, indices, indptr, shared, _ = row_arrays(block)
+        out[start:stop] = _aucell(
+            data, indices, indptr, shared, n_genes, slot_of, slot_genes, up_ptr, up_slots,
+            dn_ptr, dn_slots, np.int64(t), bool(params.norm_auc), random,
+            np.uint64(params.random_state),
+            # a block of a larger matrix (Dask) keys its cells by their row in the whole
+            np.int64(start + getattr(expr, "row_offset", 0)),
+        )
+    out[:, excluded] = np.nan
+    return out
+
+
+SPEC = MethodSpec(
+    name="aucell",
+    summary="AUCell: area under the recovery curve of the set's genes in the top T ranks",
+    reference="R AUCell 1.25 AUCell_calcAUC (normAUC=TRUE); Aibar et al., Nat Methods 2017",
+    params=AUCellParams,
+    run=run,
+    sample_independent=True,
+    signed_sets="AUC(up) - AUC(down), each part normalised on its own (R has no signed sets)",
+)

@@ -1,0 +1,251 @@
+"""The control-gene score exactly as ``scanpy.tl.score_genes`` (scanpy 1.10–1.12) computes it.
+
+Per set (scanpy ``tools/_score_genes.py``; Tirosh et al. 2016, Seurat's ``AddModuleScore``):
+
+1. ``gene_pool`` (default: every gene) is binned by its mean over all cells of the matrix
+   as given (log-normalised data, usually): ``n_items = int(round(n_pool / (n_bins − 1)))``
+   and ``bin = rank(mean, method="min") // n_items``;
+2. for each bin holding a set gene, in increasing bin order, the candidates are the pool
+   genes of that bin in pool order (``ctrl_as_ref=False``: minus the set genes); when
+   there are more than ``ctrl_size`` of them, ``ctrl_size`` are drawn without replacement
+   with ``RandomState.choice`` (a permutation, the draw scanpy makes through
+   ``pandas.Series.sample``); with ``ctrl_as_ref=True`` the set genes are then removed;
+3. the controls are the union over the bins, and
+   ``score = mean(x[set genes]) − mean(x[controls])`` per cell.
+
+scanpy scores one set per call and seeds NumPy's global generator with ``random_state``
+at the start of each call; rrscore scores every set in one pass — the gene means and bins
+are computed once — and draws each set's controls from a fresh
+``RandomState(random_state)``, so every set gets the controls scanpy would give it in a
+call of its own, and the same scores (up to floating-point summation order, ~1e-15).
+``random_state=None`` draws fresh, unrepeatable controls (scanpy: the global generator
+left unseeded).
+
+**Signed sets** (scanpy has none): ``score(up) − score(down)``, each part scored as its
+own scanpy call (its own controls, drawn from a fresh ``RandomState(random_state)``).
+
+Documented differences: the bins use gene means computed in float64; scanpy averages a
+dense float32 matrix in float32 (sparse matrices in float64, as here), so with dense
+float32 AnnData a gene whose mean falls on a bin boundary within float32 rounding may be
+binned differently. When ``gene_pool`` lists every gene in another order, scanpy
+attaches the means to the wrong genes (it subsets the matrix only when the pool is
+smaller than the data); rrscore uses the right means. A set gene outside ``gene_pool`` is
+an error here (scanpy raises a ``KeyError``). The released scanpy 1.9 (shuffles every bin)
+and the 1.13 ``rng=`` generator API draw different controls; this follows 1.10–1.12.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from rrscore.errors import RRScoreError
+from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.genesets.matching import AlignedSets
+from rrscore.methods.cells import cell_blocks
+from rrscore.methods.registry import MethodSpec
+from rrscore.ranking import row_arrays
+
+
+@dataclass(frozen=True)
+class ScoreGenesParams:
+    """Parameters of the control-gene score (scanpy names and defaults).
+
+    Parameters
+    ----------
+    ctrl_size
+        Control genes drawn per expression bin (default 50).
+    n_bins
+        Number of expression bins (default 25).
+    ctrl_as_ref
+        Draw controls from all pool genes, set genes included, and drop the set genes
+        afterwards (True, scanpy 1.x default); False leaves the set genes out before drawing.
+    gene_pool
+        Names of the genes to draw controls from (default: all genes of the data).
+    random_state
+        Seed of each set's control draw (default 0); ``None`` for an unseeded draw.
+    """
+
+    ctrl_size: int = 50
+    n_bins: int = 25
+    ctrl_as_ref: bool = True
+    gene_pool: tuple[str, ...] | None = None
+    random_state: int | None = 0
+
+    def __post_init__(self) -> None:
+        for name, low in (("ctrl_size", 1), ("n_bins", 2)):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < low:
+                raise RRScoreError(f"{name} must be an integer >= {low}, got {v!r}")
+        if not isinstance(self.ctrl_as_ref, (bool, np.bool_)):
+            raise RRScoreError(f"ctrl_as_ref must be True or False, got {self.ctrl_as_ref!r}")
+        if self.gene_pool is not None:
+            if isinstance(self.gene_pool, str):
+                raise RRScoreError("gene_pool must be a list of gene names, not one string")
+            object.__setattr__(self, "gene_pool", tuple(str(g) for g in self.gene_pool))
+            if not self.gene_pool:
+                raise RRScoreError("gene_pool is empty")
+        rs = self.random_state
+        if rs is not None and (isinstance(rs, (bool, np.bool_))
+                               or not isinstance(rs, (int, np.integer))
+                               or not 0 <= rs < 2**32):
+            raise RRScoreError(
+                f"random_state must be None or an integer in [0, 2**32), got {rs!r}"
+            )
+
+
+def gene_means(expr: ExpressionMatrix) -> np.ndarray:
+    """Mean of every gene over all cells, summed as scanpy sums them (float64).
+
+    The input layer has already rejected or dropped NaN, so this is scanpy's nan-mean.
+    """
+    if hasattr(expr, "column_sums"):  # also streams lazy (backed/Dask) matrices
+        return expr.column_sums() / expr.shape[0]
+    x = expr.values
+    if sp.issparse(x):
+        # the call scanpy's _sparse_nanmean makes, so that the sums (and tied means) match
+        return np.asarray(x.sum(axis=0, dtype="float64")).ravel() / x.shape[0]
+    return np.sum(x, axis=0) / x.shape[0]
+
+
+def expression_bins(means: np.ndarray, pool: np.ndarray, n_bins: int) -> pd.Series:
+    """scanpy's bin of each pool gene (a float Series indexed by column index, pool order)."""
+    avg = pd.Series(means[pool], index=pool)
+    avg = avg[np.isfinite(avg)]
+    n_items = int(np.round(len(avg) / (n_bins - 1)))
+    # pandas on purpose: rank(method="min") // n_items, with its float (and 0-division) rules
+    return avg.rank(method="min") // n_items
+
+
+def draw_controls(
+    genes: np.ndarray, bins: pd.Series, ctrl_size: int, ctrl_as_ref: bool,
+    random_state: int | None,
+) -> tuple[np.ndarray, int]:
+    """Control genes (sorted column indices) of one gene list, drawn as scanpy draws them.
+
+    Returns the controls and the number of bins that had no candidate.
+    """
+    rng = np.random.RandomState(random_state)
+    pool = bins.index.to_numpy()
+    cut_values = bins.to_numpy()
+    in_list = np.isin(pool, genes)
+    controls: set[int] = set()
+    empty = 0
+    for cut in np.unique(bins.loc[genes].to_numpy()):
+        mask = cut_values == cut
+        if not ctrl_as_ref:
+            mask &= ~in_list
+        candidates = pool[mask]
+        if len(candidates) == 0:
+            empty += 1
+        if ctrl_size < len(candidates):
+            # pandas Series.sample -> RandomState.choice(n, size, replace=False), which is
+            # permutation(n)[:size]
+            candidates = candidates[rng.permutation(len(candidates))[:ctrl_size]]
+        if ctrl_as_ref:
+            candidates = candidates[~np.isin(candidates, genes)]
+        controls.update(candidates.tolist())
+    return np.array(sorted(controls), dtype=np.int64), empty
+
+
+@numba.njit(parallel=True, cache=True)
+def _sums(data, indices, indptr, shared, tgt_ptr, tgt_idx, n_targets):
+    """Per row, the sum of the values of each target's genes (gene → targets inverted)."""
+    n_rows = len(indptr) - 1
+    out = np.zeros((n_rows, n_targets))
+    for r in numba.prange(n_rows):
+        a = indptr[r]
+        b = indptr[r + 1]
+        for q in range(a, b):
+            g = indices[q - a] if shared else indices[q]
+            for t in range(tgt_ptr[g], tgt_ptr[g + 1]):
+                out[r, tgt_idx[t]] += data[q]
+    return out
+
+
+def _inverted(groups: list[np.ndarray], n_genes: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR gene → group lists for :func:`_sums`."""
+    genes = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(groups), dtype=np.int64), [len(g) for g in groups])
+    order = np.argsort(genes, kind="stable")
+    ptr = np.zeros(n_genes + 1, dtype=np.int64)
+    np.add.at(ptr, genes + 1, 1)
+    return np.cumsum(ptr), owner[order]
+
+
+def run(
+    expr: ExpressionMatrix, sets: AlignedSets, params: ScoreGenesParams, *,
+    chunk_size: int | None = None, progress: bool = False,
+) -> np.ndarray:
+    """Score all sets: gene means and bins once, controls per set, one pass over the cells."""
+    n_genes = expr.shape[1]
+    if params.gene_pool is None:
+        pool = np.arange(n_genes, dtype=np.int64)
+    else:
+        # scanpy: Index(gene_pool, dtype="string").intersection(var_names), in that order
+        names = pd.Index(params.gene_pool, dtype="string").intersection(expr.genes)
+        pool = np.asarray(expr.genes.get_indexer(names), dtype=np.int64)
+        if len(pool) == 0:
+            raise RRScoreError("no gene of gene_pool is in the data")
+    bins = expression_bins(gene_means(expr), pool, params.n_bins)
+    in_pool = np.zeros(n_genes, dtype=bool)
+    in_pool[bins.index.to_numpy()] = True
+
+    groups: list[np.ndarray] = []  # per set: up genes, up controls, down genes, down controls
+    for s in sets:
+        for part in (s.up, s.down):
+            genes = np.asarray(part, dtype=np.int64)
+            if len(genes) == 0:
+                groups += [genes, genes]
+                continue
+            outside = genes[~in_pool[genes]]
+            if len(outside):
+                raise RRScoreError(
+                    f"gene set {s.name!r}: {len(outside)} genes are not in gene_pool (e.g. "
+                    f"{', '.join(map(str, expr.genes[outside[:5]]))}); scanpy needs every "
+                    "scored gene in the pool"
+                )
+            controls, empty = draw_controls(genes, bins, params.ctrl_size,
+                                            params.ctrl_as_ref, params.random_state)
+            if len(controls) == 0:
+                raise RRScoreError(
+                    f"gene set {s.name!r}: no control genes found in any expression bin"
+                    + ("; try ctrl_as_ref=False" if params.ctrl_as_ref else "")
+                    + " (scanpy raises the same)"
+                )
+            if empty:
+                warnings.warn(
+                    f"gene set {s.name!r}: {empty} expression bins had no control gene "
+                    "candidates; consider a larger gene_pool",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            groups += [genes, controls]
+    sizes = np.array([len(g) for g in groups], dtype=np.float64)
+    tgt_ptr, tgt_idx = _inverted(groups, n_genes)
+    out = np.empty((expr.shape[0], len(sets)))
+    for start, stop, block in cell_blocks(expr, chunk_size, progress=progress,
+                                          desc="score_genes"):
+        data, indices, indptr, shared, _ = row_arrays(block)
+        sums = _sums(data, indices, indptr, shared, tgt_ptr, tgt_idx, len(groups))
+        means = sums / np.where(sizes > 0, sizes, 1.0)  # as scanpy: sum / count
+        means[:, sizes == 0] = 0.0
+        m = means.reshape(len(means), len(sets), 4)
+        out[start:stop] = (m[:, :, 0] - m[:, :, 1]) - (m[:, :, 2] - m[:, :, 3])
+    return out
+
+
+SPEC = MethodSpec(
+    name="score_genes",
+    summary="control-gene score: mean of the set minus mean of expression-matched controls",
+    reference="scanpy 1.10-1.12 tl.score_genes; Tirosh et al., Science 2016; Satija et al. 2015",
+    params=ScoreGenesParams,
+    run=run,
+    sample_independent=False,
+    signed_sets="score(up) - score(down), each part with its own controls",
+)
