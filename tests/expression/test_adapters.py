@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -157,3 +159,14 @@ def test_series_and_unknown_types_are_rejected(frame):
         as_expression([[1, 2], [3, 4]])
     with pytest.raises(InputDataError, match="genes="):
         as_expression(frame.to_numpy())
+
+
+def test_default_integer_sample_labels_are_not_mistaken_for_entrez_ids():
+    example = Path(__file__).resolve().parents[2] / "examples/data/tcga_luad_agilent/expr.tsv.gz"
+    genes = pd.read_csv(example, sep="\t", usecols=[0])
+    genes = genes.iloc[:, 0].dropna().unique()[:3000]
+    # columns 0..1999 include Entrez IDs of real genes (e.g. 367 is AR)
+    data = pd.DataFrame(np.random.default_rng(0).normal(size=(3000, 2000)), index=genes)
+    m = as_expression(data, gene_universe=set(rrscore.genesets.load("hallmark").genes))
+    assert m.report.orientation == "genes_rows"
+    assert m.shape == (2000, 3000)

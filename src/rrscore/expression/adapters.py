@@ -26,10 +26,20 @@ ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
 NAN_POLICIES = ("error", "drop_genes")
 
 
+def _is_positional(labels: Iterable[object]) -> bool:
+    """Labels ``0..n-1`` or ``1..n`` (a default index, not Entrez IDs)."""
+    text = [str(x).strip() for x in labels]
+    if not text or not all(t.isdigit() for t in text):
+        return False
+    values = np.array([int(t) for t in text])
+    start = values.min()
+    return start in (0, 1) and np.array_equal(np.sort(values), np.arange(start, start + len(text)))
+
+
 def _match_count(
     labels: Iterable[object], universe_upper: set[str] | None, map_ids: MapIds = "off"
 ) -> int:
-    if not universe_upper:
+    if not universe_upper or _is_positional(labels):
         return 0
     cleaned = clean_gene_ids(labels)
     ids = cleaned.ids[cleaned.keep]
