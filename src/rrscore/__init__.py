@@ -10,7 +10,14 @@ from rrscore.expression.adapters import as_expression
 from rrscore.expression.matrix import ExpressionMatrix
 from rrscore.genesets import GeneSet, GeneSetCollection, read_gmt, write_gmt
 from rrscore.methods import get_method, list_methods
-from rrscore.radiation import dose_for_gard, gard, rsi
+from rrscore.radiation import (
+    RadioresistanceScorer,
+    assign_groups,
+    dose_for_gard,
+    gard,
+    radioresistance,
+    rsi,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -22,8 +29,10 @@ __all__ = [
     "GeneSetError",
     "InputDataError",
     "RRScoreError",
+    "RadioresistanceScorer",
     "__version__",
     "as_expression",
+    "assign_groups",
     "coverage",
     "dose_for_gard",
     "gard",
@@ -31,6 +40,7 @@ __all__ = [
     "get_method",
     "list_methods",
     "prepare",
+    "radioresistance",
     "read_gmt",
     "rsi",
     "score",

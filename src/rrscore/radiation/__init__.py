@@ -1,19 +1,46 @@
-"""Radiation-response indices: the radiosensitivity index (RSI) and GARD.
+"""Radiation-response scores: the composite radioresistance score, RSI and GARD.
 
+* :func:`radioresistance` — per-mechanism standardised scores of the review's radioresistance
+  mechanisms, their weighted composite, percentiles, and optional driver-mutation columns.
+* :class:`RadioresistanceScorer` — the same, scikit-learn style: fit on a reference cohort,
+  save/load the reference as JSON, transform new (single) samples.
+* :func:`assign_groups` — groups by quantiles the user chooses (no clinical cut-offs).
 * :func:`rsi` — Eschrich et al. 2009 RSI, exactly as the authors' code computes it.
 * :func:`gard` — genomic-adjusted radiation dose (Scott et al. 2017) from RSI and a schedule.
 * :func:`dose_for_gard` — total dose needed to reach a target GARD (RxRSI).
 """
 
+from rrscore.radiation.composite import (
+    DEFAULT_MECHANISMS,
+    DEFAULT_METHOD,
+    EXCLUDED_BY_DEFAULT,
+    RadioresistanceResult,
+    RadioresistanceScorer,
+    assign_groups,
+    radioresistance,
+    radioresistance_anndata,
+)
+from rrscore.radiation.drivers import COUNTED_CLASSES, DRIVER_COMPONENTS, driver_table
 from rrscore.radiation.gard import RSI_FLOOR, dose_for_gard, gard
 from rrscore.radiation.rsi import RSI_ALIASES, RSI_COEFFICIENTS, RSI_GENES, rsi
 
 __all__ = [
+    "COUNTED_CLASSES",
+    "DEFAULT_MECHANISMS",
+    "DEFAULT_METHOD",
+    "DRIVER_COMPONENTS",
+    "EXCLUDED_BY_DEFAULT",
     "RSI_ALIASES",
     "RSI_COEFFICIENTS",
     "RSI_FLOOR",
     "RSI_GENES",
+    "RadioresistanceResult",
+    "RadioresistanceScorer",
+    "assign_groups",
     "dose_for_gard",
+    "driver_table",
     "gard",
+    "radioresistance",
+    "radioresistance_anndata",
     "rsi",
 ]
