@@ -4,7 +4,7 @@ Main entry point: :func:`rrscore.score` — any expression input, any gene sets,
 """
 
 from rrscore import genesets
-from rrscore.api import coverage, prepare, score
+from rrscore.api import coverage, coverage_report, prepare, score
 from rrscore.errors import GeneMatchError, GeneSetError, InputDataError, RRScoreError
 from rrscore.expression.adapters import as_expression
 from rrscore.expression.matrix import ExpressionMatrix
@@ -21,6 +21,17 @@ from rrscore.radiation import (
 
 __version__ = "0.1.0.dev0"
 
+
+def __getattr__(name: str):
+    # rrscore.tl / rrscore.pl (scanpy-style interface) on first use: pl imports
+    # matplotlib and scanpy, which plain scoring does not need.
+    if name in ("tl", "pl"):
+        import importlib
+
+        return importlib.import_module(f"rrscore.{name}")
+    raise AttributeError(f"module 'rrscore' has no attribute {name!r}")
+
+
 __all__ = [
     "ExpressionMatrix",
     "GeneMatchError",
@@ -34,6 +45,7 @@ __all__ = [
     "as_expression",
     "assign_groups",
     "coverage",
+    "coverage_report",
     "dose_for_gard",
     "gard",
     "genesets",

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from rrscore.errors import RRScoreError
 from rrscore.expression.adapters import as_expression
 from rrscore.expression.idmap import MapIds, alias_resolver
 from rrscore.expression.matrix import ExpressionMatrix
@@ -56,6 +57,25 @@ def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
     Accepts the same arguments as :func:`score` except the method ones.
     """
     return prepare(data, gene_sets, **kwargs).sets.coverage
+
+
+def coverage_record(table: pd.DataFrame) -> dict[str, list]:
+    """A coverage table as plain lists keyed by column (``set`` first): for ``.attrs``/``.uns``.
+
+    pandas compares ``.attrs`` when it prints or concatenates frames, which fails when they
+    hold a DataFrame; h5ad files cannot store one in ``.uns`` either.
+    """
+    flat = table.reset_index()
+    return {col: flat[col].tolist() for col in flat.columns}
+
+
+def coverage_report(result: pd.DataFrame) -> pd.DataFrame:
+    """The coverage report of a :func:`score` result, as a DataFrame indexed by set name."""
+    try:
+        record = result.attrs["rrscore"]["coverage"]
+    except (AttributeError, KeyError, TypeError):
+        raise RRScoreError("this object carries no rrscore coverage report") from None
+    return pd.DataFrame(record).set_index("set")
 
 
 def score(
@@ -126,9 +146,11 @@ def score(
     -------
     pandas.DataFrame
         Samples as rows, gene sets as columns, whatever the input orientation. ``.attrs``
-        holds ``"rrscore"``: the method, its parameters, the coverage report (a DataFrame:
-        genes listed, found, missing per set) and the input report (what was cleaned,
-        collapsed or dropped).
+        holds ``"rrscore"``: the method, its parameters, the coverage report (plain lists,
+        one per column, keyed by ``set``; :func:`coverage_report` turns it into a
+        DataFrame: genes listed, found, missing per set) and the input report (what was
+        cleaned, collapsed or dropped). Only plain Python data is stored there, so the
+        result prints, concatenates and serialises like any DataFrame.
     """
     spec = get_method(method)
     params = spec.make_params(**method_params)
@@ -146,7 +168,7 @@ def score(
         "params": asdict(params),
         "collection": prep.collection.name,
         "collection_version": prep.collection.version,
-        "coverage": prep.sets.coverage,
+        "coverage": coverage_record(prep.sets.coverage),
         "input": prep.expr.report.to_dict(),
     }
     return result

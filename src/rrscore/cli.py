@@ -95,7 +95,7 @@ def main() -> None:
 def score_command(input_path, gene_sets, method, output, orient, min_size, max_size, params,
                   layer, use_raw, duplicates, nan_policy, coverage_path, quiet) -> None:
     """Score gene sets in INPUT (.tsv/.csv[.gz], .gct, .parquet, .h5ad); samples as rows."""
-    from rrscore.api import score
+    from rrscore.api import coverage_report, score
     from rrscore.expression.readers import read_expression, write_table
 
     data = read_expression(input_path)
@@ -105,7 +105,7 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
         progress=not quiet, **_parse_params(params),
     )
     meta = result.attrs["rrscore"]
-    cov = meta["coverage"]
+    cov = coverage_report(result)
     if coverage_path:
         write_table(cov, coverage_path)
     result.attrs.clear()

@@ -81,6 +81,9 @@ def test_score_reports_coverage_in_attrs(luad_genes):
                         columns=list("abcd"))
     data = data[~data.index.duplicated()]
     result = rrscore.score(data, "hallmark", normalize=False)
-    cov = result.attrs["rrscore"]["coverage"]
+    cov = rrscore.coverage_report(result)
     assert list(result.columns) == list(cov.index[cov["kept"]])
     assert result.attrs["rrscore"]["method"] == "ssgsea"
+    # only plain data in attrs: printing and concatenating results works
+    assert "HALLMARK_TNFA_SIGNALING_VIA_NFKB" in repr(result)
+    assert pd.concat([result.iloc[:2], result.iloc[2:]]).shape == result.shape
