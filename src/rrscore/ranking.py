@@ -753,3 +753,79 @@ def selected_ranks_csr(
             median, with_median, n_parts,
         )
     return out, (median if with_median else None)
+
+
+# --------------------------------------------------------------------------------------
+# Stable descending positions from NumPy's SIMD argsort (GSVA).
+#
+# Same result as :func:`descending_positions` (ties keep column order, NaN last), but the
+# per-row sort is NumPy's vectorised argsort (several times faster than numba's mergesort
+# on wide rows), run on threads; that sort is not stable, so a second pass puts the
+# columns of every run of equal values back in ascending column order.
+# --------------------------------------------------------------------------------------
+
+
+@numba.njit(parallel=True, cache=True)
+def _positions_from_ascending(x, order, pos):
+    n_rows, n = x.shape
+    for r in numba.prange(n_rows):
+        row = x[r]
+        o = order[r]
+        # NaN sorts last in the ascending order: they take the last positions, in column
+        # order (as -NaN does in a stable descending sort)
+        top = n
+        while top > 0 and np.isnan(row[o[top - 1]]):
+            top -= 1
+        if top < n:
+            nan_cols = np.sort(o[top:])
+            for q in range(n - top):
+                pos[r, nan_cols[q]] = top + q + 1
+        p = 1
+        t = top - 1
+        while t >= 0:  # from the largest value down
+            v = row[o[t]]
+            a = t
+            while a > 0 and row[o[a - 1]] == v:
+                a -= 1
+            if a == t:
+                pos[r, o[t]] = p
+                p += 1
+            else:
+                tied = np.sort(o[a : t + 1])  # a tie run: column order
+                for q in range(t - a + 1):
+                    pos[r, tied[q]] = p
+                    p += 1
+            t = a - 1
+
+
+def fast_descending_positions(x: np.ndarray) -> np.ndarray:
+    """1-based positions in a stable descending order per row (int32), like
+    :func:`descending_positions`: tied values keep column order, NaN come last.
+
+    Rows are argsorted by NumPy (SIMD, GIL released) on ``numba.get_num_threads()``
+    threads, then tie runs are put in column order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n_rows, n = x.shape
+    order = np.empty((n_rows, n), dtype=np.int64)
+    pos = np.empty((n_rows, n), dtype=np.int32)
+    if n_rows == 0 or n == 0:
+        return pos
+    n_threads = max(1, min(numba.get_num_threads(), n_rows))
+    # several small tasks per thread keep the threads busy to the end
+    bounds = np.linspace(0, n_rows, min(n_rows, n_threads * 8) + 1).astype(int)
+
+    def work(i: int) -> None:
+        a, b = bounds[i], bounds[i + 1]
+        order[a:b] = np.argsort(x[a:b], axis=1)
+
+    if n_threads == 1:
+        for i in range(len(bounds) - 1):
+            work(i)
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(work, range(len(bounds) - 1)))
+    _positions_from_ascending(x, order, pos)
+    return pos

@@ -1,6 +1,7 @@
 """Scoring methods and their registry (``rrscore methods`` lists them)."""
 
 from rrscore.methods import aucell, mean, plage, score_genes, singscore, ssgsea, ucell, zscore
+from rrscore.methods import gsva
 from rrscore.methods.registry import MethodSpec, get_method, list_methods, register
 
 register(ssgsea.SPEC)
@@ -11,5 +12,6 @@ register(mean.SPEC)
 register(ucell.SPEC)
 register(aucell.SPEC)
 register(score_genes.SPEC)
+register(gsva.SPEC)
 
 __all__ = ["MethodSpec", "get_method", "list_methods", "register"]
