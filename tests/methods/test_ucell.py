@@ -140,7 +140,7 @@ def test_invalid_parameters(pbmc, params):
 def test_tie_blocks_and_average_ranks_match_rankdata():
     """The sparse ranking kernels against scipy on dense rows (negatives, stored zeros)."""
     rng = np.random.default_rng(7)
-    for _ in range(60):
+    for _ in range(30):
         n = int(rng.integers(2, 50))
         x = rng.integers(-2, 4, size=(5, n)) * rng.choice([1.0, 0.25])
         x[rng.random(x.shape) < 0.5] = 0.0
@@ -161,6 +161,19 @@ def test_tie_blocks_and_average_ranks_match_rankdata():
             zeros = np.flatnonzero(dense[r] == 0)
             if len(zeros):
                 assert zero_rank[r] == full[zeros[0]]
+
+
+def test_tie_blocks_with_many_distinct_values():
+    """Continuous values: more distinct queried values than the linear-count path takes."""
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(size=(6, 800)), 2)  # negatives, some ties
+    x[rng.random(x.shape) < 0.4] = 0.0
+    genes = rng.choice(800, 400, replace=False)
+    for values in (x, sp.csr_matrix(x)):
+        start, size = tie_blocks(values, genes)
+        for r in range(6):
+            assert np.array_equal(start[r] + 1, rankdata(-x[r], "min")[genes])
+            assert np.array_equal(start[r] + size[r], rankdata(-x[r], "max")[genes])
 
 
 def test_mixology_matches_r_definition_and_pyucell():

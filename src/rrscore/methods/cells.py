@@ -37,16 +37,24 @@ def cell_blocks(
 
         starts = tqdm(starts, total=(n + size - 1) // size, desc=desc, unit="chunk",
                       leave=False, disable=None)
+    x = expr.values
+    in_memory_csr = sp.issparse(x) and x.format == "csr"
+    if in_memory_csr and not x.has_sorted_indices:
+        x = x.sorted_indices()  # a copy: the caller's matrix is left as it is
     for start in starts:
         stop = min(start + size, n)
-        if hasattr(expr, "rows"):  # the reader of lazy (backed/Dask) matrices as well
-            yield start, stop, expr.rows(start, stop)
-            continue
-        block = expr.values[start:stop]
-        if sp.issparse(block):
-            block = sp.csr_matrix(block)
-            if not block.has_sorted_indices:
-                block.sort_indices()
+        if in_memory_csr:
+            # a view of the rows' stored entries: no copy of the data
+            a, b = x.indptr[start], x.indptr[stop]
+            block = sp.csr_matrix((x.data[a:b], x.indices[a:b], x.indptr[start:stop + 1] - a),
+                                  shape=(stop - start, x.shape[1]), copy=False)
+            block.has_sorted_indices = True
+        elif hasattr(expr, "rows"):  # the reader of lazy (backed/Dask) matrices as well
+            block = expr.rows(start, stop)
         else:
-            block = np.asarray(block, dtype=np.float64)
+            block = x[start:stop]
+            if sp.issparse(block):
+                block = sp.csr_matrix(block).sorted_indices()
+            else:
+                block = np.asarray(block, dtype=np.float64)
         yield start, stop, block
