@@ -20,6 +20,7 @@ from rrscore.expression.idmap import (
     map_ids_to_symbols,
     wants_symbol_mapping,
 )
+from rrscore.expression.lazy import lazy_expression, lazy_kind
 from rrscore.expression.matrix import ExpressionMatrix, InputReport
 
 ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
@@ -300,8 +301,8 @@ def from_anndata(
     """Adapt an AnnData object (observations × variables).
 
     ``use_raw=None`` follows scanpy: use ``adata.raw`` when it exists and no ``layer`` is
-    given. Backed AnnData is read into memory here; chunked reading of backed files is done
-    by the single-cell engine.
+    given. A backed (h5ad, CSR or dense) or Dask matrix is not loaded: the result reads it
+    by blocks of cells (:mod:`rrscore.expression.lazy`); a backed CSC matrix is loaded.
     """
     if use_raw is None:
         use_raw = adata.raw is not None and layer is None
@@ -324,6 +325,9 @@ def from_anndata(
         where = "adata.X"
     if X is None:
         raise InputDataError(f"{where} is empty (None)")
+    if lazy_kind(X) is not None and getattr(X, "format", None) != "csc":
+        return lazy_expression(adata, layer=layer, use_raw=use_raw, gene_universe=gene_universe,
+                               duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids)
     if hasattr(X, "to_memory"):  # backed sparse dataset
         X = X.to_memory()
     elif hasattr(X, "compute"):  # Dask array: materialised here; the engine streams blocks

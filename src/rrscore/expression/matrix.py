@@ -63,19 +63,30 @@ class ExpressionMatrix:
     Attributes
     ----------
     values
-        ``(n_samples, n_genes)`` float array, or a CSR sparse matrix for single-cell data.
+        ``(n_samples, n_genes)`` float array, or a CSR sparse matrix for single-cell data,
+        or a lazy row reader of a backed h5ad or Dask matrix
+        (:class:`rrscore.expression.lazy.LazyRows`) that hands out one block of rows at a
+        time and refuses whole-matrix access. Methods that read their input through
+        :meth:`rows` / :meth:`dense_rows` (or ``values[start:stop]``) and
+        :meth:`column_sums` work on all three.
     genes
         Unique gene identifiers (cleaned), one per column.
     samples
         Unique sample identifiers, one per row.
     report
         What the input layer did.
+    row_offset
+        Position of the first row in the full data set when this matrix is one block of it
+        (Dask ``map_blocks``), 0 otherwise. Methods whose per-row result depends on the
+        row's position (AUCell's seeded random tie order) add it to their row index, so a
+        block scores as the same rows of the whole matrix would.
     """
 
     values: np.ndarray | sp.csr_matrix
     genes: pd.Index
     samples: pd.Index
     report: InputReport = field(default_factory=InputReport)
+    row_offset: int = 0
 
     def __post_init__(self) -> None:
         n, g = self.values.shape
@@ -92,8 +103,33 @@ class ExpressionMatrix:
 
     @property
     def is_sparse(self) -> bool:
-        """Whether values are a scipy sparse matrix."""
+        """Whether values are an in-memory scipy sparse matrix (False for lazy values)."""
         return sp.issparse(self.values)
+
+    @property
+    def is_lazy(self) -> bool:
+        """Whether values stay in a backing store (backed h5ad, Dask) and are read by rows."""
+        return bool(getattr(self.values, "is_lazy", False))
+
+    def rows(self, start: int, stop: int) -> np.ndarray | sp.csr_matrix:
+        """Rows ``start:stop`` in the storage of the input, one block of samples.
+
+        A CSR matrix with sorted indices for sparse input (only the stored entries, never
+        densified), a float64 array for dense input. Lazy values are read from their
+        backing store here, and validated.
+        """
+        block = self.values[start:stop]
+        if sp.issparse(block):
+            block = sp.csr_matrix(block)
+            if not block.has_sorted_indices:
+                block = block.sorted_indices()
+            return block
+        return np.asarray(block, dtype=np.float64)
+
+    def sparse_rows(self, start: int, stop: int) -> sp.csr_matrix:
+        """Rows ``start:stop`` as a CSR matrix with sorted indices (dense input converted)."""
+        block = self.rows(start, stop)
+        return block if sp.issparse(block) else sp.csr_matrix(block)
 
     def dense_rows(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` as a C-contiguous float64 array (a chunk of samples)."""
@@ -101,3 +137,19 @@ class ExpressionMatrix:
         if sp.issparse(block):
             block = block.toarray()
         return np.ascontiguousarray(block, dtype=np.float64)
+
+    def column_sums(self) -> np.ndarray:
+        """Sum of every gene (column) over all samples, float64.
+
+        Summed as the in-memory matrix sums: a sparse matrix through scipy's
+        ``sum(axis=0, dtype=float64)`` (which accumulates float32 data in float32, as
+        scanpy's gene means do), a dense one with ``numpy.sum(axis=0)``. Lazy values
+        reproduce the same order of additions in one streaming pass, so the sums are
+        identical to the last bit.
+        """
+        values = self.values
+        if self.is_lazy:
+            return values.column_sums()
+        if sp.issparse(values):
+            return np.asarray(values.sum(axis=0, dtype=np.float64)).ravel()
+        return np.asarray(np.sum(values, axis=0), dtype=np.float64)
