@@ -17,19 +17,24 @@ scanpy scores one set per call and seeds NumPy's global generator with ``random_
 at the start of each call; rrscore scores every set in one pass — the gene means and bins
 are computed once — and draws each set's controls from a fresh
 ``RandomState(random_state)``, so every set gets the controls scanpy would give it in a
-call of its own, and the same scores (up to floating-point summation order, ~1e-15).
+call of its own, and the same scores: to ~1e-15 (summation order) on float64 data. On a
+float32 sparse matrix scanpy adds each cell's values in float32 (scipy's
+``sum(axis=1, dtype="float64")`` adds in the data type and casts the result) while rrscore
+adds them in float64, so scanpy's scores then carry float32 rounding (~1e-7).
 ``random_state=None`` draws fresh, unrepeatable controls (scanpy: the global generator
 left unseeded).
 
 **Signed sets** (scanpy has none): ``score(up) − score(down)``, each part scored as its
 own scanpy call (its own controls, drawn from a fresh ``RandomState(random_state)``).
 
-Documented differences: the bins use gene means computed in float64; scanpy averages a
-dense float32 matrix in float32 (sparse matrices in float64, as here), so with dense
-float32 AnnData a gene whose mean falls on a bin boundary within float32 rounding may be
-binned differently. When ``gene_pool`` lists every gene in another order, scanpy
-attaches the means to the wrong genes (it subsets the matrix only when the pool is
-smaller than the data); rrscore uses the right means. A set gene outside ``gene_pool`` is
+Documented differences: the gene means behind the bins are summed exactly as scanpy sums
+a sparse matrix (the same scipy call, float32 data added in float32), so sparse input gets
+scanpy's bins to the last bit; a dense matrix reaches the methods as float64, whereas
+scanpy averages dense float32 data in float32, so with dense float32 AnnData a gene whose
+mean falls on a bin boundary within float32 rounding may be binned differently. When
+``gene_pool`` lists every gene in another order, scanpy attaches the means to the wrong
+genes (it subsets the matrix only when the pool is smaller than the data); rrscore uses
+the right means. A set gene outside ``gene_pool`` is
 an error here (scanpy raises a ``KeyError``). The released scanpy 1.9 (shuffles every bin)
 and the 1.13 ``rng=`` generator API draw different controls; this follows 1.10–1.12.
 """
