@@ -794,16 +794,16 @@ def selected_ranks_csr(
 # --------------------------------------------------------------------------------------
 
 
-@numba.njit(parallel=True, cache=True)
-def _positions_from_ascending(x, order, pos):
-    n_rows, n = x.shape
-    for r in numba.prange(n_rows):
-        row = x[r]
+@numba.njit(nogil=True, cache=True)
+def _positions_from_ascending(order, sorted_x, pos):
+    n_rows, n = order.shape
+    for r in range(n_rows):
         o = order[r]
+        sv = sorted_x[r]
         # NaN sorts last in the ascending order: they take the last positions, in column
         # order (as -NaN does in a stable descending sort)
         top = n
-        while top > 0 and np.isnan(row[o[top - 1]]):
+        while top > 0 and np.isnan(sv[top - 1]):
             top -= 1
         if top < n:
             nan_cols = np.sort(o[top:])
@@ -812,9 +812,8 @@ def _positions_from_ascending(x, order, pos):
         p = 1
         t = top - 1
         while t >= 0:  # from the largest value down
-            v = row[o[t]]
             a = t
-            while a > 0 and row[o[a - 1]] == v:
+            while a > 0 and sv[a - 1] == sv[t]:
                 a -= 1
             if a == t:
                 pos[r, o[t]] = p
@@ -831,14 +830,13 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
     """1-based positions in a stable descending order per row (int32), like
     :func:`descending_positions`: tied values keep column order, NaN come last.
 
-    Rows are argsorted by NumPy (SIMD, GIL released) on ``numba.get_num_threads()``
-    threads, then tie runs are put in column order.
+    Rows are argsorted by NumPy (SIMD, GIL released), then tie runs are put in column
+    order by a nogil kernel, on ``numba.get_num_threads()`` threads.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
     n_rows, n = x.shape
-    order = np.empty((n_rows, n), dtype=np.int64)
     pos = np.empty((n_rows, n), dtype=np.int32)
     if n_rows == 0 or n == 0:
         return pos
@@ -848,7 +846,9 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
 
     def work(i: int) -> None:
         a, b = bounds[i], bounds[i + 1]
-        order[a:b] = np.argsort(x[a:b], axis=1)
+        block = x[a:b]
+        order = np.argsort(block, axis=1)
+        _positions_from_ascending(order, np.take_along_axis(block, order, axis=1), pos[a:b])
 
     if n_threads == 1:
         for i in range(len(bounds) - 1):
@@ -856,5 +856,4 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
     else:
         with ThreadPoolExecutor(n_threads) as pool:
             list(pool.map(work, range(len(bounds) - 1)))
-    _positions_from_ascending(x, order, pos)
     return pos
