@@ -17,6 +17,7 @@ from rrscore.genesets.gmt import as_collection
 from rrscore.genesets.matching import LOW_COVERAGE, AlignedSets, align_gene_sets
 from rrscore.genesets.model import GeneSetCollection
 from rrscore.methods import get_method
+from rrscore.methods.engine import run_method
 
 GeneSetsLike = GeneSetCollection | Mapping[str, Iterable[str]] | pd.DataFrame | str | os.PathLike
 
@@ -159,7 +160,9 @@ def score(
         orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
     )
-    values = spec.run(prep.expr, prep.sets, params, chunk_size=chunk_size, progress=progress)
+    values, engine = run_method(
+        spec, prep.expr, prep.sets, params, chunk_size=chunk_size, progress=progress
+    )
     result = pd.DataFrame(values, index=prep.expr.samples, columns=pd.Index(prep.sets.names))
     result.index.name = "sample"
     result.columns.name = "gene_set"
@@ -168,6 +171,7 @@ def score(
         "params": asdict(params),
         "collection": prep.collection.name,
         "collection_version": prep.collection.version,
+        "engine": engine,
         "coverage": coverage_record(prep.sets.coverage),
         "input": prep.expr.report.to_dict(),
     }

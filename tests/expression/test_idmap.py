@@ -78,8 +78,8 @@ def test_ensembl_scores_equal_symbol_scores_for_uniquely_mapped_genes(sc):
         from_ensembl = _ssgsea(ens.loc[pairs.index], name)
         from_symbols = _ssgsea(sym.loc[pairs.to_numpy()], name)
         pd.testing.assert_frame_equal(from_ensembl, from_symbols, check_exact=True)
-        cov_e = from_ensembl.attrs["rrscore"]["coverage"]
-        cov_s = from_symbols.attrs["rrscore"]["coverage"]
+        cov_e = rrscore.coverage_report(from_ensembl)
+        cov_s = rrscore.coverage_report(from_symbols)
         pd.testing.assert_frame_equal(cov_e, cov_s)
         assert from_ensembl.attrs["rrscore"]["input"]["id_mapping"]["n_unmapped"] == 0
 
@@ -141,13 +141,13 @@ def test_old_symbols_in_tcga_match_current_set_symbols():
     data = pd.read_csv(TCGA, sep="\t", index_col=0)
     buffa = load("published").subset(["HYPOXIA_BUFFA2010"])
     res = _ssgsea(data, buffa, nan_policy="drop_genes")
-    cov = res.attrs["rrscore"]["coverage"].loc["HYPOXIA_BUFFA2010"]
+    cov = rrscore.coverage_report(res).loc["HYPOXIA_BUFFA2010"]
     renamed = set(cov["renamed"].split(";"))
     assert renamed == {"MRGBP->C20orf20", "HILPDA->HIG2", "CTSV->CTSL2", "UTP11->UTP11L",
                        "ESRP1->RBM35A"}
     assert cov["n_found"] == 49 and set(cov["missing"].split(";")) == {"PNP", "AK4"}
     off = _ssgsea(data, buffa, nan_policy="drop_genes", map_ids="off")
-    cov_off = off.attrs["rrscore"]["coverage"].loc["HYPOXIA_BUFFA2010"]
+    cov_off = rrscore.coverage_report(off).loc["HYPOXIA_BUFFA2010"]
     assert cov_off["n_found"] == 44 and "MRGBP" in cov_off["missing"].split(";")
     # Alias matching is the same as writing the set in the data's own names.
     old_names = {"MRGBP": "C20orf20", "HILPDA": "HIG2", "CTSV": "CTSL2", "UTP11": "UTP11L",

@@ -238,3 +238,20 @@ def test_rrscore_score_reads_backed_and_dask_by_blocks(files, pbmc_log):
         assert "read by blocks of cells" in got.attrs["rrscore"]["input"]["source"]
         np.testing.assert_array_equal(got.to_numpy(), expected)
     backed.file.close()
+
+
+def test_score_on_backed_data_names_methods_that_need_memory(tmp_path):
+    import anndata as ad
+    import scanpy as sc
+
+    import rrscore
+
+    adata = sc.datasets.pbmc68k_reduced()
+    path = tmp_path / "pbmc.h5ad"
+    ad.AnnData(adata.raw.X.copy(), obs=adata.obs[[]], var=adata.raw.var[[]]).write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    sets = {"t": ["CD3D", "CD3E", "CD2", "IL7R"]}
+    with pytest.raises(rrscore.InputDataError, match="'zscore' needs every cell in memory"):
+        rrscore.score(backed, sets, "zscore")
+    got = rrscore.score(backed, sets, "ucell")
+    assert got.attrs["rrscore"]["engine"] == "backed"
