@@ -349,7 +349,7 @@ def test_kcdf_auto_matches_the_kernel_it_picks(tests_data, leukemia):
                                   rrscore.score(counts, cgmt, "gsva", kcdf="poisson"))
 
 
-def test_sparse_input_scores_as_dense(tests_data):
+def test_sparse_and_row_major_input_score_as_dense(tests_data):
     counts = read_table(tests_data / "tcga_counts_small/expr_counts.tsv.gz").iloc[:400]
     gmt = tests_data / "tcga_counts_small/genesets.gmt"
     dense = score_quietly(counts, gmt, "gsva", low_coverage=0)
@@ -357,6 +357,9 @@ def test_sparse_input_scores_as_dense(tests_data):
     sparse = score_quietly(matrix, gmt, "gsva", genes=counts.index, samples=counts.columns,
                            low_coverage=0)
     np.testing.assert_array_equal(sparse.to_numpy(), dense.to_numpy())
+    # samples as rows: the matrix arrives C-ordered instead of gene-column-contiguous
+    rows = score_quietly(counts.T.copy(), gmt, "gsva", orient="genes_columns", low_coverage=0)
+    np.testing.assert_array_equal(rows.to_numpy(), dense.to_numpy())
 
 
 def test_parameter_validation():

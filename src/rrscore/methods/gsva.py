@@ -262,7 +262,7 @@ def _ecdf_log_odds(x, cols, out):
             out[j, c] = z[j]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def _poisson_sums(inv, table, out):
     """``out[j] = -log((1 - F_j) / F_j)``, ``F_j = Σ_i table[inv[j], inv[i]] / N`` in R's order."""
     n = len(inv)
@@ -276,14 +276,29 @@ def _poisson_sums(inv, table, out):
 
 
 def _poisson_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
-    """Poisson-kernel log-odds; R ``ppois(x, λ)`` floors ``x + 1e-7`` and is ``pdtr``."""
-    column = np.empty(x.shape[0])
-    for c, g in enumerate(cols):
-        values, inv = np.unique(x[:, g], return_inverse=True)
-        # one ppois per pair of distinct values: rows evaluate, columns are the kernels
-        table = pdtr(np.floor(values + 1e-7)[:, None], (values + 0.5)[None, :])
-        _poisson_sums(inv.astype(np.int64).ravel(), np.ascontiguousarray(table), column)
-        out[:, c] = column
+    """Poisson-kernel log-odds; R ``ppois(x, λ)`` floors ``x + 1e-7`` and is ``pdtr``.
+
+    One ``pdtr`` per pair of *distinct* values of a gene (rows: evaluation points,
+    columns: kernels), summed in R's order. Genes are shared out to threads (SciPy's
+    ufunc and the summing kernel release the GIL).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(lo: int, hi: int) -> None:
+        column = np.empty(x.shape[0])
+        for c in range(lo, hi):
+            values, inv = np.unique(x[:, cols[c]], return_inverse=True)
+            table = pdtr(np.floor(values + 1e-7)[:, None], (values + 0.5)[None, :])
+            _poisson_sums(inv.astype(np.int64).ravel(), np.ascontiguousarray(table), column)
+            out[:, c] = column
+
+    n_threads = max(1, min(numba.get_num_threads(), len(cols)))
+    bounds = np.linspace(0, len(cols), n_threads + 1).astype(int)
+    if n_threads == 1:
+        work(0, len(cols))
+        return
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(work, bounds[:-1], bounds[1:]))
 
 
 # ----------------------------------------------------------------------------- step 4: walk
