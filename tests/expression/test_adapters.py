@@ -170,3 +170,19 @@ def test_default_integer_sample_labels_are_not_mistaken_for_entrez_ids():
     m = as_expression(data, gene_universe=set(rrscore.genesets.load("hallmark").genes))
     assert m.report.orientation == "genes_rows"
     assert m.shape == (2000, 3000)
+
+
+def test_the_callers_sparse_matrix_is_not_modified(frame):
+    dense = frame.T.to_numpy()
+    x = sp.csr_matrix(dense)
+    # unsorted column indices within each row, as some writers produce
+    for r in range(x.shape[0]):
+        a, b = x.indptr[r], x.indptr[r + 1]
+        x.indices[a:b] = x.indices[a:b][::-1].copy()
+        x.data[a:b] = x.data[a:b][::-1].copy()
+    x.has_sorted_indices = False
+    before = (x.indices.copy(), x.data.copy())
+    m = as_expression(x, genes=frame.index)
+    np.testing.assert_array_equal(x.indices, before[0])
+    np.testing.assert_array_equal(x.data, before[1])
+    np.testing.assert_allclose(m.values.toarray(), dense)

@@ -190,7 +190,10 @@ def _finish(
         raise InputDataError(f"need at least 2 genes, have {len(genes)}")
     if sp.issparse(values):
         values = sp.csr_matrix(values)
-        values.sort_indices()
+        if not values.has_sorted_indices:
+            # sorted_indices() copies: sort_indices() would reorder the caller's arrays,
+            # which csr_matrix() shares (e.g. adata.raw.X).
+            values = values.sorted_indices()
     return ExpressionMatrix(values, pd.Index(genes.astype(str)), samples, report)
 
 

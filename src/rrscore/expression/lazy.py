@@ -262,7 +262,7 @@ class ColumnPlan:
         if sp.issparse(block):
             block = sp.csr_matrix(block)
             if not block.has_sorted_indices:
-                block.sort_indices()
+                block = block.sorted_indices()  # a copy: the block may share user arrays
             return block
         return np.ascontiguousarray(block, dtype=np.float64)
 
