@@ -7,9 +7,11 @@ explicitly so that a method states which one it needs:
 * :func:`descending_positions` — 1-based position in a *stable* descending order: tied genes
   keep their column order (R's ``order(x, decreasing=TRUE)``).
 * :func:`average_ranks` — ascending ranks, ties get the mean rank (R ``rank(ties="average")``).
-* :func:`min_ranks` — ascending ranks, ties get the lowest rank (``ties="min"``).
+* :func:`selected_ranks` — R ``rank()`` (min/average/max) of the genes a method needs only.
+* :func:`column_rank_counts` — counts below/equal/equal-after of selected genes (ssGSEA).
+* sparse-aware tie blocks of selected genes for single cells (UCell, AUCell, …).
 
-The kernels run in parallel over rows with numba.
+The kernels run in parallel over rows (numba ``prange`` or threads around ``nogil`` kernels).
 """
 
 from __future__ import annotations
@@ -43,25 +45,6 @@ def _positions_and_average_ranks(x: np.ndarray, want_avg: bool):
     return pos, avg
 
 
-@numba.njit(parallel=True, cache=True)
-def _min_ranks(x: np.ndarray):
-    n_rows, n = x.shape
-    out = np.empty((n_rows, n), dtype=np.float64)
-    for r in numba.prange(n_rows):
-        row = x[r]
-        order = np.argsort(row, kind="mergesort")
-        start = 0
-        while start < n:
-            stop = start + 1
-            v = row[order[start]]
-            while stop < n and row[order[stop]] == v:
-                stop += 1
-            for q in range(start, stop):
-                out[r, order[q]] = start + 1
-            start = stop
-    return out
-
-
 def descending_positions(x: np.ndarray) -> np.ndarray:
     """1-based positions of each gene in a stable descending order, per row (int32)."""
     pos, _ = _positions_and_average_ranks(np.ascontiguousarray(x, dtype=np.float64), False)
@@ -76,11 +59,6 @@ def positions_and_average_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """Ascending ranks per row, ties averaged (1 = lowest)."""
     return positions_and_average_ranks(x)[1]
-
-
-def min_ranks(x: np.ndarray) -> np.ndarray:
-    """Ascending ranks per row, ties get the minimum rank (1 = lowest)."""
-    return _min_ranks(np.ascontiguousarray(x, dtype=np.float64))
 
 
 # --------------------------------------------------------------------------------------
@@ -135,7 +113,7 @@ def _rank_in_sorted(srow, v, tie_code):
 
 
 @numba.njit(nogil=True, cache=True)
-def _merge_ranks(sorted_rows, vals, order, tie_code, out, median, want_median):
+def _merge_counts(sorted_rows, vals, order, below_out, not_above_out):
     n_rows, n = sorted_rows.shape
     m = vals.shape[1]
     for r in range(n_rows):
@@ -154,18 +132,71 @@ def _merge_ranks(sorted_rows, vals, order, tie_code, out, median, want_median):
                 not_above = below
             while not_above < n and srow[not_above] <= v:
                 not_above += 1
-            if tie_code == 0:
-                out[r, j] = below + 1.0
-            elif tie_code == 2:
-                out[r, j] = float(not_above)
-            else:
-                out[r, j] = (below + 1.0 + not_above) / 2.0
-        if want_median:
-            # ranks are non-decreasing along the sorted row, so the median of the rank
-            # vector is the mean of the ranks at the two middle sorted positions
-            a = _rank_in_sorted(srow, srow[(n - 1) // 2], tie_code)
-            b = _rank_in_sorted(srow, srow[n // 2], tie_code)
-            median[r] = (a + b) / 2.0
+            below_out[r, j] = below
+            not_above_out[r, j] = not_above
+
+
+@numba.njit(nogil=True, cache=True)
+def _row_medians(sorted_rows, tie_code, out):
+    n = sorted_rows.shape[1]
+    for r in range(sorted_rows.shape[0]):
+        srow = sorted_rows[r]
+        # ranks are non-decreasing along the sorted row, so the median of the rank vector
+        # is the mean of the ranks at the two middle sorted positions
+        a = _rank_in_sorted(srow, srow[(n - 1) // 2], tie_code)
+        b = _rank_in_sorted(srow, srow[n // 2], tie_code)
+        out[r] = (a + b) / 2.0
+
+
+def _over_row_blocks(work, n_rows: int) -> None:
+    """Run ``work(start, stop)`` on one block of rows per numba thread.
+
+    NumPy's sorts release the GIL and the kernels are ``nogil``: threads run in parallel,
+    and NumPy's (SIMD) sorts are faster than numba's.
+    """
+    n_threads = max(1, min(numba.get_num_threads(), n_rows))
+    bounds = np.linspace(0, n_rows, n_threads + 1).astype(np.int64)
+    if n_threads == 1:
+        work(0, n_rows)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        futures = [pool.submit(work, int(a), int(b))
+                   for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        for f in futures:
+            f.result()
+
+
+def selected_counts(
+    x: np.ndarray, cols: np.ndarray, *, median_ties: str | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per row, how many values lie below and not above each selected column's value.
+
+    ``below[r, j] = #{x[r] < x[r, cols[j]]}`` and ``not_above[r, j] = #{x[r] <= ...}``
+    (int64), from one sort of each row and one walk along it; with ``median_ties`` also the
+    median of the row's complete rank vector under that tie rule.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    n_rows = x.shape[0]
+    below = np.empty((n_rows, len(cols)), dtype=np.int64)
+    not_above = np.empty((n_rows, len(cols)), dtype=np.int64)
+    median = np.empty(n_rows, dtype=np.float64) if median_ties is not None else None
+    tie_code = TIES_METHODS.index(median_ties) if median_ties is not None else 0
+
+    def work(start: int, stop: int) -> None:
+        block = x[start:stop]
+        srt = np.sort(block, axis=1)
+        vals = np.ascontiguousarray(block[:, cols])
+        _merge_counts(srt, vals, np.argsort(vals, axis=1), below[start:stop],
+                      not_above[start:stop])
+        if median is not None:
+            _row_medians(srt, tie_code, median[start:stop])
+
+    if n_rows:
+        _over_row_blocks(work, n_rows)
+    return below, not_above, median
 
 
 def selected_ranks(
@@ -173,9 +204,8 @@ def selected_ranks(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Ascending ranks (1 = lowest) of the columns ``cols`` within each row of ``x``.
 
-    Equal to ``min_ranks(x)[:, cols]`` (or the "average"/"max" rule) without ranking the
-    other columns: each row is sorted once and the selected values, in ascending order,
-    are located by one walk along it.
+    Equal to R's ``rank(x[r, ], ties.method=ties)[cols]`` for every row without ranking
+    the other columns (see :func:`selected_counts`).
 
     Parameters
     ----------
@@ -198,78 +228,53 @@ def selected_ranks(
     """
     if ties not in TIES_METHODS:
         raise ValueError(f"ties must be one of {TIES_METHODS}, got {ties!r}")
-    tie_code = TIES_METHODS.index(ties)
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    cols = np.ascontiguousarray(cols, dtype=np.int64)
-    n_rows = x.shape[0]
-    out = np.empty((n_rows, len(cols)), dtype=np.float64)
-    median = np.empty(n_rows, dtype=np.float64)
-    if n_rows == 0:
-        return out, (median if with_median else None)
-
-    def work(start: int, stop: int) -> None:
-        # NumPy's sorts release the GIL and the merge kernel is nogil: threads run in
-        # parallel (NumPy's sorts are faster than numba's)
-        block = x[start:stop]
-        srt = np.sort(block, axis=1)
-        vals = np.ascontiguousarray(block[:, cols])
-        order = np.argsort(vals, axis=1)
-        _merge_ranks(srt, vals, order, tie_code, out[start:stop], median[start:stop],
-                     with_median)
-
-    n_threads = max(1, min(numba.get_num_threads(), n_rows))
-    bounds = np.linspace(0, n_rows, n_threads + 1).astype(np.int64)
-    if n_threads == 1:
-        work(0, n_rows)
+    below, not_above, median = selected_counts(
+        x, cols, median_ties=ties if with_median else None
+    )
+    if ties == "min":
+        ranks = below + 1.0
+    elif ties == "max":
+        ranks = not_above.astype(np.float64)
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(n_threads) as pool:
-            futures = [pool.submit(work, int(a), int(b))
-                       for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-            for f in futures:
-                f.result()
-    return out, (median if with_median else None)
+        ranks = (below + 1.0 + not_above) / 2.0
+    return ranks, median
 
 
 @numba.njit(parallel=True, cache=True)
-def _counts_by_merge(x, sorted_x, cols, sub_order):
+def _equal_after(x, cols, below, not_above):
     n_rows, n = x.shape
     m = len(cols)
-    lt = np.empty((n_rows, m), dtype=np.int32)
-    eq = np.empty((n_rows, m), dtype=np.int32)
-    eq_after = np.zeros((n_rows, m), dtype=np.int32)
+    out = np.zeros((n_rows, m), dtype=np.int64)
+    col_order = np.argsort(cols)[::-1]  # requested columns, last column first
     for r in numba.prange(n_rows):
+        n_tied = 0
+        for j in range(m):
+            if not_above[r, j] - below[r, j] > 1:
+                n_tied += 1
+        if n_tied == 0:
+            continue  # the usual case for continuous data
+        # Values shared by a requested gene and another gene; one scan of the row from the
+        # right counts, for each, how many equal values lie at later columns.
+        tied = np.empty(n_tied)
+        t = 0
+        for j in range(m):
+            if not_above[r, j] - below[r, j] > 1:
+                tied[t] = x[r, cols[j]]
+                t += 1
+        tied = np.unique(tied)
+        seen = np.zeros(len(tied), dtype=np.int64)
         row = x[r]
-        srow = sorted_x[r]
-        # Walk the requested values in ascending order along the sorted row: O(n + m),
-        # sequential memory access and predictable branches (a binary search per value is
-        # several times slower here).
-        i = 0
-        tied = False
-        for t in range(m):
-            j = sub_order[r, t]
-            v = row[cols[j]]
-            while i < n and srow[i] < v:
-                i += 1
-            k = i
-            while k < n and srow[k] == v:
-                k += 1
-            lt[r, j] = i
-            eq[r, j] = k - i
-            if k - i > 1:
-                tied = True
-        if tied:
-            # Only rows with ties among the requested genes pay for a stable sort, which
-            # says how many equal values lie at later columns.
-            order = np.argsort(row, kind="mergesort")
-            asc_pos = np.empty(n, dtype=np.int32)
-            for q in range(n):
-                asc_pos[order[q]] = q
-            for j in range(m):
-                if eq[r, j] > 1:
-                    eq_after[r, j] = lt[r, j] + eq[r, j] - 1 - asc_pos[cols[j]]
-    return lt, eq, eq_after
+        q = 0
+        for c in range(n - 1, -1, -1):
+            k = np.searchsorted(tied, row[c])
+            hit = k < len(tied) and tied[k] == row[c]
+            while q < m and cols[col_order[q]] == c:
+                if hit:
+                    out[r, col_order[q]] = seen[k]
+                q += 1
+            if hit:
+                seen[k] += 1
+    return out
 
 
 def column_rank_counts(
@@ -285,13 +290,14 @@ def column_rank_counts(
 
     Every tie rule follows: average rank ``lt + (eq + 1) / 2``, min rank ``lt + 1``, max rank
     ``lt + eq``, and the 1-based position in a stable descending order (ties in column
-    order) ``n - (lt + eq_after)``. Cost: one (SIMD) sort of each row and of the requested
-    values, then one linear merge; NaN must not occur (the input layer rejects it).
+    order) ``n - (lt + eq_after)``. Cost: :func:`selected_counts`, plus one scan of the
+    rows where a selected gene ties with another; NaN must not occur (the input layer
+    rejects it).
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
-    sub_order = np.argsort(x[:, cols], axis=1)
-    return _counts_by_merge(x, np.sort(x, axis=1), cols, sub_order)
+    below, not_above, _ = selected_counts(x, cols)
+    return below, not_above - below, _equal_after(x, cols, below, not_above)
 
 
 # --------------------------------------------------------------------------------------
