@@ -22,6 +22,7 @@ from rrscore.methods.gsva import (
     _walk_scores,
     c_sd_bandwidths,
     gene_log_odds,
+    gene_set_index,
     resolve_kcdf,
 )
 from rrscore.ranking import descending_positions, fast_descending_positions
@@ -285,7 +286,7 @@ def test_walk_closed_form_equals_running_sum(max_diff, abs_ranking, tau):
     ptr = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
     idx = np.concatenate(sets).astype(np.int64)
     out = np.empty((len(pos), len(sets)))
-    _walk_scores(pos, ptr, idx, tau, max_diff, abs_ranking, out)
+    _walk_scores(pos, ptr, idx, *gene_set_index(ptr, idx, n), tau, max_diff, abs_ranking, out)
     expected = np.array([[c_walk(row, s, tau, max_diff, abs_ranking) for s in sets]
                          for row in pos])
     assert np.allclose(out, expected, rtol=0, atol=1e-13, equal_nan=True)
