@@ -19,6 +19,7 @@ from rrscore.errors import InputDataError, RRScoreError
 from rrscore.methods.gsva import (
     PNORM_TABLE,
     GsvaParams,
+    _gaussian_log_odds,
     _walk_scores,
     c_sd_bandwidths,
     gene_log_odds,
@@ -147,11 +148,11 @@ def test_pnorm_table_is_gsva_table():
     assert np.all(np.diff(PNORM_TABLE) >= 0)
 
 
-def brute_force_log_odds(x: np.ndarray) -> np.ndarray:
+def brute_force_log_odds(x: np.ndarray, bw: np.ndarray | None = None) -> np.ndarray:
     """GSVA 1.46's C ``row_d`` written out: saturation tests, truncated index, sum in order."""
     n, g = x.shape
     out = np.empty((n, g))
-    bw = c_sd_bandwidths(x)
+    bw = c_sd_bandwidths(x) if bw is None else bw
     for c in range(g):
         v = x[:, c]
         acc = np.zeros(n)
@@ -177,6 +178,16 @@ def test_gaussian_log_odds_bit_identical_to_brute_force(leukemia):
         x = np.ascontiguousarray(x)
         z = gene_log_odds(x, np.arange(x.shape[1]), "gaussian")
         assert np.array_equal(z, brute_force_log_odds(x))
+
+
+def test_table_index_falls_back_to_r_operations_at_integer_boundaries():
+    """h = 0.5 on integers puts |d| * 1000 / h exactly on integers, where the fast index
+    (one multiplication) cannot tell the truncation apart: R's two divisions must decide."""
+    x = np.asfortranarray(np.arange(12, dtype=float).reshape(6, 2) % 5)
+    bw = np.array([0.5, 0.5])
+    out = np.empty_like(x)
+    _gaussian_log_odds(x, np.arange(2), bw, PNORM_TABLE, out)
+    assert np.array_equal(out, brute_force_log_odds(x, bw))
 
 
 def test_ecdf_log_odds_is_r_ecdf():
