@@ -31,23 +31,25 @@ Steps (GSVA 1.46 ``R/gsva.R``, ``src/kernel_estimation.c``, ``src/ks_test.c``):
    (``abs_ranking=True``: ``E+ - E-``); ``max_diff=False``: ``E+`` if ``E+ > |E-|`` else
    ``E-`` (``abs_ranking`` has no effect then, as in GSVA 1.46's C code).
 
-**Speed.** The Gaussian CDF costs O(genes × samples²) in R too. Its sum must be added in
-R's order (over the density samples in column order) to give the same doubles, because the
+**Speed.** The Gaussian CDF costs O(genes × samples²) in R too. Its sum must be added in R's
+order (over the density samples in column order) to give the same doubles, because the
 log-odds are then ranked across genes and a reordered sum could flip a near-tie. rrscore
 keeps that sum and its order exactly, and evaluates it as three vectorisable passes per
-density sample (bin index with R's operations, table lookup, signed accumulation into the
-N sums), in parallel over genes: about 0.6 ns per sample pair on one core, against about
-14 ns in R. Two shortcuts were measured and rejected: skipping pairs whose table value is
-exactly 0 or 1 (the table reaches 1.0 at index 8,293, i.e. 2.07 sd) would save 14 % of the
-pairs on real data (leukemia, TCGA log counts) and 6 % on log-normal values, at the cost of
-a sorted, permuted layout; reusing ``Φ̃(-v) = 1 - Φ̃(v)`` (exact) needs an N × N store per
-gene whose memory traffic cancelled the saving. The walk needs only the positions of the
-set's genes: its maximum is at a hit and its minimum just before one, so one pass over a
-sample's order visits every set's hits in order, O(genes + Σ set sizes) per sample, with no
-genes × samples × sets intermediate. Ranks come from NumPy's SIMD
-argsort on threads. Memory: the input (not copied when it is a float64 array, such as a
-genes × samples DataFrame), the log-odds (one float64 per kept gene and sample) and one
-chunk of samples' positions.
+density sample (table index, table lookup, signed accumulation into the N sums), in parallel
+over genes: about 0.55 ns per sample pair on one core here, against about 5 ns for R's C
+loop (20,000 genes × 1,000 samples: R 102 s on one core). The index comes from one
+multiplication; where that could truncate differently from R's two divisions (a product
+within 1e-11 of an integer), the row is recomputed with R's operations. Two shortcuts were
+measured and rejected: skipping pairs whose table value is exactly 0 or 1 (the table reaches
+1.0 at index 8,293, i.e. 2.07 sd) would save 14 % of the pairs on real data (leukemia, TCGA
+log counts) and 6 % on log-normal values, at the cost of a sorted, permuted layout; reusing
+``Φ̃(-v) = 1 - Φ̃(v)`` (exact) needs an N × N store per gene whose memory traffic cancelled
+the saving. The walk needs only the positions of the set's genes: its maximum is at a hit
+and its minimum just before one, so one pass over a sample's order visits every set's hits
+in order, O(genes + Σ set sizes) per sample, with no genes × samples × sets intermediate.
+Ranks come from NumPy's SIMD argsort on threads. Memory: the input (not copied when it is a
+float64 array, such as a genes × samples DataFrame), the log-odds (one float64 per kept gene
+and sample) and one chunk of samples' positions.
 
 **Exactness.** The Gaussian and ECDF log-odds are bit-identical to GSVA 1.46's (checked
 against R's own ``.C("matrix_density_R")`` on real and synthetic data, including ties and
