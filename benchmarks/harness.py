@@ -4,6 +4,10 @@ Each tool is a snippet of Python that gets ``data`` (a dict of inputs loaded *be
 clock starts) and returns a samples × sets array or DataFrame. The child process reports the
 wall time of the scoring call, its peak RSS (VmHWM) and the RSS just before the call, so the
 memory the call itself needed is visible. Results are cross-checked against rrscore's.
+
+A tool may also give an ``after`` snippet, run once the clock has stopped (e.g. to shut
+down worker processes so that their peak RSS, reported as ``children_peak``, is known; it
+counts only a child waited for after the clock started and larger than any before).
 """
 
 from __future__ import annotations
@@ -34,15 +38,22 @@ def _status(key):
 
 workdir = sys.argv[1]
 {load}
+import resource
+children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 rss_before = _status("VmRSS:")
 t0 = time.perf_counter()
 {call}
 seconds = time.perf_counter() - t0
+{after}
+# peak RSS of the largest child process waited for since the clock started (e.g. joblib
+# workers shut down in `after`); 0 when no child larger than those of the loading phase
+children_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+children_peak = children_max * 1024 if children_max > children_before else 0
 if result is not None:
     arr = result.to_numpy() if hasattr(result, "to_numpy") else np.asarray(result)
     np.save(os.path.join(workdir, "{name}.npy"), np.asarray(arr, dtype=float))
 print("BENCH " + json.dumps({{"seconds": seconds, "rss_before": rss_before,
-                              "peak": _status("VmHWM:")}}))
+                              "peak": _status("VmHWM:"), "children_peak": children_peak}}))
 '''
 
 
@@ -55,6 +66,7 @@ class Tool:
     call: str
     available: bool = True
     note: str = ""
+    after: str = ""
 
 
 def synthetic_bulk(n_genes: int, n_samples: int, n_sets: int, sizes=(20, 200), seed: int = 0):
@@ -87,7 +99,7 @@ def run_tool(tool: Tool, workdir: Path, timeout: float) -> dict:
     if not tool.available:
         return {"tool": tool.name, "status": f"skipped ({tool.note})"}
     code = CHILD.format(load=textwrap.dedent(tool.load), call=textwrap.dedent(tool.call),
-                        name=tool.name)
+                        after=textwrap.dedent(tool.after), name=tool.name)
     script = workdir / f"_{tool.name}.py"
     script.write_text(code)
     try:
@@ -104,15 +116,22 @@ def run_tool(tool: Tool, workdir: Path, timeout: float) -> dict:
             "result": workdir / f"{tool.name}.npy"}
 
 
-def run_r(workdir: Path, method: str, extra: list[str], timeout: float) -> dict:
-    """Time R GSVA 1.46 through ``benchmarks/r_gsva_timing.R`` (skipped without Rscript)."""
-    name = f"R GSVA 1.46 {method}"
+def run_r(workdir: Path, method: str, extra: list[str], timeout: float, *,
+          expr: Path | None = None, order: tuple[list, list] | None = None,
+          name: str | None = None) -> dict:
+    """Time R GSVA 1.46 through ``benchmarks/r_gsva_timing.R`` (skipped without Rscript).
+
+    ``expr`` is the TSV to score (default ``workdir/expr.tsv``); ``order`` = (samples, sets)
+    puts R's scores in that row/column order (missing ones NaN) before they are compared.
+    """
+    name = name or f"R GSVA 1.46 {method}"
     if shutil.which("Rscript") is None:
         return {"tool": name, "status": "skipped (Rscript not installed)"}
     script = Path(__file__).with_name("r_gsva_timing.R")
     out = workdir / f"r_{method}.tsv"
+    expr = Path(expr) if expr is not None else workdir / "expr.tsv"
     cmd = ["/usr/bin/time", "-f", "MAXRSS %M", "Rscript", str(script),
-           f"--expr={workdir / 'expr.tsv'}", f"--gmt={workdir / 'sets.gmt'}",
+           f"--expr={expr}", f"--gmt={workdir / 'sets.gmt'}",
            f"--method={method}", f"--out={out}", *extra]
     if shutil.which("/usr/bin/time") is None:
         cmd = cmd[3:]
@@ -127,14 +146,24 @@ def run_r(workdir: Path, method: str, extra: list[str], timeout: float) -> dict:
     peak = next((int(ln.split()[1]) * 1024 for ln in proc.stderr.splitlines()
                  if ln.startswith("MAXRSS")), None)
     table = pd.read_csv(out, sep="\t", index_col=0).T
+    if order is not None:
+        table.index = table.index.astype(str)
+        table = table.reindex(index=[str(s) for s in order[0]], columns=list(order[1]))
     np.save(workdir / "r.npy", table.to_numpy())
     return {"tool": name, "status": "ok", "seconds": float(line.split("=")[1]),
             "peak": peak, "rss_before": None, "result": workdir / "r.npy"}
 
 
 def report(rows: list[dict], input_bytes: int, reference: str = "rrscore",
-           compare=None) -> pd.DataFrame:
-    """Print a table of time, ratio to rrscore, memory and agreement with rrscore."""
+           compare=None, compare_for: dict | None = None) -> pd.DataFrame:
+    """Print a table of time, ratio to rrscore, memory and agreement with rrscore.
+
+    ``compare(values, ref)`` returns the ``max |diff| vs rrscore`` entry, or a dict of
+    column name → entry (e.g. a correlation next to the difference); ``compare_for`` maps a
+    tool name to its own such function (other tools use ``compare``). ``extra / input`` is
+    the memory the call itself added (peak RSS − RSS before the call) over ``input_bytes``;
+    ``workers peak (MB)`` appears when a tool's child processes were waited for.
+    """
     ref = next((r for r in rows if r["tool"] == reference and r["status"] == "ok"), None)
     ref_values = np.load(ref["result"]) if ref else None
     table = []
@@ -150,8 +179,16 @@ def report(rows: list[dict], input_bytes: int, reference: str = "rrscore",
                 entry["peak / input"] = round(r["peak"] / input_bytes, 2)
             if r.get("rss_before") is not None:
                 entry["call extra (MB)"] = round((r["peak"] - r["rss_before"]) / 2**20)
-            if ref_values is not None and compare is not None:
-                entry["max |diff| vs rrscore"] = compare(np.load(r["result"]), ref_values)
+                entry["extra / input"] = round((r["peak"] - r["rss_before"]) / input_bytes, 2)
+            if r.get("children_peak"):
+                entry["workers peak (MB)"] = round(r["children_peak"] / 2**20)
+            rule = (compare_for or {}).get(r["tool"], compare)
+            if ref_values is not None and rule is not None and r.get("result"):
+                got = rule(np.load(r["result"]), ref_values)
+                if isinstance(got, dict):
+                    entry.update(got)
+                else:
+                    entry["max |diff| vs rrscore"] = got
         table.append(entry)
     out = pd.DataFrame(table)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
