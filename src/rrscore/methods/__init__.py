@@ -1,7 +1,6 @@
 """Scoring methods and their registry (``rrscore methods`` lists them)."""
 
-from rrscore.methods import aucell, mean, plage, score_genes, singscore, ssgsea, ucell, zscore
-from rrscore.methods import gsva
+from rrscore.methods import aucell, gsva, mean, plage, score_genes, singscore, ssgsea, ucell, zscore
 from rrscore.methods.registry import MethodSpec, get_method, list_methods, register
 
 register(ssgsea.SPEC)
