@@ -61,8 +61,14 @@ taken is R's. Measured against the R GSVA 1.46.0 fixtures: ≤ 3e-13 absolute (9
 ≤ 2e-14 (300 genes); tests use 1e-8. **Poisson** uses SciPy's ``pdtr`` for R's ``ppois``
 (R's ``floor(x + 1e-7)`` applied first); the two differ by up to ~5e-14 relative, so the
 Poisson log-odds are not bit-identical (within 2e-14 of R's, measured) and a near-tie
-between two genes could in principle rank differently. No rank differed on the TCGA
-counts fixture or on simulated negative-binomial counts; scores match to ≤ 4e-14.
+between two genes can rank differently. On the committed TCGA counts fixture (genes with
+mean count ≥ 10) and on simulated negative-binomial counts no rank differed and scores
+match to ≤ 4e-14. On the *full* TCGA LUAD STAR counts (51,825 genes incl. many genes with
+a few reads in one sample, where ``1 - F`` is tiny) the log-odds differ in the last bits
+for ~14 % of entries, near-tied genes swap places and scores differ by up to 5e-4
+(measured with ``benchmarks/bench_bulk.py --workload tcga_counts``). So the Poisson
+tolerance is 1e-8 for genes with adequate counts and 1e-3 in general; filter genes with
+very low counts (as one should for a kernel CDF anyway) for exact parity.
 
 **Deviations (documented).** Duplicated genes in a set are removed when the set is read
 (GSVA 1.46 counted a duplicate twice in ``Σ s^tau`` and in ``n - k``, but only once in the
