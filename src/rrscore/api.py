@@ -67,7 +67,8 @@ def coverage_record(table: pd.DataFrame) -> dict[str, list]:
     hold a DataFrame; h5ad files cannot store one in ``.uns`` either.
     """
     flat = table.reset_index()
-    return {col: flat[col].tolist() for col in flat.columns}
+    # tolist() gives Python bool/int/float/str, which h5ad and JSON store as they are
+    return {str(col): flat[col].tolist() for col in flat.columns}
 
 
 def coverage_report(result: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
-from rrscore.api import GeneSetsLike, prepare
+from rrscore.api import GeneSetsLike, coverage_record, prepare
 from rrscore.errors import RRScoreError
 from rrscore.expression.lazy import lazy_expression
 from rrscore.genesets.gmt import as_collection
@@ -67,23 +67,6 @@ def _plain(value):
     if isinstance(value, (tuple, list)):
         return [str(v) for v in value]
     return str(value)
-
-
-def _columns(frame: pd.DataFrame, index_name: str) -> dict:
-    """A DataFrame as a dict of plain columns (h5ad-serialisable, JSON-friendly)."""
-    out = {index_name: [str(i) for i in frame.index]}
-    for col in frame.columns:
-        s = frame[col]
-        if pd.api.types.is_bool_dtype(s):
-            out[str(col)] = [bool(v) for v in s]
-        elif pd.api.types.is_integer_dtype(s):
-            out[str(col)] = [int(v) for v in s]
-        elif pd.api.types.is_float_dtype(s):
-            out[str(col)] = [float(v) for v in s]
-        else:
-            out[str(col)] = ["" if v is None or (isinstance(v, float) and math.isnan(v))
-                             else str(v) for v in s]
-    return out
 
 
 def _input_record(report: dict) -> dict:
@@ -240,7 +223,7 @@ def score(
         "collection": collection.name or "",
         "collection_version": collection.version or "",
         "sets": list(names),
-        "coverage": _columns(prep.sets.coverage, "set"),
+        "coverage": coverage_record(prep.sets.coverage),
         "input": _input_record(prep.expr.report.to_dict()),
         "matrix": matrix,
         "engine": engine,
