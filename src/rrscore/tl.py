@@ -19,7 +19,6 @@ import math
 from collections.abc import Iterator
 from dataclasses import asdict
 
-import numpy as np
 import pandas as pd
 
 from rrscore.api import GeneSetsLike, coverage_record, prepare
@@ -30,6 +29,7 @@ from rrscore.genesets.matching import LOW_COVERAGE
 from rrscore.methods import get_method
 from rrscore.methods.engine import run_method
 from rrscore.radiation.composite import radioresistance_anndata as radioresistance
+from rrscore.records import plain
 
 __all__ = ["radioresistance", "score"]
 
@@ -54,31 +54,16 @@ def _numba_threads(n_jobs: int | None) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
-def _plain(value):
-    """A parameter value as something h5ad can store (None becomes the string "None")."""
-    if value is None:
-        return "None"
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, (tuple, list)):
-        return [str(v) for v in value]
-    return str(value)
-
-
 def _input_record(report: dict) -> dict:
     record = {}
     for key, value in report.items():
         if isinstance(value, dict):
-            record[key] = {str(k): _plain(v) for k, v in value.items()}
+            record[key] = {str(k): plain(v, for_h5ad=True) for k, v in value.items()}
         elif isinstance(value, (list, tuple)):
             # an empty list would come back from h5ad as a float array: store the text
             record[key] = "\n".join(map(str, value))
         else:
-            record[key] = _plain(value)
+            record[key] = plain(value, for_h5ad=True)
     return record
 
 
@@ -218,7 +203,7 @@ def score(
         matrix = "adata.X"
     record = {
         "method": spec.name,
-        "params": {k: _plain(v) for k, v in asdict(params).items()},
+        "params": {k: plain(v, for_h5ad=True) for k, v in asdict(params).items()},
         "params_json": json.dumps(asdict(params), default=str),
         "collection": collection.name or "",
         "collection_version": collection.version or "",

@@ -20,7 +20,7 @@ from rrscore.expression.idmap import (
     map_ids_to_symbols,
     wants_symbol_mapping,
 )
-from rrscore.expression.lazy import lazy_expression, lazy_kind
+from rrscore.expression.lazy import lazy_expression, lazy_kind, select_matrix
 from rrscore.expression.matrix import ExpressionMatrix, InputReport
 
 ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
@@ -307,25 +307,7 @@ def from_anndata(
     given. A backed (h5ad, CSR or dense) or Dask matrix is not loaded: the result reads it
     by blocks of cells (:mod:`rrscore.expression.lazy`); a backed CSC matrix is loaded.
     """
-    if use_raw is None:
-        use_raw = adata.raw is not None and layer is None
-    if use_raw and layer is not None:
-        raise InputDataError("use_raw=True and layer= cannot be combined")
-    if use_raw:
-        if adata.raw is None:
-            raise InputDataError("use_raw=True but adata.raw is None")
-        X, var_names = adata.raw.X, adata.raw.var_names
-        where = "adata.raw.X"
-    elif layer is not None:
-        if layer not in adata.layers:
-            raise InputDataError(
-                f"layer {layer!r} not found; available layers: {list(adata.layers.keys())}"
-            )
-        X, var_names = adata.layers[layer], adata.var_names
-        where = f"adata.layers[{layer!r}]"
-    else:
-        X, var_names = adata.X, adata.var_names
-        where = "adata.X"
+    X, var_names, where = select_matrix(adata, layer, use_raw)
     if X is None:
         raise InputDataError(f"{where} is empty (None)")
     if lazy_kind(X) is not None and getattr(X, "format", None) != "csc":

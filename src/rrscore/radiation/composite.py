@@ -56,6 +56,7 @@ from rrscore.genesets.gmt import as_collection
 from rrscore.genesets.model import GeneSet, GeneSetCollection
 from rrscore.methods import get_method
 from rrscore.radiation.drivers import driver_component
+from rrscore.records import plain
 
 #: Default scoring method: rank-based and sample-independent.
 DEFAULT_METHOD = "singscore"
@@ -151,21 +152,6 @@ def _sample_independent(spec, params) -> bool:
     if spec.name == "ssgsea":
         return not params.normalize
     return bool(spec.sample_independent)
-
-
-def _plain(value):
-    """A value JSON and h5ad can hold."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
 
 
 def _split_kwargs(method: str, kwargs: Mapping) -> tuple[dict, dict, dict]:
@@ -430,7 +416,7 @@ class RadioresistanceScorer:
                    for m in kept}
         gene_sets = {gs.name: gs for gs in collection}
         self.method_ = spec.name
-        self.method_params_ = _plain(dataclasses.asdict(params))
+        self.method_params_ = plain(dataclasses.asdict(params))
         self.mechanisms_ = kept
         self.weights_ = weights
         self.genes_ = {
@@ -539,14 +525,14 @@ class RadioresistanceScorer:
                 "n_samples": self.n_reference_,
                 "n_genes": self.n_genes_reference_,
             },
-            "input": _plain(prep.expr.report.to_dict()),
+            "input": plain(prep.expr.report.to_dict()),
             **notes,
         }
         if mutations is not None:
             drivers, driver_notes = driver_component(mutations, scores.index)
             drivers.index = scores.index
             scores = pd.concat([scores, drivers], axis=1)
-            meta["drivers"] = _plain(driver_notes)
+            meta["drivers"] = plain(driver_notes)
         scores.columns.name = None
         scores.attrs["rrscore"] = meta
         if not return_contributions:
@@ -682,7 +668,7 @@ class RadioresistanceScorer:
             )
             spec, params = scorer._spec_and_params()
             scorer.method_ = spec.name
-            scorer.method_params_ = _plain(dataclasses.asdict(params))
+            scorer.method_params_ = plain(dataclasses.asdict(params))
             scorer.mechanisms_ = mechanisms
             weights = pd.Series({m: float(record["weights"][m]) for m in mechanisms})
             # stored normalised: validate, but keep the values so a reload is exact
@@ -830,7 +816,7 @@ def radioresistance(
                 f"method {method!r} differs from the fitted reference's {scorer.method_!r}"
             )
         params = get_method(scorer.method_).make_params(**method_kw)
-        differ = {k: v for k, v in _plain(dataclasses.asdict(params)).items()
+        differ = {k: v for k, v in plain(dataclasses.asdict(params)).items()
                   if k in method_kw and scorer.method_params_.get(k) != v}
         if differ:
             raise RRScoreError(
@@ -918,7 +904,7 @@ def assign_groups(
 
 def _h5ad_safe(value):
     """Plain values h5ad can store (None becomes the string "None")."""
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return "None"
     if isinstance(value, dict):
