@@ -30,7 +30,7 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "sc_mixology_luad_cellli
 parser = argparse.ArgumentParser(description="rrscore on single cells of lung cancer lines")
 parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                     help="folder with expr.tsv.gz and samples.tsv (default: %(default)s)")
-parser.add_argument("--out", type=Path, default=Path("singlecell_lung_celllines.png"),
+parser.add_argument("--out", type=Path, default=Path("examples/output/singlecell_lung_celllines.png"),
                     help="figure path (default: %(default)s)")
 parser.add_argument("--method", default="ucell", help="rrscore method (default: ucell)")
 args, _ = parser.parse_known_args()  # tolerate notebook kernels' own arguments
@@ -151,6 +151,7 @@ for name in profile.columns:
 # ## Figure: mean score per line, scaled per set
 
 # %%
+args.out.parent.mkdir(parents=True, exist_ok=True)
 fig = rrscore.pl.heatmap(adata, "cell_line", standard_scale="var", swap_axes=True,
                          colorbar_title="mean score\n(scaled per set)", save=args.out,
                          dpi=150)
