@@ -129,6 +129,53 @@ def read_gmt(path: Path) -> dict[str, list[str]]:
     return out
 
 
+def rename_sets(
+    raw: dict[str, list[str]],
+    approved: set[str],
+    alias: dict[str, str],
+    curated: dict[tuple[str, str], str | None],
+) -> tuple[dict[str, list[str]], list[tuple[str, str, str, str]]]:
+    """Bring every set to approved symbols, by the rules of the module docstring.
+
+    ``alias`` maps upper-cased unambiguous aliases to their symbol (``load_reference``);
+    ``curated`` maps (set, listed name) to a symbol, or to None to drop it. Returns the
+    renamed sets (source order, first occurrence kept) and the report rows
+    (set, as listed, now or "-", how) of every gene that was not kept as listed.
+    build_hallmark_gmt.py uses the same function, so the hallmarks shipped in both
+    collections cannot diverge.
+    """
+    sets: dict[str, list[str]] = {}
+    report: list[tuple[str, str, str, str]] = []
+    for set_name, genes in raw.items():
+        out: list[str] = []
+        for g in genes:
+            if (set_name, g) in curated:
+                new = curated[(set_name, g)]
+                how = ("curated: " + CURATION_NOTE[set_name]) if new else "dropped: unresolvable"
+            elif g in approved:
+                new, how = g, ""
+            elif g.upper() in alias:
+                new, how = alias[g.upper()], "unambiguous alias in gene_reference"
+            else:
+                new, how = None, "dropped: not an approved symbol or unambiguous alias"
+            if how:
+                report.append((set_name, g, new or "-", how))
+            if new is not None and new not in out:
+                out.append(new)
+            elif new is not None:
+                report.append((set_name, g, new, "duplicate after renaming: kept once"))
+        assert all(x in approved for x in out)
+        sets[set_name] = out
+    return sets, report
+
+
+def print_report(report: list[tuple[str, str, str, str]]) -> None:
+    """Print the report rows of ``rename_sets`` as a Markdown table on stdout."""
+    print("| Set | As listed | Now | How |\n|---|---|---|---|")
+    for r in report:
+        print("| " + " | ".join(r) + " |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default="../shared", help="path of the shared folder")
@@ -187,35 +234,16 @@ def main() -> int:
         raw[f"HALLMARK_{name}"] = h[f"HALLMARK_{name}"]
         DESCRIPTIONS[f"HALLMARK_{name}"] = HALLMARK_DESC
 
-    lines, report = [], []
-    for set_name, genes in raw.items():
-        out: list[str] = []
-        for g in genes:
-            if (set_name, g) in CURATED:
-                new = CURATED[(set_name, g)]
-                how = ("curated: " + CURATION_NOTE[set_name]) if new else "dropped: unresolvable"
-            elif g in approved:
-                new, how = g, ""
-            elif g.upper() in alias:
-                new, how = alias[g.upper()], "unambiguous alias in gene_reference"
-            else:
-                new, how = None, "dropped: not an approved symbol or unambiguous alias"
-            if how:
-                report.append((set_name, g, new or "-", how))
-            if new is not None and new not in out:
-                out.append(new)
-            elif new is not None:
-                report.append((set_name, g, new, "duplicate after renaming: kept once"))
-        assert all(x in approved for x in out)
+    sets, report = rename_sets(raw, approved, alias, CURATED)
+    lines = []
+    for set_name, out in sets.items():
         if set_name in expected:
             assert out == expected[set_name], (set_name, out, expected[set_name])
         lines.append("\t".join([set_name, DESCRIPTIONS[set_name], *out]))
-        print(f"{set_name}\t{len(genes)} listed -> {len(out)} genes", file=sys.stderr)
+        print(f"{set_name}\t{len(raw[set_name])} listed -> {len(out)} genes", file=sys.stderr)
 
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("| Set | As listed | Now | How |\n|---|---|---|---|")
-    for r in report:
-        print("| " + " | ".join(r) + " |")
+    print_report(report)
     return 0
 
 

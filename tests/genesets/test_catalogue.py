@@ -21,6 +21,7 @@ from rrscore.genesets import (
     load,
     verify_collection,
 )
+from tests.conftest import SHARED_DATA
 
 GENESETS = bundled_dir()
 
@@ -30,34 +31,16 @@ GENESETS = bundled_dir()
 RELEASED = {
     ("hallmark", "MSigDB-v7.0"):
         "4803c09aae50bbd96d53fc681bd5545a4c89278993c15145dd7b7c994f893516",
+    ("hallmark", "MSigDB-v7.0-hgnc2022"):
+        "396f8b2f1372826d9b449b0e4d4015ea8c1928e9a02698619a0d2e1c1b746ade",
     ("mechanisms", "2026.11.0"):
         "dfa06dc2181785c3d02b713f261e5cf4060c2a1fa45a41ed806b5723c0197f93",
     ("published", "2026.11.0"):
         "f82f3580f2ca0c92e73d5c4a21a0a8188dd739560cbc642f10cadc5c6a8b0656",
 }
 
-#: hallmark.gmt is MSigDB v7.0 as distributed. Its symbols that are not approved in the 2022
-#: reference: previous symbols with one unambiguous current symbol ...
-HALLMARK_OUTDATED = {
-    "AARS": "AARS1", "AC129492.1": "LOC107985075", "AKAP2": "PALM2AKAP2", "CCDC58": "MIX23",
-    "DARS": "DARS1", "DDX58": "RIGI", "EPRS": "EPRS1", "FAM102A": "EEIG1",
-    "FAM126B": "HYCC2", "FAM129A": "NIBAN1", "G6PC": "G6PC1", "H1F0": "H1-0",
-    "H2AFJ": "H2AJ", "H2AFV": "H2AZ2", "H2AFX": "H2AX", "H2AFY2": "MACROH2A2",
-    "H2AFZ": "H2AZ1", "HIST1H1C": "H1-2", "HIST1H1T": "H1-6", "HIST1H2BB": "H2BC3",
-    "HIST1H2BK": "H2BC12", "HIST1H4C": "H4C3", "HIST3H2A": "H2AC25", "IARS": "IARS1",
-    "KARS": "KARS1", "LRMP": "IRAG2", "MARC2": "MTARC2", "MARCH1": "MARCHF1",
-    "MARCH2": "MARCHF2", "MARCH6": "MARCHF6", "MARCH8": "MARCHF8", "MPP5": "PALS1",
-    "MYLPF": "MYL11", "PHB": "PHB1", "PQLC1": "SLC66A2", "PQLC3": "SLC66A3",
-    "RARS": "RARS1", "SEPT4": "SEPTIN4", "SEPT9": "SEPTIN9", "ST5": "DENND2B",
-    "TARS": "TARS1", "TSTA3": "GFUS", "TTC37": "SKIC3", "WARS": "WARS1", "ZNRD1": "POLR1H",
-}
-#: ... and names with no unambiguous approved symbol (clone-based names from MSigDB's
-#: Ensembl conversion, and pseudogenes, which the reference leaves out).
-HALLMARK_UNRESOLVED = {
-    "AC004086.1", "AC004551.1", "AC005840.1", "AC010618.1", "AC016586.1", "AC027237.1",
-    "AC074143.1", "AC091021.1", "AC092338.1", "AC092881.1", "AC124319.1", "AC139530.1",
-    "AL162171.1", "CROCCP2", "HBBP1", "PTTG3P",
-}
+#: The MSigDB v7.0 hallmark file that scripts/build_hallmark_gmt.py brings to current symbols.
+HALLMARK_SOURCE = SHARED_DATA.parent / "reference" / "gene_lists" / "h.all.v7.0.symbols.gmt"
 RSI_GENES = {"AR", "JUN", "STAT1", "PRKCB", "RELA", "ABL1", "SUMO1", "PAK2", "HDAC1", "IRF1"}
 
 
@@ -90,7 +73,9 @@ def test_collections_are_registered_with_versions_and_sizes(registry):
     # mechanisms: 30 GMT lines, 5 _UP/_DN pairs -> 25 sets; 225 distinct genes.
     assert table.loc["mechanisms", ["n_sets", "n_signed", "n_genes"]].tolist() == [25, 5, 225]
     assert table.loc["published", ["n_sets", "n_signed", "n_genes"]].tolist() == [16, 0, 1339]
-    assert table.loc["hallmark", ["n_sets", "n_signed", "n_genes"]].tolist() == [50, 0, 4384]
+    # hallmark: v7.0 has 4,384 distinct symbols; 16 unresolvable names were dropped.
+    assert table.loc["hallmark", ["n_sets", "n_signed", "n_genes"]].tolist() == [50, 0, 4368]
+    assert table.loc["hallmark", "version"] == "MSigDB-v7.0-hgnc2022"
     for name, row in registry.iterrows():
         assert row["title"] and row["licence"] and row["citation"], name
         for doc in filter(None, (d.strip() for d in row["docs"].split(";"))):
@@ -141,26 +126,46 @@ def test_checksum_guard_detects_an_edited_set(tmp_path, monkeypatch, registry):
     verify_collection("mechanisms")
 
 
-@pytest.mark.parametrize("name", ["mechanisms", "published"])
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
 def test_every_symbol_is_an_approved_symbol(name, approved):
     for set_name, genes in _gmt_lines(name).items():
         bad = sorted(set(genes) - approved)
         assert not bad, f"{name}/{set_name}: not approved symbols {bad}"
 
 
-def test_hallmark_keeps_msigdb_v7_symbols_and_the_outdated_ones_are_pinned(approved):
+def test_hallmark_carries_current_symbols_and_the_attribution():
+    hallmark = _gmt_lines("hallmark")
+    assert len(hallmark) == 50 and sum(map(len, hallmark.values())) == 7303
+    g2m = hallmark["HALLMARK_G2M_CHECKPOINT"]
+    assert len(g2m) == 197 and "H2AX" in g2m and "H2AFX" not in g2m and "PTTG3P" not in g2m
+    assert len(hallmark["HALLMARK_HYPOXIA"]) == 200  # nothing to update in this one
+    assert "RIGI" in hallmark["HALLMARK_INTERFERON_GAMMA_RESPONSE"]
+    for gs in load("hallmark"):
+        assert "CC BY 4.0" in gs.description and "Liberzon et al. 2015" in gs.description
+
+
+def test_published_hallmarks_are_the_hallmark_collection_sets():
+    hallmark, published = _gmt_lines("hallmark"), _gmt_lines("published")
+    shared = [name for name in published if name.startswith("HALLMARK_")]
+    assert len(shared) == 9
+    for name in shared:
+        assert published[name] == hallmark[name], name
+
+
+def test_hallmark_is_msigdb_v7_with_each_symbol_brought_to_its_approved_symbol():
+    if not HALLMARK_SOURCE.is_file():
+        pytest.skip(f"{HALLMARK_SOURCE} is not present")
     ref = gene_reference()
-    genes = {g for gs in _gmt_lines("hallmark").values() for g in gs}
-    outdated = genes - approved
-    assert outdated == set(HALLMARK_OUTDATED) | HALLMARK_UNRESOLVED
-    for old, new in HALLMARK_OUTDATED.items():
-        assert ref.approved_symbol(old) == new, old
-    for name in HALLMARK_UNRESOLVED:
-        assert ref.approved_symbol(name) is None, name
-    # published.gmt carries the current symbols of the nine hallmarks it includes.
-    published = load("published")
-    assert "H2AX" in published["HALLMARK_G2M_CHECKPOINT"].up
-    assert "H2AFX" in load("hallmark")["HALLMARK_G2M_CHECKPOINT"].up
+    source = [line.split("\t") for line in HALLMARK_SOURCE.read_text().splitlines() if line]
+    expected = {}
+    for name, _url, *genes in source:
+        # rrscore's own resolver, independent of the build script: approved symbol, else an
+        # unambiguous alias, else dropped; order kept, first occurrence kept.
+        current = (ref.approved_symbol(g) for g in genes)
+        expected[name] = list(dict.fromkeys(g for g in current if g is not None))
+    assert _gmt_lines("hallmark") == expected  # also the set order
+    dropped = {g for _n, _u, *genes in source for g in genes if ref.approved_symbol(g) is None}
+    assert len(dropped) == 16 and {"PTTG3P", "HBBP1", "CROCCP2", "AC139530.1"} <= dropped
 
 
 @pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
