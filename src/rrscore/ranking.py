@@ -443,16 +443,31 @@ def row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size):
             size[present[k]] = eq[i]
 
 
+@numba.njit(nogil=True, cache=True)
+def csr_row(data, indices, indptr, shared, r):
+    """Stored values and column indices of row ``r`` of the arrays from :func:`row_arrays`."""
+    a = indptr[r]
+    b = indptr[r + 1]
+    return data[a:b], (indices if shared else indices[a:b])
+
+
+@numba.njit(nogil=True, cache=True)
+def csr_row_tie_blocks(data, indices, n_genes, slot_of, n_slots):
+    """:func:`row_tie_blocks` of one row into new ``(start, size)`` arrays."""
+    start = np.empty(n_slots, dtype=np.int64)
+    size = np.empty(n_slots, dtype=np.int64)
+    row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size)
+    return start, size
+
+
 @numba.njit(parallel=True, cache=True)
 def _tie_blocks(data, indices, indptr, shared, n_genes, slot_of, n_slots):
     n_rows = len(indptr) - 1
     start = np.empty((n_rows, n_slots), dtype=np.int64)
     size = np.empty((n_rows, n_slots), dtype=np.int64)
     for r in numba.prange(n_rows):
-        a = indptr[r]
-        b = indptr[r + 1]
-        idx = indices if shared else indices[a:b]
-        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start[r], size[r])
+        d, idx = csr_row(data, indices, indptr, shared, r)
+        row_tie_blocks(d, idx, n_genes, slot_of, n_slots, start[r], size[r])
     return start, size
 
 
@@ -654,13 +669,9 @@ def _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_gene
     n_slots = len(slot_genes)
     pos = np.empty((n_rows, n_slots), dtype=np.int64)
     for r in numba.prange(n_rows):
-        a = indptr[r]
-        b = indptr[r + 1]
-        idx = indices if shared else indices[a:b]
-        start = np.empty(n_slots, dtype=np.int64)
-        size = np.empty(n_slots, dtype=np.int64)
-        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start, size)
-        row_random_positions(data[a:b], idx, n_genes, slot_of, slot_genes, seed,
+        d, idx = csr_row(data, indices, indptr, shared, r)
+        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
+        row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed,
                              row_offset + r, limit, start, size, pos[r])
     return pos
 

@@ -58,7 +58,7 @@ from rrscore.genesets.matching import AlignedSets
 from rrscore.methods.cells import cell_blocks
 from rrscore.methods.registry import MethodSpec
 from rrscore.methods.ucell import slot_sets
-from rrscore.ranking import row_arrays, row_random_positions, row_tie_blocks
+from rrscore.ranking import csr_row, csr_row_tie_blocks, row_arrays, row_random_positions
 
 TIES = ("expected", "random")
 #: R AUCell excludes sets with this fraction of their genes missing, or more.
@@ -154,15 +154,11 @@ def _aucell(data, indices, indptr, shared, n_genes, slot_of, slot_genes, up_ptr,
     n_slots = len(slot_genes)
     out = np.empty((n_rows, n_sets))
     for r in numba.prange(n_rows):
-        a = indptr[r]
-        b = indptr[r + 1]
-        idx = indices if shared else indices[a:b]
-        start = np.empty(n_slots, dtype=np.int64)
-        size = np.empty(n_slots, dtype=np.int64)
-        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start, size)
+        d, idx = csr_row(data, indices, indptr, shared, r)
+        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
         if random:
             pos = np.empty(n_slots, dtype=np.int64)
-            row_random_positions(data[a:b], idx, n_genes, slot_of, slot_genes, seed,
+            row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed,
                                  row_offset + r, t - 1, start, size, pos)
             for s in range(n_slots):  # one drawn order: every gene is its own block
                 start[s] = pos[s] - 1

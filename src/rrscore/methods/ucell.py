@@ -54,7 +54,7 @@ from rrscore.expression.matrix import ExpressionMatrix
 from rrscore.genesets.matching import AlignedSets
 from rrscore.methods.cells import cell_blocks
 from rrscore.methods.registry import MethodSpec
-from rrscore.ranking import gene_slots, row_arrays, row_tie_blocks
+from rrscore.ranking import csr_row, csr_row_tie_blocks, gene_slots, row_arrays
 
 MISSING_GENES = ("impute", "skip")
 
@@ -154,12 +154,8 @@ def _ucell(data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr, up_
     n_sets = len(up_ptr) - 1
     out = np.empty((n_rows, n_sets))
     for r in numba.prange(n_rows):
-        a = indptr[r]
-        b = indptr[r + 1]
-        idx = indices if shared else indices[a:b]
-        start = np.empty(n_slots, dtype=np.int64)
-        size = np.empty(n_slots, dtype=np.int64)
-        row_tie_blocks(data[a:b], idx, n_genes, slot_of, n_slots, start, size)
+        d, idx = csr_row(data, indices, indptr, shared, r)
+        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
         for s in range(n_sets):
             up = _u_score(start, size, up_slots, up_ptr[s], up_ptr[s + 1], up_missing[s],
                           max_rank)
