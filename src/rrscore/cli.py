@@ -59,6 +59,31 @@ class _Group(click.Group):
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     click.echo(f"rrscore: warning: {message}", err=True)
 
+# Options shared by every command that reads an expression file (one definition for all).
+_ORIENT = click.option(
+    "--orient", type=click.Choice(["auto", "genes_rows", "genes_columns"]), default="auto",
+    show_default=True, help="Which axis of a table holds genes.")
+_LAYER = click.option("--layer", default=None, help="AnnData layer to score (h5ad input).")
+_USE_RAW = click.option("--use-raw/--no-use-raw", default=None,
+                        help="Score adata.raw (h5ad input).")
+_DUPLICATES = click.option(
+    "--duplicates", default="highest_mean", show_default=True,
+    type=click.Choice(["highest_mean", "mean", "sum", "max", "first", "error"]),
+    help="How to collapse duplicated gene identifiers.")
+_NAN_POLICY = click.option(
+    "--nan-policy", default="error", show_default=True,
+    type=click.Choice(["error", "drop_genes"]), help="What to do with missing values.")
+
+
+def _table_options(func):
+    """--orient and --duplicates (every command reading a table)."""
+    return _ORIENT(_DUPLICATES(func))
+
+
+def _input_options(func):
+    """--layer, --use-raw and --nan-policy (commands that score AnnData and gene sets)."""
+    return _LAYER(_USE_RAW(_NAN_POLICY(func)))
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rrscore")
@@ -74,21 +99,14 @@ def main() -> None:
               help="Scoring method (see 'rrscore methods').")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
-@click.option("--orient", type=click.Choice(["auto", "genes_rows", "genes_columns"]),
-              default="auto", show_default=True, help="Which axis of a table holds genes.")
 @click.option("--min-size", type=int, default=1, show_default=True,
               help="Minimum number of set genes found in the data.")
 @click.option("--max-size", type=float, default=float("inf"),
               help="Maximum number of set genes found in the data.")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Method parameter, repeatable (e.g. -p alpha=0.25 -p normalize=false).")
-@click.option("--layer", default=None, help="AnnData layer to score (h5ad input).")
-@click.option("--use-raw/--no-use-raw", default=None, help="Score adata.raw (h5ad input).")
-@click.option("--duplicates", default="highest_mean", show_default=True,
-              type=click.Choice(["highest_mean", "mean", "sum", "max", "first", "error"]),
-              help="How to collapse duplicated gene identifiers.")
-@click.option("--nan-policy", default="error", show_default=True,
-              type=click.Choice(["error", "drop_genes"]), help="What to do with missing values.")
+@_table_options
+@_input_options
 @click.option("--coverage", "coverage_path", type=click.Path(dir_okay=False),
               help="Also write the per-set coverage report (TSV).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
@@ -224,15 +242,8 @@ def _write_or_print(table, output: str | None) -> None:
               help="Mechanism collection: bundled name or GMT (default: mechanisms).")
 @click.option("--contributions", "contributions_path", type=click.Path(dir_okay=False),
               help="Also write each mechanism's contribution (weight × z) to this file.")
-@click.option("--orient", type=click.Choice(["auto", "genes_rows", "genes_columns"]),
-              default="auto", show_default=True, help="Which axis of a table holds genes.")
-@click.option("--layer", default=None, help="AnnData layer to score (h5ad input).")
-@click.option("--use-raw/--no-use-raw", default=None, help="Score adata.raw (h5ad input).")
-@click.option("--duplicates", default="highest_mean", show_default=True,
-              type=click.Choice(["highest_mean", "mean", "sum", "max", "first", "error"]),
-              help="How to collapse duplicated gene identifiers.")
-@click.option("--nan-policy", default="error", show_default=True,
-              type=click.Choice(["error", "drop_genes"]), help="What to do with missing values.")
+@_table_options
+@_input_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def radioresistance_command(input_path, output, reference, save_reference, mutations, method,
                             params, weights, gene_sets, contributions_path, orient, layer,
@@ -298,11 +309,7 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
               show_default=True, help="Missing RSI genes: stop, or rank the others (off-scale).")
 @click.option("--nonpositive", type=click.Choice(["nan", "error", "clip"]), default="nan",
               show_default=True, help="GARD for RSI <= 0: NaN, stop, or clip RSI at 0.01.")
-@click.option("--orient", type=click.Choice(["auto", "genes_rows", "genes_columns"]),
-              default="auto", show_default=True, help="Which axis of a table holds genes.")
-@click.option("--duplicates", default="highest_mean", show_default=True,
-              type=click.Choice(["highest_mean", "mean", "sum", "max", "first", "error"]),
-              help="How to collapse duplicated gene identifiers.")
+@_table_options
 def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpositive, orient,
                 duplicates) -> None:
     """Radiosensitivity index (Eschrich 2009) and GARD of every sample in INPUT.
