@@ -96,6 +96,15 @@ def _plot_object_figure(plot) -> object:
     return plot.fig
 
 
+def _grouped(plotter: str, adata, groupby: str, key: str, sets, save, dpi: int, **kwargs):
+    """A scanpy grouped plot (``sc.pl.<plotter>``) of the scores, as a Figure."""
+    tmp = _score_adata(adata, key, sets, groupby)
+    kwargs.setdefault("colorbar_title", "mean score")
+    plot = getattr(_scanpy().pl, plotter)(tmp, list(tmp.var_names), groupby, return_fig=True,
+                                          **kwargs)
+    return _finish(_plot_object_figure(plot), save, dpi)
+
+
 def dotplot(
     adata, groupby: str, *, key: str = "rrscore", sets: Sequence[str] | None = None,
     standard_scale: str | None = None, save: str | os.PathLike | None = None,
@@ -126,13 +135,9 @@ def dotplot(
     -------
     matplotlib.figure.Figure
     """
-    sc = _scanpy()
-    tmp = _score_adata(adata, key, sets, groupby)
-    kwargs.setdefault("colorbar_title", "mean score")
     kwargs.setdefault("size_title", "fraction of cells\nwith score > cut-off")
-    plot = sc.pl.dotplot(tmp, list(tmp.var_names), groupby, standard_scale=standard_scale,
-                         return_fig=True, **kwargs)
-    return _finish(_plot_object_figure(plot), save, dpi)
+    return _grouped("dotplot", adata, groupby, key, sets, save, dpi,
+                    standard_scale=standard_scale, **kwargs)
 
 
 def heatmap(
@@ -149,12 +154,8 @@ def heatmap(
     -------
     matplotlib.figure.Figure
     """
-    sc = _scanpy()
-    tmp = _score_adata(adata, key, sets, groupby)
-    kwargs.setdefault("colorbar_title", "mean score")
-    plot = sc.pl.matrixplot(tmp, list(tmp.var_names), groupby, standard_scale=standard_scale,
-                            return_fig=True, **kwargs)
-    return _finish(_plot_object_figure(plot), save, dpi)
+    return _grouped("matrixplot", adata, groupby, key, sets, save, dpi,
+                    standard_scale=standard_scale, **kwargs)
 
 
 def violin(
@@ -170,12 +171,8 @@ def violin(
     -------
     matplotlib.figure.Figure
     """
-    sc = _scanpy()
-    tmp = _score_adata(adata, key, sets, groupby)
     kwargs.setdefault("colorbar_title", "median score")
-    plot = sc.pl.stacked_violin(tmp, list(tmp.var_names), groupby, return_fig=True,
-                                **kwargs)
-    return _finish(_plot_object_figure(plot), save, dpi)
+    return _grouped("stacked_violin", adata, groupby, key, sets, save, dpi, **kwargs)
 
 
 def embedding(
