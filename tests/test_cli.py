@@ -89,3 +89,19 @@ def test_methods_and_genesets_commands(tmp_path):
     export = CliRunner().invoke(main, ["genesets", "export", "hallmark", "-o", str(out)])
     assert export.exit_code == 0
     assert rrscore.read_gmt(out).names == rrscore.genesets.load("hallmark").names
+
+
+def test_map_ids_off_requires_exact_identifiers(tmp_path):
+    data = pd.DataFrame({"s1": [1.0, 2.0, 3.0, 4.0], "s2": [4.0, 3.0, 2.0, 1.0]},
+                        index=["ENSG00000141510", "ENSG00000135679", "ENSG00000124762",
+                               "ENSG00000150907"])  # TP53, MDM2, CDKN1A, FOXO1
+    path = tmp_path / "ens.tsv"
+    data.to_csv(path, sep="\t")
+    sets = tmp_path / "p53.gmt"
+    sets.write_text("P53\t\tTP53\tMDM2\tCDKN1A\n")
+    mapped = CliRunner().invoke(main, ["score", str(path), "-g", str(sets), "-q",
+                                       "-p", "normalize=false"])
+    assert mapped.exit_code == 0, mapped.output
+    assert "P53" in mapped.output.splitlines()[0]
+    exact = CliRunner().invoke(main, ["score", str(path), "-g", str(sets), "--map-ids", "off"])
+    assert exact.exit_code == 1 and "Ensembl gene IDs" in exact.output

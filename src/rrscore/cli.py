@@ -70,6 +70,9 @@ _DUPLICATES = click.option(
     "--duplicates", default="highest_mean", show_default=True,
     type=click.Choice(["highest_mean", "mean", "sum", "max", "first", "error"]),
     help="How to collapse duplicated gene identifiers.")
+_MAP_IDS = click.option(
+    "--map-ids", default="auto", show_default=True, type=click.Choice(["auto", "symbol", "off"]),
+    help="Map Ensembl/Entrez IDs to symbols and match old symbols ('off': exact IDs only).")
 _NAN_POLICY = click.option(
     "--nan-policy", default="error", show_default=True,
     type=click.Choice(["error", "drop_genes"]), help="What to do with missing values.")
@@ -81,8 +84,8 @@ def _table_options(func):
 
 
 def _input_options(func):
-    """--layer, --use-raw and --nan-policy (commands that score AnnData and gene sets)."""
-    return _LAYER(_USE_RAW(_NAN_POLICY(func)))
+    """--layer, --use-raw, --nan-policy, --map-ids (commands that score gene sets)."""
+    return _LAYER(_USE_RAW(_NAN_POLICY(_MAP_IDS(func))))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,7 +114,8 @@ def main() -> None:
               help="Also write the per-set coverage report (TSV).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
 def score_command(input_path, gene_sets, method, output, orient, min_size, max_size, params,
-                  layer, use_raw, duplicates, nan_policy, coverage_path, quiet) -> None:
+                  layer, use_raw, duplicates, nan_policy, map_ids, coverage_path,
+                  quiet) -> None:
     """Score gene sets in INPUT (.tsv/.csv[.gz], .gct, .parquet, .h5ad); samples as rows."""
     from rrscore.api import coverage_report, score
     from rrscore.expression.readers import read_expression, write_table
@@ -120,7 +124,7 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
     result = score(
         data, gene_sets, method, min_size=min_size, max_size=max_size, orient=orient,
         layer=layer, use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy,
-        progress=not quiet, **_parse_params(params),
+        map_ids=map_ids, progress=not quiet, **_parse_params(params),
     )
     meta = result.attrs["rrscore"]
     cov = coverage_report(result)
@@ -247,7 +251,7 @@ def _write_or_print(table, output: str | None) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def radioresistance_command(input_path, output, reference, save_reference, mutations, method,
                             params, weights, gene_sets, contributions_path, orient, layer,
-                            use_raw, duplicates, nan_policy, quiet) -> None:
+                            use_raw, duplicates, nan_policy, map_ids, quiet) -> None:
     """Radioresistance score of INPUT: mechanism z-scores, composite, percentile; samples as rows.
 
     Without --reference the cohort in INPUT is its own reference: every score is relative to
@@ -272,7 +276,7 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
     result = radioresistance(
         data, method=method, reference=reference, weights=weight_map, mutations=mutations,
         gene_sets=gene_sets, return_contributions=True, orient=orient, layer=layer,
-        use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy,
+        use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
         **_parse_params(params),
     )
     scores, contributions, scorer = result
