@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
 from rrscore.errors import RRScoreError
@@ -37,19 +39,60 @@ def prepare(
     orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
     duplicates: str = "highest_mean", nan_policy: str = "error",
     low_coverage: float = LOW_COVERAGE, map_ids: MapIds = "auto",
+    method: str | None = None,
 ) -> Prepared:
-    """Run the input layer and gene-set matching without scoring (see :func:`score`)."""
+    """Run the input layer and gene-set matching without scoring (see :func:`score`).
+
+    With ``method`` naming a method that drops constant genes (gsva, zscore, plage, mean),
+    genes constant across samples are left out of the sets before the size filter, as GSVA
+    does, and the sets left without genes are not scored.
+    """
     collection = as_collection(gene_sets)
     expr = as_expression(
         data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
         gene_universe=collection.genes, duplicates=duplicates, nan_policy=nan_policy,
         map_ids=map_ids,
     )
+    excluded = None
+    if method is not None and get_method(method).removes_constant_genes and not expr.is_lazy:
+        excluded = _constant_genes(expr)
     sets = align_gene_sets(
         collection, expr.genes, min_size=min_size, max_size=max_size, low_coverage=low_coverage,
-        synonyms=alias_resolver(map_ids, collection.genes),
+        synonyms=alias_resolver(map_ids, collection.genes), excluded=excluded,
     )
+    if excluded is not None:
+        _report_constant_genes(sets.coverage, expr, excluded, method)
     return Prepared(expr, sets, collection)
+
+
+def _constant_genes(expr: ExpressionMatrix) -> np.ndarray | None:
+    """Mask of genes with sd < 1e-10 across samples (GSVA 1.46), or None if there are none."""
+    from rrscore.methods.standardize import gene_scaling
+
+    constant = gene_scaling(expr).constant
+    return constant if constant.any() else None
+
+
+def _report_constant_genes(
+    coverage: pd.DataFrame, expr: ExpressionMatrix, constant: np.ndarray, method: str
+) -> None:
+    names = [str(g) for g in expr.genes[constant]]
+    expr.report.notes.append(
+        f"{method}: {len(names)} genes constant across samples left out, as GSVA does"
+    )
+    in_sets = coverage[coverage["excluded"] != ""]
+    if in_sets.empty:
+        return
+    genes = sorted({g for cell in in_sets["excluded"] for g in cell.split(";")})
+    dropped = list(in_sets.index[in_sets["reason"] == "only genes constant across samples"])
+    warnings.warn(
+        f"{method}: {len(genes)} gene(s) of the gene sets are constant across samples "
+        f"(sd < 1e-10) and were left out, as GSVA does: {', '.join(genes[:10])}"
+        f"{' ...' if len(genes) > 10 else ''}; sets affected: {', '.join(in_sets.index[:10])}"
+        + (f"; sets not scored (no other gene): {', '.join(dropped)}" if dropped else ""),
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
@@ -157,7 +200,8 @@ def score(
     spec = get_method(method)
     params = spec.make_params(**method_params)
     prep = prepare(
-        data, gene_sets, min_size=min_size, max_size=max_size, genes=genes, samples=samples,
+        data, gene_sets, method=spec.name, min_size=min_size, max_size=max_size, genes=genes,
+        samples=samples,
         orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
     )

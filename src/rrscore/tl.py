@@ -176,7 +176,7 @@ def score(
     prep = prepare(
         adata if expr is None else expr, collection, min_size=min_size, max_size=max_size,
         layer=layer, use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy,
-        low_coverage=low_coverage, map_ids=map_ids,
+        low_coverage=low_coverage, map_ids=map_ids, method=spec.name,
     )
     with _numba_threads(n_jobs):
         values, engine = run_method(spec, prep.expr, prep.sets, params,

@@ -87,3 +87,24 @@ def test_score_reports_coverage_in_attrs(luad_genes):
     # only plain data in attrs: printing and concatenating results works
     assert "HALLMARK_TNFA_SIGNALING_VIA_NFKB" in repr(result)
     assert pd.concat([result.iloc[:2], result.iloc[2:]]).shape == result.shape
+
+
+def test_constant_genes_are_excluded_before_the_size_filter_for_gsva_like_methods(tests_data):
+    """GSVA 1.46 drops constant genes from the data first, so sizes count without them."""
+    import warnings
+
+    d = tests_data / "edge_cases"
+    expr = pd.read_csv(d / "expr.tsv", sep="\t", index_col=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sets = rrscore.read_gmt(d / "genesets.gmt")
+        # WITH_CONSTANT lists one constant gene and four others
+        by_zscore = rrscore.score(expr, sets, "zscore", min_size=5, low_coverage=0)
+        by_ssgsea = rrscore.score(expr, sets, "ssgsea", min_size=5, low_coverage=0)
+    assert "WITH_CONSTANT" not in by_zscore.columns and "WITH_CONSTANT" in by_ssgsea.columns
+    cov = rrscore.coverage_report(by_zscore)
+    constant_gene = expr.index[120]
+    assert cov.loc["WITH_CONSTANT", "n_found"] == 4
+    assert cov.loc["WITH_CONSTANT", "excluded"] == constant_gene
+    assert cov.loc["ONLY_CONSTANT", "reason"] == "only genes constant across samples"
+    assert rrscore.coverage_report(by_ssgsea).loc["WITH_CONSTANT", "n_found"] == 5

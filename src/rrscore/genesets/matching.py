@@ -80,6 +80,7 @@ def align_gene_sets(
     low_coverage: float = LOW_COVERAGE,
     synonyms: Callable[[str], Iterable[str]] | None = None,
     warn: bool = True,
+    excluded: np.ndarray | None = None,
 ) -> AlignedSets:
     """Map every set's genes to column indices of ``genes`` and filter by size.
 
@@ -101,14 +102,20 @@ def align_gene_sets(
         Optional resolver of alternative names.
     warn
         Emit the low-coverage warning.
+    excluded
+        Boolean mask over ``genes``: columns present in the data but not usable by the
+        method (GSVA, z-score, PLAGE and mean drop genes that are constant across samples
+        before matching, as GSVA does). They count as not found and are listed in
+        ``excluded``, so ``min_size``/``max_size`` see the sizes the method scores.
 
     Returns
     -------
     AlignedSets
         The kept sets and ``coverage``, one row per input set: ``n_listed``, ``n_found``,
         ``coverage``, ``n_up``, ``n_down`` (found per part), ``n_up_listed``,
-        ``n_down_listed`` (listed per part), ``missing``, ``renamed`` (set gene → data
-        gene for case-insensitive or synonym matches), ``kept`` and ``reason``.
+        ``n_down_listed`` (listed per part), ``missing``, ``excluded`` (found but excluded),
+        ``renamed`` (set gene → data gene for case-insensitive or synonym matches), ``kept``
+        and ``reason``.
     """
     if min_size < 1:
         raise GeneMatchError(f"min_size must be at least 1, got {min_size}")
@@ -131,9 +138,11 @@ def align_gene_sets(
 
     rows = []
     kept: list[AlignedSet] = []
+    n_usable = len(genes) - (int(np.sum(excluded)) if excluded is not None else 0)
     for gs in collection:
         parts: dict[str, list[int]] = {"up": [], "down": []}
         missing: list[str] = []
+        left_out: list[str] = []
         renamed: list[str] = []
         for part_name, part in (("up", gs.up), ("down", gs.down)):
             seen: set[int] = set()
@@ -141,6 +150,9 @@ def align_gene_sets(
                 j, alias = find(gene)
                 if j is None:
                     missing.append(gene)
+                    continue
+                if excluded is not None and excluded[j]:
+                    left_out.append(gene)
                     continue
                 if j in seen:
                     continue  # two names of one data gene: count it once
@@ -153,13 +165,15 @@ def align_gene_sets(
             parts["up"] = [j for j in parts["up"] if j not in both]
             parts["down"] = [j for j in parts["down"] if j not in both]
         n_found = len(parts["up"]) + len(parts["down"])
-        if n_found == 0:
+        if n_found == 0 and left_out:
+            reason = "only genes constant across samples"
+        elif n_found == 0:
             reason = "no gene found in the data"
         elif n_found < min_size:
             reason = f"{n_found} genes found < min_size={min_size}"
         elif n_found > max_size:
             reason = f"{n_found} genes found > max_size={max_size}"
-        elif n_found == len(genes):
+        elif n_found == n_usable:
             reason = "the set contains every gene of the data"
         else:
             reason = ""
@@ -179,13 +193,14 @@ def align_gene_sets(
                 "n_up_listed": len(gs.up),
                 "n_down_listed": len(gs.down),
                 "missing": ";".join(missing),
+                "excluded": ";".join(left_out),
                 "renamed": ";".join(renamed),
                 "kept": not reason,
                 "reason": reason,
             }
         )
     coverage = pd.DataFrame(rows).set_index("set")
-    if not coverage["n_found"].any():
+    if not coverage["n_found"].any() and not (coverage["excluded"] != "").any():
         data_type = detect_id_type(genes)
         set_type = detect_id_type(sorted(collection.genes))
         hint = ""

@@ -72,12 +72,14 @@ very low counts (as one should for a kernel CDF anyway) for exact parity.
 
 **Deviations (documented).** Duplicated genes in a set are removed when the set is read
 (GSVA 1.46 counted a duplicate twice in ``Σ s^tau`` and in ``n - k``, but only once in the
-walk). ``min_size``/``max_size`` count matched genes before the constant-gene removal
-(GSVA after). **Signed sets** (GSVA has none): ``ES(up) - ES(down)``, each part scored as
-an ordinary set with the chosen ``max_diff``/``abs_ranking``, so with ``max_diff=True``
-the score lies in ``[-2, 2]``; a part with no gene contributes 0. Sparse or lazily read
-input is densified (GSVA 1.46 semantics: zeros are values; GSVA 2's sparse mode is not
-reproduced). ``kcdf="poisson"`` rejects negative values (R returns NaN for them).
+walk). Constant genes are left out of the sets before the size filter (``rrscore.score`` and
+``rrscore.tl.score`` pass ``method`` to :func:`rrscore.prepare`), so ``min_size``,
+``max_size`` and the sets scored are GSVA's. **Signed sets** (GSVA has none): ``ES(up) -
+ES(down)``, each part scored as an ordinary set with the chosen
+``max_diff``/``abs_ranking``, so with ``max_diff=True`` the score lies in ``[-2, 2]``; a
+part with no gene contributes 0. Sparse or lazily read input is densified (GSVA 1.46
+semantics: zeros are values; GSVA 2's sparse mode is not reproduced). ``kcdf="poisson"``
+rejects negative values (R returns NaN for them).
 
 Default ``kcdf="gaussian"``: it is GSVA 1.46's default and what the reference fixtures
 use; GSVA 2 switched its default to ``"auto"`` because R's kernel is too slow beyond ~200
@@ -613,4 +615,5 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="ES(up) - ES(down), each part with the chosen max_diff/abs_ranking",
+    removes_constant_genes=True,
 )

@@ -64,4 +64,5 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="mean z(up) - mean z(down)",
+    removes_constant_genes=True,
 )

@@ -149,4 +149,5 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="SVD of up and down genes together; oriented with mean z(up) - mean z(down)",
+    removes_constant_genes=True,
 )

@@ -40,6 +40,10 @@ class MethodSpec:
         parameters).
     signed_sets
         How the method handles sets with an up and a down part.
+    removes_constant_genes
+        Whether the method drops genes that are constant across samples before the sets are
+        matched (GSVA 1.46's ``.filterFeatures``), so that set sizes, ``min_size`` and the
+        sets scored are those of the reference.
     """
 
     name: str
@@ -49,6 +53,7 @@ class MethodSpec:
     run: Callable[..., np.ndarray]
     sample_independent: bool
     signed_sets: str
+    removes_constant_genes: bool = False
 
     def make_params(self, **kwargs):
         """Validate keyword parameters into the method's parameter object."""

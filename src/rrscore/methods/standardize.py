@@ -147,9 +147,11 @@ def drop_constant_genes(
 ) -> AlignedSets:
     """Remove constant genes from every set, as GSVA 1.46 removes them from the data.
 
-    Warns when a scored set contained constant genes (naming them and the sets), and when
-    a set is left without genes (its scores are NaN). Set sizes used by ``min_size`` and
-    ``max_size`` were counted before this step; GSVA counts after it.
+    Through :func:`rrscore.score` the sets arrive without constant genes already
+    (:func:`rrscore.prepare` excludes them before the size filter, as GSVA does), so this
+    is a no-op there; called directly on other aligned sets it warns when a set contained
+    constant genes (naming them and the sets) and when a set is left without genes (its
+    scores are then NaN).
     """
     const = scaling.constant
     if not const.any():

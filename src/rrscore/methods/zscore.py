@@ -9,9 +9,9 @@
 Scores depend on the other samples (through the per-gene mean and sd).
 
 Signed sets (GSVA has none): ``ES = (Σ_up Z - Σ_down Z) / sqrt(k_up + k_down)``, the
-combined z-score of the set with its down genes' z-scores negated. A set left without
-genes after the constant-gene removal is scored NaN (GSVA drops it). ``min_size`` and
-``max_size`` count matched genes before the constant-gene removal (GSVA: after).
+combined z-score of the set with its down genes' z-scores negated. Constant genes are
+left out of the sets before the size filter, as GSVA does, so a set of only constant genes
+is not scored and ``min_size``/``max_size`` count the genes that are scored.
 """
 
 from __future__ import annotations
@@ -58,4 +58,5 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="(Σ z(up) - Σ z(down)) / sqrt(k_up + k_down)",
+    removes_constant_genes=True,
 )

@@ -355,7 +355,7 @@ class RadioresistanceScorer:
         """Raw method scores (samples × kept sets) and the prepared input."""
         spec, params = self._spec_and_params()
         input_kw = {"low_coverage": 0.0, **input_kw}
-        prep = prepare(_as_data(data), collection, min_size=1, **input_kw)
+        prep = prepare(_as_data(data), collection, min_size=1, method=spec.name, **input_kw)
         values = spec.run(prep.expr, prep.sets, params, **{"chunk_size": None,
                                                            "progress": False, **run_kw})
         raw = pd.DataFrame(values, index=pd.Index(prep.expr.samples, name="sample"),
