@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from harness import Tool, module_available, report, run_r, run_tool, workdir
+from harness import Tool, module_available, random_sets, report, run_r, run_tool, workdir
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 METHODS = ("gsva", "zscore", "plage", "singscore", "mean")
@@ -110,12 +110,7 @@ def synthetic_log_expression(n_genes: int, n_samples: int, n_sets: int, sizes=(2
     values = level[:, None] + spread[:, None] * rng.standard_normal((n_genes, n_samples))
     values = np.rint(values * 1e6) / 1e6
     expr = pd.DataFrame(values, index=genes, columns=[f"S{j:04d}" for j in range(n_samples)])
-    sets = {
-        f"SET{i:03d}": list(rng.choice(genes, size=int(rng.integers(sizes[0], sizes[1] + 1)),
-                                       replace=False))
-        for i in range(n_sets)
-    }
-    return expr, sets
+    return expr, random_sets(rng, genes, n_sets, sizes)
 
 
 def read_sets(path: Path, genes: pd.Index) -> dict[str, list[str]]:

@@ -75,12 +75,17 @@ def synthetic_bulk(n_genes: int, n_samples: int, n_sets: int, sizes=(20, 200), s
     genes = np.array([f"G{i:05d}" for i in range(n_genes)])
     values = rng.lognormal(mean=2.0, sigma=1.5, size=(n_genes, n_samples))
     expr = pd.DataFrame(values, index=genes, columns=[f"S{j:04d}" for j in range(n_samples)])
-    sets = {
+    return expr, random_sets(rng, genes, n_sets, sizes)
+
+
+def random_sets(rng: np.random.Generator, genes: np.ndarray, n_sets: int,
+                sizes=(20, 200)) -> dict[str, list[str]]:
+    """``n_sets`` random gene sets named ``SET000``…, sizes uniform in ``sizes``."""
+    return {
         f"SET{i:03d}": list(rng.choice(genes, size=int(rng.integers(sizes[0], sizes[1] + 1)),
                                        replace=False))
         for i in range(n_sets)
     }
-    return expr, sets
 
 
 def write_inputs(workdir: Path, expr: pd.DataFrame, sets: dict[str, list[str]],

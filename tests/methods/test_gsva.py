@@ -27,14 +27,10 @@ from rrscore.methods.gsva import (
     resolve_kcdf,
 )
 from rrscore.ranking import descending_positions, fast_descending_positions
-from tests.conftest import max_abs_diff
+from tests.conftest import max_abs_diff, read_reference
 
 TOL = 1e-8  # measured: <= 3e-13 on every fixture below (R's running sum drifts ~1e-13)
 
-
-def read_table(path) -> pd.DataFrame:
-    """A TSV with its first column as index, parsed to the exact doubles written."""
-    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
 
 
 def score_quietly(*args, **kwargs) -> pd.DataFrame:
@@ -45,7 +41,7 @@ def score_quietly(*args, **kwargs) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def leukemia(tests_data) -> pd.DataFrame:
-    return read_table(tests_data / "leukemia_small/expr.tsv.gz")
+    return read_reference(tests_data / "leukemia_small/expr.tsv.gz")
 
 
 # ----------------------------------------------------------------------------- parity
@@ -54,8 +50,8 @@ def leukemia(tests_data) -> pd.DataFrame:
 @pytest.mark.parametrize("mx", ["TRUE", "FALSE"])
 def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data, mx):
     d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = read_table(d / "expr.tsv.gz")
-    ref = read_table(d / f"fixtures/reference_GSVA1.46.0_gsva_gaussian_mxdiff{mx}.tsv")
+    expr = read_reference(d / "expr.tsv.gz")
+    ref = read_reference(d / f"fixtures/reference_GSVA1.46.0_gsva_gaussian_mxdiff{mx}.tsv")
     result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "gsva",
                            max_diff=mx == "TRUE")
     assert result.shape == (37, 200)
@@ -75,7 +71,7 @@ LEUKEMIA_VARIANTS = {
 @pytest.mark.parametrize("variant", sorted(LEUKEMIA_VARIANTS))
 def test_parity_with_gsva_146_on_committed_leukemia(tests_data, leukemia, variant):
     d = tests_data / "leukemia_small"
-    ref = read_table(d / f"reference_GSVA1.46.0_{variant}.tsv")
+    ref = read_reference(d / f"reference_GSVA1.46.0_{variant}.tsv")
     result = rrscore.score(leukemia, d / "genesets.gmt", "gsva", **LEUKEMIA_VARIANTS[variant])
     assert result.shape == (37, 22)
     assert max_abs_diff(result, ref) <= TOL
@@ -84,7 +80,7 @@ def test_parity_with_gsva_146_on_committed_leukemia(tests_data, leukemia, varian
 def test_variants_really_differ(tests_data):
     """The fixtures above test different things: no two variants are the same numbers."""
     d = tests_data / "leukemia_small"
-    tables = [read_table(d / f"reference_GSVA1.46.0_{v}.tsv") for v in LEUKEMIA_VARIANTS]
+    tables = [read_reference(d / f"reference_GSVA1.46.0_{v}.tsv") for v in LEUKEMIA_VARIANTS]
     for i in range(len(tables)):
         for j in range(i + 1, len(tables)):
             assert float((tables[i] - tables[j]).abs().to_numpy().max()) > 1e-3
@@ -97,8 +93,8 @@ def test_variants_really_differ(tests_data):
 ])
 def test_edge_cases_ties_constant_genes_small_sets(tests_data, variant, params):
     d = tests_data / "edge_cases"
-    expr = read_table(d / "expr.tsv")
-    ref = read_table(d / f"reference_GSVA1.46.0_{variant}.tsv")
+    expr = read_reference(d / "expr.tsv")
+    ref = read_reference(d / f"reference_GSVA1.46.0_{variant}.tsv")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = rrscore.score(expr, d / "genesets.gmt", "gsva", low_coverage=0, **params)
@@ -128,8 +124,8 @@ TCGA_VARIANTS = {
 def test_parity_with_gsva_146_on_tcga_counts(tests_data, variant):
     d = tests_data / "tcga_counts_small"
     file, params = TCGA_VARIANTS[variant]
-    ref = read_table(d / f"reference_GSVA1.46.0_{variant}.tsv")
-    result = rrscore.score(read_table(d / file), d / "genesets.gmt", "gsva", **params)
+    ref = read_reference(d / f"reference_GSVA1.46.0_{variant}.tsv")
+    result = rrscore.score(read_reference(d / file), d / "genesets.gmt", "gsva", **params)
     assert result.shape == (32, 10)
     # Poisson: SciPy's pdtr differs from R's ppois in the last bits (module docs); on
     # these counts no rank changes, so the same tolerance holds (measured 3e-14)
@@ -239,7 +235,7 @@ def test_log_odds_bit_identical_to_r_c_code(tmp_path, leukemia):
     sub.to_csv(inp, sep="\t", float_format="%.17g")
     script = R_DENSITY.replace("{inp}", str(inp)).replace("{out}", str(tmp_path / "d"))
     subprocess.run(["Rscript", "-e", script], check=True, capture_output=True)
-    x = np.ascontiguousarray(read_table(inp).to_numpy().T)
+    x = np.ascontiguousarray(read_reference(inp).to_numpy().T)
     n, g = x.shape
 
     def r_matrix(path: Path) -> np.ndarray:
@@ -355,14 +351,14 @@ def test_kcdf_auto_matches_the_kernel_it_picks(tests_data, leukemia):
     auto = rrscore.score(leukemia, gmt, "gsva", kcdf="AUTO")
     assert any("chose 'gaussian'" in n for n in auto.attrs["rrscore"]["input"]["notes"])
     pd.testing.assert_frame_equal(auto, rrscore.score(leukemia, gmt, "gsva"), check_like=True)
-    counts = read_table(tests_data / "tcga_counts_small/expr_counts.tsv.gz")
+    counts = read_reference(tests_data / "tcga_counts_small/expr_counts.tsv.gz")
     cgmt = tests_data / "tcga_counts_small/genesets.gmt"
     pd.testing.assert_frame_equal(rrscore.score(counts, cgmt, "gsva", kcdf="auto"),
                                   rrscore.score(counts, cgmt, "gsva", kcdf="poisson"))
 
 
 def test_sparse_and_row_major_input_score_as_dense(tests_data):
-    counts = read_table(tests_data / "tcga_counts_small/expr_counts.tsv.gz").iloc[:400]
+    counts = read_reference(tests_data / "tcga_counts_small/expr_counts.tsv.gz").iloc[:400]
     gmt = tests_data / "tcga_counts_small/genesets.gmt"
     dense = score_quietly(counts, gmt, "gsva", low_coverage=0)
     matrix = sp.csr_matrix(counts.to_numpy().T)

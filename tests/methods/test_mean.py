@@ -10,15 +10,12 @@ import pytest
 import scipy.sparse as sp
 
 import rrscore
-
-
-def read_table(path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
+from tests.conftest import read_reference
 
 
 @pytest.fixture(scope="module")
 def leukemia(tests_data) -> pd.DataFrame:
-    return read_table(tests_data / "leukemia_small/expr.tsv.gz")
+    return read_reference(tests_data / "leukemia_small/expr.tsv.gz")
 
 
 def zscores(expr: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +48,7 @@ def test_signed_sets_are_mean_up_minus_mean_down(leukemia):
 
 def test_constant_genes_are_left_out(tests_data):
     d = tests_data / "edge_cases"
-    expr = read_table(d / "expr.tsv")
+    expr = read_reference(d / "expr.tsv")
     genes = list(expr.index)
     constant = genes[120]  # row 121 of the file is constant
     assert expr.loc[constant].nunique() == 1
@@ -64,7 +61,7 @@ def test_constant_genes_are_left_out(tests_data):
 
 def test_sparse_input_gives_the_dense_scores(tests_data):
     d = tests_data / "tcga_counts_small"
-    expr = read_table(d / "expr_log2p1.tsv.gz")
+    expr = read_reference(d / "expr_log2p1.tsv.gz")
     sets = rrscore.read_gmt(d / "genesets.gmt")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

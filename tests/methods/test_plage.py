@@ -10,10 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 import rrscore
-
-
-def read_table(path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
+from tests.conftest import read_reference
 
 
 def zscores(expr: pd.DataFrame) -> pd.DataFrame:
@@ -30,13 +27,13 @@ def diff_up_to_sign(result: pd.DataFrame, ref: pd.DataFrame) -> float:
 
 @pytest.fixture(scope="module")
 def leukemia(tests_data) -> pd.DataFrame:
-    return read_table(tests_data / "leukemia_small/expr.tsv.gz")
+    return read_reference(tests_data / "leukemia_small/expr.tsv.gz")
 
 
 def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
     d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = read_table(d / "expr.tsv.gz")
-    ref = read_table(d / "fixtures/reference_GSVA1.46.0_plage.tsv")
+    expr = read_reference(d / "expr.tsv.gz")
+    ref = read_reference(d / "fixtures/reference_GSVA1.46.0_plage.tsv")
     result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "plage")
     assert result.shape == (37, 200)
     assert diff_up_to_sign(result, ref) <= 1e-8
@@ -45,7 +42,7 @@ def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
 def test_parity_and_orientation_on_committed_leukemia(tests_data, leukemia):
     d = tests_data / "leukemia_small"
     sets = rrscore.read_gmt(d / "genesets.gmt")
-    ref = read_table(d / "reference_GSVA1.46.0_plage.tsv")
+    ref = read_reference(d / "reference_GSVA1.46.0_plage.tsv")
     result = rrscore.score(leukemia, sets, "plage")
     assert diff_up_to_sign(result, ref) <= 1e-8
     # R's signs are LAPACK's: mixed. Ours follow the set's mean z-score, every set.
@@ -60,8 +57,8 @@ def test_parity_and_orientation_on_committed_leukemia(tests_data, leukemia):
 
 def test_edge_cases_and_size_one_sets(tests_data):
     d = tests_data / "edge_cases"
-    expr = read_table(d / "expr.tsv")
-    ref = read_table(d / "reference_GSVA1.46.0_plage.tsv")
+    expr = read_reference(d / "expr.tsv")
+    ref = read_reference(d / "reference_GSVA1.46.0_plage.tsv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # constant genes, duplicate in a set
         result = rrscore.score(expr, d / "genesets.gmt", "plage", low_coverage=0)
@@ -95,7 +92,7 @@ def test_signed_sets_share_the_svd_and_orient_by_up_minus_down(leukemia):
 
 def test_sparse_input_gives_the_dense_scores(tests_data):
     d = tests_data / "tcga_counts_small"
-    expr = read_table(d / "expr_log2p1.tsv.gz")
+    expr = read_reference(d / "expr_log2p1.tsv.gz")
     sets = rrscore.read_gmt(d / "genesets.gmt")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -14,19 +14,17 @@ import rrscore
 from rrscore.errors import RRScoreError
 from rrscore.methods.singscore import score_with_dispersion
 from rrscore.ranking import selected_ranks, selected_ranks_csr
+from tests.conftest import read_reference
 
 TOL = 1e-8
 
-
-def read_table(path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
 
 
 @pytest.fixture(scope="module")
 def tgfb(tests_data):
     """singscore's tgfb_expr_10_se (11,900 Entrez genes × 10) and its up/down sets."""
     d = tests_data / "singscore_tgfb"
-    expr = read_table(d / "expr.tsv.gz")
+    expr = read_reference(d / "expr.tsv.gz")
     gmt = rrscore.read_gmt(d / "genesets.gmt")
     up, down = gmt["TGFB_EMT_UP"].up, gmt["TGFB_EMT_DN"].up
     return d, expr, up, down
@@ -56,7 +54,7 @@ VARIANTS = [
 @pytest.mark.parametrize(("variant", "signed", "params"), VARIANTS)
 def test_parity_with_singscore_r(tgfb, variant, signed, params):
     d, expr, up, down = tgfb
-    ref = read_table(d / f"reference_singscore_{variant}.tsv")
+    ref = read_reference(d / f"reference_singscore_{variant}.tsv")
     scores, dispersion = score(expr, collection(up, down if signed else ()), **params)
     assert list(scores.index) == list(ref.index)
     assert np.abs(scores - ref["TotalScore"]).max() <= TOL
@@ -67,14 +65,14 @@ def test_up_and_down_parts(tgfb):
     # UpScore/DownScore of the up/down call are the up-only scores of each part:
     # DownScore = 1 - norm(down) - 0.5, i.e. the negated centred up-only score of DN
     d, expr, up, down = tgfb
-    ref = read_table(d / "reference_singscore_updown.tsv")
+    ref = read_reference(d / "reference_singscore_updown.tsv")
     up_score, up_disp = score(expr, collection(up))
     dn_score, dn_disp = score(expr, collection(down))
     assert np.abs(up_score - ref["UpScore"]).max() <= TOL
     assert np.abs(up_disp - ref["UpDispersion"]).max() <= TOL
     assert np.abs(-dn_score - ref["DownScore"]).max() <= TOL
     assert np.abs(dn_disp - ref["DownDispersion"]).max() <= TOL
-    dn_only = read_table(d / "reference_singscore_dn_only_centerTRUE.tsv")
+    dn_only = read_reference(d / "reference_singscore_dn_only_centerTRUE.tsv")
     assert np.abs(dn_score - dn_only["TotalScore"]).max() <= TOL
 
 
@@ -86,7 +84,7 @@ def test_ties_methods_on_rounded_data(tgfb, ties):
         ("updown", collection(up, down), {}),
         ("up_unknownDirection", collection(up), {"known_direction": False}),
     ):
-        ref = read_table(d / f"reference_singscore_rounded_{variant}_ties{ties}.tsv")
+        ref = read_reference(d / f"reference_singscore_rounded_{variant}_ties{ties}.tsv")
         scores, dispersion = score(rounded, sets, ties_method=ties, **params)
         assert np.abs(scores - ref["TotalScore"]).max() <= TOL
         assert np.abs(dispersion - ref["TotalDispersion"]).max() <= TOL
@@ -105,7 +103,7 @@ def test_parity_with_the_shared_fixtures(shared_data, tgfb, fixture, signed, par
     # the shared expr_entrez.tsv.gz is printed with 6 digits, which creates ties R did not
     # see; the committed full-precision copy of the same data is scored instead
     _, expr, up, down = tgfb
-    ref = read_table(shared_data / f"singscore_tgfb_foroutan/fixtures/"
+    ref = read_reference(shared_data / f"singscore_tgfb_foroutan/fixtures/"
                                    f"reference_singscore_{fixture}.tsv")
     scores, dispersion = score(expr, collection(up, down if signed else ()), **params)
     assert np.abs(scores - ref["TotalScore"]).max() <= TOL  # 12 significant digits
@@ -126,7 +124,7 @@ def test_score_api_and_sample_independence(tgfb):
 
 def test_sparse_input_gives_the_dense_scores(tests_data):
     d = tests_data / "tcga_counts_small"
-    expr = read_table(d / "expr_log2p1.tsv.gz")  # real counts: zeros tie in every sample
+    expr = read_reference(d / "expr_log2p1.tsv.gz")  # real counts: zeros tie in every sample
     sets = rrscore.read_gmt(d / "genesets.gmt")
     x = sp.csr_matrix(expr.to_numpy().T)
     for params in ({}, {"known_direction": False, "center_score": False,

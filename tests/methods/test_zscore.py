@@ -11,23 +11,18 @@ import scipy.sparse as sp
 
 import rrscore
 from rrscore.errors import InputDataError
-from tests.conftest import max_abs_diff
-
-
-def read_table(path) -> pd.DataFrame:
-    """A TSV with its first column as index, parsed to the exact doubles written."""
-    return pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
+from tests.conftest import max_abs_diff, read_reference
 
 
 @pytest.fixture(scope="module")
 def leukemia(tests_data) -> pd.DataFrame:
-    return read_table(tests_data / "leukemia_small/expr.tsv.gz")
+    return read_reference(tests_data / "leukemia_small/expr.tsv.gz")
 
 
 def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
     d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = read_table(d / "expr.tsv.gz")
-    ref = read_table(d / "fixtures/reference_GSVA1.46.0_zscore.tsv")
+    expr = read_reference(d / "expr.tsv.gz")
+    ref = read_reference(d / "fixtures/reference_GSVA1.46.0_zscore.tsv")
     result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "zscore")
     assert result.shape == (37, 200)
     assert max_abs_diff(result, ref) <= 1e-8
@@ -35,7 +30,7 @@ def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
 
 def test_parity_with_gsva_146_on_committed_leukemia(tests_data, leukemia):
     d = tests_data / "leukemia_small"
-    ref = read_table(d / "reference_GSVA1.46.0_zscore.tsv")
+    ref = read_reference(d / "reference_GSVA1.46.0_zscore.tsv")
     result = rrscore.score(leukemia, d / "genesets.gmt", "zscore")
     assert result.shape == (37, 22)
     assert max_abs_diff(result, ref) <= 1e-8
@@ -43,8 +38,8 @@ def test_parity_with_gsva_146_on_committed_leukemia(tests_data, leukemia):
 
 def test_edge_cases_ties_constant_genes_small_sets(tests_data):
     d = tests_data / "edge_cases"
-    expr = read_table(d / "expr.tsv")
-    ref = read_table(d / "reference_GSVA1.46.0_zscore.tsv")
+    expr = read_reference(d / "expr.tsv")
+    ref = read_reference(d / "reference_GSVA1.46.0_zscore.tsv")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = rrscore.score(expr, d / "genesets.gmt", "zscore", low_coverage=0)
@@ -74,7 +69,7 @@ def test_signed_sets_negate_the_down_genes(leukemia):
 
 def test_sparse_input_gives_the_dense_scores(tests_data):
     d = tests_data / "tcga_counts_small"
-    expr = read_table(d / "expr_log2p1.tsv.gz")  # real counts: many exact zeros
+    expr = read_reference(d / "expr_log2p1.tsv.gz")  # real counts: many exact zeros
     assert (expr.to_numpy() == 0).mean() > 0.01
     sets = rrscore.read_gmt(d / "genesets.gmt")
     dense = rrscore.score(expr, sets, "zscore")
