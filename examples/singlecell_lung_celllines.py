@@ -30,7 +30,8 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "sc_mixology_luad_cellli
 parser = argparse.ArgumentParser(description="rrscore on single cells of lung cancer lines")
 parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                     help="folder with expr.tsv.gz and samples.tsv (default: %(default)s)")
-parser.add_argument("--out", type=Path, default=Path("examples/output/singlecell_lung_celllines.png"),
+parser.add_argument("--out", type=Path,
+                    default=Path("examples/output/singlecell_lung_celllines.png"),
                     help="figure path (default: %(default)s)")
 parser.add_argument("--method", default="ucell", help="rrscore method (default: ucell)")
 args, _ = parser.parse_known_args()  # tolerate notebook kernels' own arguments
@@ -47,7 +48,7 @@ matplotlib.use("Agg")
 import scanpy as sc  # noqa: E402
 
 import rrscore  # noqa: E402
-from rrscore.genesets.bundled import is_bundled  # noqa: E402
+from rrscore.genesets._bundled import is_bundled  # noqa: E402
 
 # %% [markdown]
 # ## Counts and cell annotation; singlets only

@@ -122,7 +122,7 @@ def test_uns_and_obsm_survive_write_h5ad(pbmc, tmp_path):
 
 
 def test_default_collection_is_mechanisms(pbmc):
-    from rrscore.genesets.bundled import is_bundled
+    from rrscore.genesets._bundled import is_bundled
 
     if not is_bundled("mechanisms"):
         pytest.skip("the mechanisms collection is not registered yet")

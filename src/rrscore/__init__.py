@@ -4,10 +4,10 @@ Main entry point: :func:`rrscore.score` — any expression input, any gene sets,
 """
 
 from rrscore import genesets
-from rrscore.api import coverage, coverage_report, prepare, score
+from rrscore._api import coverage, coverage_report, prepare, score
 from rrscore.errors import GeneMatchError, GeneSetError, InputDataError, RRScoreError
-from rrscore.expression.adapters import as_expression
-from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.expression._adapters import as_expression
+from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets import GeneSet, GeneSetCollection, read_gmt, write_gmt
 from rrscore.methods import get_method, list_methods
 from rrscore.radiation import (

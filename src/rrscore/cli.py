@@ -117,8 +117,8 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
                   layer, use_raw, duplicates, nan_policy, map_ids, coverage_path,
                   quiet) -> None:
     """Score gene sets in INPUT (.tsv/.csv[.gz], .gct, .parquet, .h5ad); samples as rows."""
-    from rrscore.api import coverage_report, score
-    from rrscore.expression.readers import read_expression, write_table
+    from rrscore._api import coverage_report, score
+    from rrscore.expression._readers import read_expression, write_table
 
     data = read_expression(input_path)
     result = score(
@@ -202,7 +202,7 @@ def genesets_export(name: str, output: str) -> None:
     import shutil
 
     from rrscore.genesets import as_collection, load, write_gmt
-    from rrscore.genesets.bundled import collection_path, is_bundled
+    from rrscore.genesets._bundled import collection_path, is_bundled
 
     if is_bundled(name):
         # The shipped file itself: keeps the _UP/_DN lines and their own descriptions.
@@ -214,7 +214,7 @@ def genesets_export(name: str, output: str) -> None:
 
 
 def _write_or_print(table, output: str | None) -> None:
-    from rrscore.expression.readers import write_table
+    from rrscore.expression._readers import write_table
 
     table.attrs.clear()
     if output:
@@ -258,8 +258,8 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
     it. To score single samples, fit a reference on a cohort once (--save-reference) and pass
     it with --reference.
     """
-    from rrscore.expression.readers import read_expression
-    from rrscore.radiation.composite import radioresistance
+    from rrscore.expression._readers import read_expression
+    from rrscore.radiation._composite import radioresistance
 
     if reference and save_reference:
         raise click.UsageError("--save-reference fits on INPUT; it cannot go with --reference")
@@ -321,7 +321,7 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
     Columns: RSI (high = radioresistant), GARD for FRACTIONS × DOSE Gy, and with
     --target-gard the total dose needed to reach it.
     """
-    from rrscore.expression.readers import read_expression
+    from rrscore.expression._readers import read_expression
     from rrscore.radiation import dose_for_gard, gard, rsi
 
     if fractions <= 0 or dose <= 0:

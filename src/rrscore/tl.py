@@ -4,7 +4,7 @@ Follows scanpy's conventions: results go into the AnnData (``obsm``, optionally 
 and ``uns`` for the parameters), ``copy=True`` returns an annotated copy, and
 ``inplace=False`` returns the scores without touching the object. Backed (``backed="r"``)
 and Dask-backed AnnData are scored by blocks of cells without loading the matrix (see
-:mod:`rrscore.methods.engine` for which methods allow it).
+:mod:`rrscore.methods._engine` for which methods allow it).
 
 ``rrscore.tl.radioresistance`` is the per-cell composite radioresistance score
 (:func:`rrscore.radiation.radioresistance_anndata`, from the composite-score work; in-memory
@@ -21,15 +21,15 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from rrscore.api import GeneSetsLike, coverage_record, prepare
+from rrscore._api import GeneSetsLike, coverage_record, prepare
+from rrscore._records import plain
 from rrscore.errors import RRScoreError
-from rrscore.expression.lazy import lazy_expression
-from rrscore.genesets.gmt import as_collection
-from rrscore.genesets.matching import LOW_COVERAGE
+from rrscore.expression._lazy import lazy_expression
+from rrscore.genesets._gmt import as_collection
+from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import get_method
-from rrscore.methods.engine import run_method
-from rrscore.radiation.composite import radioresistance_anndata as radioresistance
-from rrscore.records import plain
+from rrscore.methods._engine import run_method
+from rrscore.radiation._composite import radioresistance_anndata as radioresistance
 
 __all__ = ["radioresistance", "score"]
 

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 import rrscore
 from rrscore.errors import InputDataError, RRScoreError
-from rrscore.expression.lazy import LazyAccessError, lazy_expression
+from rrscore.expression._lazy import LazyAccessError, lazy_expression
 
 sc = pytest.importorskip("scanpy")
 da = pytest.importorskip("dask.array")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rrscore.errors import InputDataError
-from rrscore.expression.readers import read_expression, write_table
+from rrscore.expression._readers import read_expression, write_table
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/data/tcga_luad_agilent/expr.tsv.gz"
 

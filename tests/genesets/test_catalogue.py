@@ -117,7 +117,7 @@ def test_checksum_guard_detects_an_edited_set(tmp_path, monkeypatch, registry):
         (edited / f).write_bytes((GENESETS / f).read_bytes())
     gmt = edited / "mechanisms.gmt"
     gmt.write_text(gmt.read_text().replace("\tPARP1\t", "\tPARP2\t", 1))
-    monkeypatch.setattr("rrscore.genesets.bundled.bundled_dir", lambda: edited)
+    monkeypatch.setattr("rrscore.genesets._bundled.bundled_dir", lambda: edited)
     assert collection_checksum("mechanisms") != registry.loc["mechanisms", "sha256"]
     with pytest.raises(GeneSetError, match="give the changed collection a new version"):
         verify_collection("mechanisms")

@@ -9,7 +9,7 @@ import pytest
 import rrscore
 from rrscore.errors import GeneMatchError
 from rrscore.genesets import GeneSet, GeneSetCollection, load
-from rrscore.genesets.matching import align_gene_sets
+from rrscore.genesets._matching import align_gene_sets
 
 EXAMPLE = "examples/data/tcga_luad_agilent/expr.tsv.gz"
 

@@ -7,7 +7,7 @@ import pytest
 
 from rrscore.errors import GeneSetError
 from rrscore.genesets import GeneSet, GeneSetCollection, gene_reference
-from rrscore.genesets.matching import align_gene_sets
+from rrscore.genesets._matching import align_gene_sets
 
 
 @pytest.fixture(scope="module")

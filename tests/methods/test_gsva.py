@@ -16,7 +16,7 @@ from scipy.special import ndtr
 
 import rrscore
 from rrscore.errors import InputDataError, RRScoreError
-from rrscore.methods.gsva import (
+from rrscore.methods._gsva import (
     PNORM_TABLE,
     GsvaParams,
     _gaussian_log_odds,

@@ -9,7 +9,7 @@ import pytest
 
 import rrscore
 from rrscore.errors import RRScoreError
-from rrscore.methods.score_genes import draw_controls, expression_bins, gene_means
+from rrscore.methods._score_genes import draw_controls, expression_bins, gene_means
 from tests.methods.sc_fixtures import MIXOLOGY_SETS, PBMC_SETS, mixology, pbmc68k
 
 sc = pytest.importorskip("scanpy")

@@ -10,7 +10,7 @@
 * :func:`dose_for_gard` — total dose needed to reach a target GARD (RxRSI).
 """
 
-from rrscore.radiation.composite import (
+from rrscore.radiation._composite import (
     DEFAULT_MECHANISMS,
     DEFAULT_METHOD,
     EXCLUDED_BY_DEFAULT,
@@ -20,9 +20,9 @@ from rrscore.radiation.composite import (
     radioresistance,
     radioresistance_anndata,
 )
-from rrscore.radiation.drivers import COUNTED_CLASSES, DRIVER_COMPONENTS, driver_table
-from rrscore.radiation.gard import RSI_FLOOR, dose_for_gard, gard
-from rrscore.radiation.rsi import RSI_ALIASES, RSI_COEFFICIENTS, RSI_GENES, rsi
+from rrscore.radiation._drivers import COUNTED_CLASSES, DRIVER_COMPONENTS, driver_table
+from rrscore.radiation._gard import RSI_FLOOR, dose_for_gard, gard
+from rrscore.radiation._rsi import RSI_ALIASES, RSI_COEFFICIENTS, RSI_GENES, rsi
 
 __all__ = [
     "COUNTED_CLASSES",

@@ -4,8 +4,8 @@
 ``spec.run``; it runs any registered method and chooses how the cells are read:
 
 * **in memory** — ``spec.run`` as :func:`rrscore.score` does;
-* **backed h5ad** — ``spec.run`` on an :class:`~rrscore.expression.matrix.ExpressionMatrix`
-  whose values are a :class:`~rrscore.expression.lazy.LazyRows`: the method's own chunk
+* **backed h5ad** — ``spec.run`` on an :class:`~rrscore.expression._matrix.ExpressionMatrix`
+  whose values are a :class:`~rrscore.expression._lazy.LazyRows`: the method's own chunk
   loop reads one block of cells at a time from the file, and memory stays bounded by the
   block size plus the (cells × sets) output;
 * **Dask, cell-independent scores** — ``dask.array.map_blocks`` over blocks of cells: each
@@ -29,7 +29,7 @@ Which methods can read their input by blocks (:func:`lazy_mode`):
 
 A method registered later is tried as ``"streaming"`` (``"blockwise"`` when its spec says
 it is sample-independent); if it reaches for the whole matrix, the
-:class:`~rrscore.expression.lazy.LazyAccessError` is re-raised naming the method.
+:class:`~rrscore.expression._lazy.LazyAccessError` is re-raised naming the method.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from rrscore.errors import InputDataError
-from rrscore.expression.lazy import LazyAccessError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.registry import MethodSpec
+from rrscore.expression._lazy import LazyAccessError
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._registry import MethodSpec
 
 #: Methods that need every sample in memory at once, and why.
 IN_MEMORY_ONLY = {

@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 import pandas as pd
 
 from rrscore.errors import GeneSetError
-from rrscore.genesets.bundled import bundled_dir
+from rrscore.genesets._bundled import bundled_dir
 
 REFERENCE_FILE = "gene_reference.tsv.gz"
 #: Where the table's data comes from (see gene_reference.README.md).
@@ -148,7 +148,7 @@ class GeneReference:
         For an approved symbol: its unambiguous aliases (e.g. ``MRGBP`` → ``C20orf20``, …).
         For an outdated symbol that is an unambiguous alias: the current symbol first, then
         the current symbol's other aliases (e.g. ``H2AFX`` → ``H2AX``, …). Otherwise empty.
-        This is the ``synonyms`` hook of :func:`rrscore.genesets.matching.align_gene_sets`.
+        This is the ``synonyms`` hook of :func:`rrscore.genesets._matching.align_gene_sets`.
         """
         symbol = self.approved_symbol(gene)
         if symbol is None:

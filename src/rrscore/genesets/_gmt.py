@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from rrscore.errors import GeneSetError
-from rrscore.genesets.model import GeneSet, GeneSetCollection, split_signed_genes
+from rrscore.genesets._model import GeneSet, GeneSetCollection, split_signed_genes
 
 _SIGN_SUFFIX = re.compile(r"^(?P<base>.+?)[_.](?P<dir>UP|DN|DOWN)$", re.IGNORECASE)
 
@@ -187,7 +187,7 @@ def as_collection(
     ``target``, optional ``weight``), a path to a GMT file, or the name of a bundled
     collection (see :func:`rrscore.genesets.list_collections`).
     """
-    from rrscore.genesets.bundled import is_bundled, load
+    from rrscore.genesets._bundled import is_bundled, load
 
     if isinstance(gene_sets, GeneSetCollection):
         return gene_sets
@@ -204,7 +204,7 @@ def as_collection(
         path = Path(text)
         if path.exists():
             return read_gmt(path, pair_signed=bool(pair_signed))
-        from rrscore.genesets.bundled import list_collections
+        from rrscore.genesets._bundled import list_collections
 
         raise GeneSetError(
             f"{text!r} is neither a gene-set file nor a bundled collection "

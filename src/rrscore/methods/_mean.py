@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.registry import MethodSpec
-from rrscore.methods.standardize import drop_constant_genes, gene_scaling, set_z_sums
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._registry import MethodSpec
+from rrscore.methods._standardize import drop_constant_genes, gene_scaling, set_z_sums
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ AnnData can hold its matrix outside memory: ``anndata.read_h5ad(path, backed="r"
 ``X`` in the HDF5 file (an ``h5py.Dataset`` when dense, a backed CSR/CSC dataset when
 sparse), and a Dask-backed AnnData has a ``dask.array.Array`` as ``X`` (dense or
 scipy-sparse blocks). :func:`lazy_expression` wraps such a matrix in an
-:class:`~rrscore.expression.matrix.ExpressionMatrix` whose ``values`` is a
+:class:`~rrscore.expression._matrix.ExpressionMatrix` whose ``values`` is a
 :class:`LazyRows`: a row reader that hands out one block of cells at a time — already
 put through the input layer — and refuses any access to the whole matrix.
 
 What the input layer does to the genes (identifier cleaning, Ensembl/Entrez → symbol
 mapping, duplicate grouping) is taken from the in-memory input layer itself: it is run on
-an identity matrix of the genes (:func:`rrscore.expression.adapters.from_array`), whose
+an identity matrix of the genes (:func:`rrscore.expression._adapters.from_array`), whose
 result says which input column ends up in which output gene. Lazy input therefore gets
 exactly the genes in-memory input would get. Applying the plan to a block is then a column
 selection (or, for ``duplicates="mean"|"sum"|"max"``, the in-memory collapse applied to
@@ -39,8 +39,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rrscore.errors import InputDataError
-from rrscore.expression.collapse import DUPLICATE_POLICIES, collapse_duplicate_genes
-from rrscore.expression.matrix import ExpressionMatrix, InputReport
+from rrscore.expression._collapse import DUPLICATE_POLICIES, collapse_duplicate_genes
+from rrscore.expression._matrix import ExpressionMatrix, InputReport
 
 #: Rows read per block by the streaming passes of this module (a method reading the
 #: matrix chooses its own block size).
@@ -415,7 +415,7 @@ def _probe_genes(var_names, gene_universe, duplicates: str, id_options: dict):
     the identifier notes. Duplicated identifiers are grouped with the ``sum`` policy
     (each identity row then marks its group); the real policy is applied afterwards.
     """
-    from rrscore.expression.adapters import from_array
+    from rrscore.expression._adapters import from_array
 
     if duplicates not in DUPLICATE_POLICIES:
         raise InputDataError(
@@ -487,7 +487,7 @@ def build_plan(
     chunk_size: int | None = None, progress: bool = False, id_options: dict | None = None,
 ) -> ColumnPlan:
     """The :class:`ColumnPlan` of a stored matrix; fills ``report`` as the in-memory layer."""
-    from rrscore.expression.adapters import NAN_POLICIES
+    from rrscore.expression._adapters import NAN_POLICIES
 
     if nan_policy not in NAN_POLICIES:
         raise InputDataError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")

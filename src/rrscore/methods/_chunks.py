@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
 
 DEFAULT_CHUNK_SIZE = 256
 

@@ -65,7 +65,7 @@ class ExpressionMatrix:
     values
         ``(n_samples, n_genes)`` float array, or a CSR sparse matrix for single-cell data,
         or a lazy row reader of a backed h5ad or Dask matrix
-        (:class:`rrscore.expression.lazy.LazyRows`) that hands out one block of rows at a
+        (:class:`rrscore.expression._lazy.LazyRows`) that hands out one block of rows at a
         time and refuses whole-matrix access. Methods that read their input through
         :meth:`rows` / :meth:`dense_rows` (or ``values[start:stop]``) and
         :meth:`column_sums` work on all three.

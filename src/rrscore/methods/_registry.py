@@ -34,7 +34,7 @@ class MethodSpec:
     run
         ``run(expr, aligned_sets, params, *, chunk_size, progress) -> ndarray`` with shape
         ``(n_samples, n_sets)``. It receives an :class:`~rrscore.expression.ExpressionMatrix`
-        and :class:`~rrscore.genesets.matching.AlignedSets`, never files or AnnData.
+        and :class:`~rrscore.genesets._matching.AlignedSets`, never files or AnnData.
     sample_independent
         Whether one sample's score is independent of the other samples (with the default
         parameters).

@@ -23,9 +23,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from rrscore.errors import InputDataError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSet, AlignedSets
-from rrscore.methods.chunks import flatten_sets, sample_chunks
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSet, AlignedSets
+from rrscore.methods._chunks import flatten_sets, sample_chunks
 
 #: Genes with a standard deviation below this are constant (GSVA 1.46 ``.filterFeatures``).
 CONSTANT_SD = 1e-10

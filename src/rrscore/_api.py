@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from rrscore.errors import RRScoreError
-from rrscore.expression.adapters import as_expression
-from rrscore.expression.idmap import MapIds, alias_resolver
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.gmt import as_collection
-from rrscore.genesets.matching import LOW_COVERAGE, AlignedSets, align_gene_sets
-from rrscore.genesets.model import GeneSetCollection
+from rrscore.expression._adapters import as_expression
+from rrscore.expression._idmap import MapIds, alias_resolver
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._gmt import as_collection
+from rrscore.genesets._matching import LOW_COVERAGE, AlignedSets, align_gene_sets
+from rrscore.genesets._model import GeneSetCollection
 from rrscore.methods import get_method
-from rrscore.methods.engine import run_method
+from rrscore.methods._engine import run_method
 
 GeneSetsLike = GeneSetCollection | Mapping[str, Iterable[str]] | pd.DataFrame | str | os.PathLike
 
@@ -67,7 +67,7 @@ def prepare(
 
 def _constant_genes(expr: ExpressionMatrix) -> np.ndarray | None:
     """Mask of genes with sd < 1e-10 across samples (GSVA 1.46), or None if there are none."""
-    from rrscore.methods.standardize import gene_scaling
+    from rrscore.methods._standardize import gene_scaling
 
     constant = gene_scaling(expr).constant
     return constant if constant.any() else None

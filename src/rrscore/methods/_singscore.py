@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 
 from rrscore.errors import RRScoreError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.chunks import DEFAULT_CHUNK_SIZE, flatten_sets, sample_chunks
-from rrscore.methods.registry import MethodSpec
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets, sample_chunks
+from rrscore.methods._registry import MethodSpec
 from rrscore.ranking import TIES_METHODS, selected_ranks, selected_ranks_csr
 
 #: R's ``mad`` consistency constant.
@@ -266,7 +266,7 @@ def score_with_dispersion(
         median absolute deviation, R's ``mad``); for a signed set the mean of the up and
         down MADs. Both carry ``.attrs["rrscore"]`` as :func:`rrscore.score` does.
     """
-    from rrscore.api import prepare  # rrscore.api imports the method registry
+    from rrscore._api import prepare  # rrscore._api imports the method registry
 
     params = SPEC.make_params(ties_method=ties_method, center_score=center_score,
                               known_direction=known_direction)

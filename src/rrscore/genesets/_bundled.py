@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from rrscore.errors import GeneSetError
-from rrscore.genesets.model import GeneSetCollection
+from rrscore.genesets._model import GeneSetCollection
 
 
 def bundled_dir() -> Path:
@@ -110,7 +110,7 @@ def verify_collection(name: str) -> None:
 
 @lru_cache(maxsize=32)
 def _load_cached(name: str, pair_signed: bool) -> GeneSetCollection:
-    from rrscore.genesets.gmt import read_gmt
+    from rrscore.genesets._gmt import read_gmt
 
     row = _index().loc[name]
     return read_gmt(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from rrscore.errors import InputDataError
-from rrscore.expression.geneids import ID_TYPE_WORDS, detect_id_type
+from rrscore.expression._geneids import ID_TYPE_WORDS, detect_id_type
 
 MAP_IDS_CHOICES = ("auto", "symbol", "off")
 #: Data ID types the bundled reference can turn into symbols.
@@ -83,7 +83,7 @@ def map_ids_to_symbols(ids: np.ndarray, id_type: str) -> tuple[np.ndarray, dict,
         ``n_mapped``, ``n_unmapped``, ``n_ambiguous``, ``n_symbols``) and notes for the
         input report.
     """
-    from rrscore.genesets.reference import REFERENCE_SOURCE, gene_reference
+    from rrscore.genesets._reference import REFERENCE_SOURCE, gene_reference
 
     ref = gene_reference()
     symbols = ref.to_symbol(ids, id_type)
@@ -133,6 +133,6 @@ def alias_resolver(
     """
     if check_map_ids(map_ids) == "off" or not _sets_use_symbols(gene_universe):
         return None
-    from rrscore.genesets.reference import gene_reference
+    from rrscore.genesets._reference import gene_reference
 
     return gene_reference().synonyms

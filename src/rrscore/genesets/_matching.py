@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from rrscore.errors import GeneMatchError
-from rrscore.expression.geneids import ID_TYPE_WORDS, detect_id_type
-from rrscore.genesets.model import GeneSetCollection
+from rrscore.expression._geneids import ID_TYPE_WORDS, detect_id_type
+from rrscore.genesets._model import GeneSetCollection
 
 #: Sets whose found fraction is below this get a warning by default.
 LOW_COVERAGE = 0.5

@@ -50,10 +50,10 @@ import numba
 import numpy as np
 
 from rrscore.errors import RRScoreError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.cells import cell_blocks
-from rrscore.methods.registry import MethodSpec
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._cells import cell_blocks
+from rrscore.methods._registry import MethodSpec
 from rrscore.ranking import csr_row, csr_row_tie_blocks, gene_slots, row_arrays
 
 MISSING_GENES = ("impute", "skip")

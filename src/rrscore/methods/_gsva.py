@@ -99,11 +99,11 @@ import numpy as np
 from scipy.special import pdtr
 
 from rrscore.errors import InputDataError, RRScoreError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.chunks import DEFAULT_CHUNK_SIZE, flatten_sets
-from rrscore.methods.registry import MethodSpec
-from rrscore.methods.standardize import CONSTANT_SD, GeneScaling, drop_constant_genes
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
+from rrscore.methods._registry import MethodSpec
+from rrscore.methods._standardize import CONSTANT_SD, GeneScaling, drop_constant_genes
 from rrscore.ranking import fast_descending_positions
 
 #: Accepted values of ``kcdf``.

@@ -50,10 +50,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rrscore.errors import RRScoreError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.cells import cell_blocks
-from rrscore.methods.registry import MethodSpec
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._cells import cell_blocks
+from rrscore.methods._registry import MethodSpec
 from rrscore.ranking import row_arrays
 
 

@@ -39,10 +39,10 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.registry import MethodSpec
-from rrscore.methods.standardize import drop_constant_genes, gene_scaling, standardized_columns
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._registry import MethodSpec
+from rrscore.methods._standardize import drop_constant_genes, gene_scaling, standardized_columns
 
 
 @dataclass(frozen=True)

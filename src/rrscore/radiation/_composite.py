@@ -50,13 +50,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from rrscore.api import GeneSetsLike, prepare
+from rrscore._api import GeneSetsLike, prepare
+from rrscore._records import plain
 from rrscore.errors import GeneMatchError, InputDataError, RRScoreError
-from rrscore.genesets.gmt import as_collection
-from rrscore.genesets.model import GeneSet, GeneSetCollection
+from rrscore.genesets._gmt import as_collection
+from rrscore.genesets._model import GeneSet, GeneSetCollection
 from rrscore.methods import get_method
-from rrscore.radiation.drivers import driver_component
-from rrscore.records import plain
+from rrscore.radiation._drivers import driver_component
 
 #: Default scoring method: rank-based and sample-independent.
 DEFAULT_METHOD = "singscore"
@@ -756,7 +756,7 @@ def radioresistance(
         ``driver_STK11``, ``driver_KRAS``, ``driver_EGFR``, ``driver_TP53`` (1/0/NaN) and
         ``driver_score`` (the number of mutated driver components; all five promote
         resistance per ``genesets/drivers.tsv``). They are reported beside the composite and
-        never enter it. Which variant classes count: :mod:`rrscore.radiation.drivers`.
+        never enter it. Which variant classes count: :mod:`rrscore.radiation._drivers`.
     gene_sets, mechanisms, min_genes
         The mechanism collection (default the bundled ``"mechanisms"``), which of its sets to
         score (default :data:`DEFAULT_MECHANISMS`) and the minimum number of genes found.

@@ -53,11 +53,11 @@ import numba
 import numpy as np
 
 from rrscore.errors import RRScoreError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.cells import cell_blocks
-from rrscore.methods.registry import MethodSpec
-from rrscore.methods.ucell import slot_sets
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._cells import cell_blocks
+from rrscore.methods._registry import MethodSpec
+from rrscore.methods._ucell import slot_sets
 from rrscore.ranking import csr_row, csr_row_tie_blocks, row_arrays, row_random_positions
 
 TIES = ("expected", "random")

@@ -24,10 +24,10 @@ import numba
 import numpy as np
 
 from rrscore.errors import RRScoreError
-from rrscore.expression.matrix import ExpressionMatrix
-from rrscore.genesets.matching import AlignedSets
-from rrscore.methods.chunks import flatten_sets, sample_chunks
-from rrscore.methods.registry import MethodSpec
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._chunks import flatten_sets, sample_chunks
+from rrscore.methods._registry import MethodSpec
 from rrscore.ranking import column_rank_counts
 
 

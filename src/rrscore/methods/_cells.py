@@ -1,6 +1,6 @@
 """Blocks of cells for the sparse-native single-cell methods (UCell, AUCell, score_genes).
 
-Unlike :func:`rrscore.methods.chunks.sample_chunks`, which hands out dense blocks, a block
+Unlike :func:`rrscore.methods._chunks.sample_chunks`, which hands out dense blocks, a block
 here keeps the storage of the input: a CSR slice of a sparse matrix (only the stored
 entries, never densified) or a dense slice of a dense one. The kernels in
 :mod:`rrscore.ranking` take either.
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore.expression.matrix import ExpressionMatrix
+from rrscore.expression._matrix import ExpressionMatrix
 
 #: Cells per block by default: large enough to amortise the start of a parallel kernel,
 #: small enough that a block's per-cell work arrays stay in the tens of megabytes.

@@ -12,16 +12,16 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rrscore.errors import InputDataError
-from rrscore.expression.collapse import collapse_duplicate_genes
-from rrscore.expression.geneids import ID_TYPE_WORDS, clean_gene_ids, detect_id_type
-from rrscore.expression.idmap import (
+from rrscore.expression._collapse import collapse_duplicate_genes
+from rrscore.expression._geneids import ID_TYPE_WORDS, clean_gene_ids, detect_id_type
+from rrscore.expression._idmap import (
     MapIds,
     check_map_ids,
     map_ids_to_symbols,
     wants_symbol_mapping,
 )
-from rrscore.expression.lazy import lazy_expression, lazy_kind, select_matrix
-from rrscore.expression.matrix import ExpressionMatrix, InputReport
+from rrscore.expression._lazy import lazy_expression, lazy_kind, select_matrix
+from rrscore.expression._matrix import ExpressionMatrix, InputReport
 
 ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
 NAN_POLICIES = ("error", "drop_genes")
@@ -46,7 +46,7 @@ def _match_count(
     ids = cleaned.ids[cleaned.keep]
     if wants_symbol_mapping(map_ids, cleaned.id_type, universe_upper):
         # Ensembl/Entrez labels would be mapped to symbols: count what they will match.
-        from rrscore.genesets.reference import gene_reference
+        from rrscore.genesets._reference import gene_reference
 
         mapped = gene_reference().to_symbol(ids, cleaned.id_type)
         ids = [m if m is not None else i for i, m in zip(ids, mapped, strict=True)]
@@ -305,7 +305,7 @@ def from_anndata(
 
     ``use_raw=None`` follows scanpy: use ``adata.raw`` when it exists and no ``layer`` is
     given. A backed (h5ad, CSR or dense) or Dask matrix is not loaded: the result reads it
-    by blocks of cells (:mod:`rrscore.expression.lazy`); a backed CSC matrix is loaded.
+    by blocks of cells (:mod:`rrscore.expression._lazy`); a backed CSC matrix is loaded.
     """
     X, var_names, where = select_matrix(adata, layer, use_raw)
     if X is None:
@@ -373,7 +373,7 @@ def as_expression(
         approved symbols when ``gene_universe`` uses symbols (counts in the report's notes
         and ``id_mapping``; unmapped IDs keep their label; IDs mapping to one symbol are
         collapsed by ``duplicates``). ``"symbol"``: map even without ``gene_universe``.
-        ``"off"``: use the identifiers as given. See :mod:`rrscore.expression.idmap`.
+        ``"off"``: use the identifiers as given. See :mod:`rrscore.expression._idmap`.
 
     Returns
     -------
