@@ -1,0 +1,132 @@
+"""``rrscore radioresistance`` and ``rrscore rsi``."""
+
+from __future__ import annotations
+
+import click
+
+from rrscore.cli._app import (
+    _input_options,
+    _parse_params,
+    _parse_value,
+    _table_options,
+    _write_or_print,
+    main,
+)
+
+
+@main.command("radioresistance")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
+@click.option("-r", "--reference", "reference", type=click.Path(dir_okay=False),
+              help="Fitted reference (JSON from --save-reference) to standardise against; "
+                   "default: INPUT itself (scores relative to this cohort).")
+@click.option("--save-reference", type=click.Path(dir_okay=False),
+              help="Fit the reference on INPUT and save it as JSON (needs no --reference).")
+@click.option("--mutations", type=click.Path(dir_okay=False),
+              help="MAF, or a samples × genes 1/0 table (columns KEAP1 or mut_KEAP1, ...): "
+                   "adds the driver columns (never blended into the composite).")
+@click.option("-m", "--method", default=None,
+              help="Scoring method (default singscore; with --reference: the reference's).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Method parameter, repeatable (e.g. -m ssgsea -p normalize=false).")
+@click.option("-w", "--weight", "weights", multiple=True, metavar="MECHANISM=W",
+              help="Composite weight, repeatable; the mechanisms named are the ones that "
+                   "enter the composite (default: all, equal weights).")
+@click.option("-g", "--gene-sets", default=None,
+              help="Mechanism collection: bundled name or GMT (default: mechanisms).")
+@click.option("--contributions", "contributions_path", type=click.Path(dir_okay=False),
+              help="Also write each mechanism's contribution (weight × z) to this file.")
+@_table_options
+@_input_options
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def radioresistance_command(input_path, output, reference, save_reference, mutations, method,
+                            params, weights, gene_sets, contributions_path, orient, layer,
+                            use_raw, duplicates, nan_policy, map_ids, quiet) -> None:
+    """Radioresistance score of INPUT: mechanism z-scores, composite, percentile; samples as rows.
+
+    Without --reference the cohort in INPUT is its own reference: every score is relative to
+    it. To score single samples, fit a reference on a cohort once (--save-reference) and pass
+    it with --reference.
+    """
+    from rrscore.expression._readers import read_expression
+    from rrscore.radiation._composite import radioresistance
+
+    if reference and save_reference:
+        raise click.UsageError("--save-reference fits on INPUT; it cannot go with --reference")
+    weight_map = None
+    if weights:
+        weight_map = {}
+        for pair in weights:
+            if "=" not in pair:
+                raise click.BadParameter(f"expected MECHANISM=W, got {pair!r}",
+                                         param_hint="--weight")
+            key, value = pair.split("=", 1)
+            weight_map[key.strip()] = _parse_value(value)
+    data = read_expression(input_path)
+    result = radioresistance(
+        data, method=method, reference=reference, weights=weight_map, mutations=mutations,
+        gene_sets=gene_sets, return_contributions=True, orient=orient, layer=layer,
+        use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
+        **_parse_params(params),
+    )
+    scores, contributions, scorer = result
+    meta = scores.attrs["rrscore"]
+    if save_reference:
+        scorer.save(save_reference)
+    if contributions_path:
+        _write_or_print(contributions, contributions_path)
+    _write_or_print(scores, output)
+    if not quiet:
+        ref = meta["reference"]
+        where = ("this cohort (scores are relative to it)" if ref["source"] == "cohort"
+                 else f"{ref['source']} ({ref['n_samples']} samples)")
+        click.echo(
+            f"rrscore: radioresistance ({meta['method']}, {len(meta['mechanisms'])} mechanisms) "
+            f"of {scores.shape[0]} samples against {where}"
+            + (f"; saved reference {save_reference}" if save_reference else "")
+            + (f"; wrote {output}" if output else ""),
+            err=True,
+        )
+
+
+@main.command("rsi")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
+@click.option("--fractions", type=float, default=30, show_default=True,
+              help="Number of fractions for GARD.")
+@click.option("--dose", type=float, default=2.0, show_default=True,
+              help="Dose per fraction (Gy) for GARD.")
+@click.option("--target-gard", type=float, default=None,
+              help="Also give the total dose (Gy) reaching this GARD at --dose per fraction.")
+@click.option("--missing", type=click.Choice(["error", "warn"]), default="error",
+              show_default=True, help="Missing RSI genes: stop, or rank the others (off-scale).")
+@click.option("--nonpositive", type=click.Choice(["nan", "error", "clip"]), default="nan",
+              show_default=True, help="GARD for RSI <= 0: NaN, stop, or clip RSI at 0.01.")
+@_table_options
+def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpositive, orient,
+                duplicates) -> None:
+    """Radiosensitivity index (Eschrich 2009) and GARD of every sample in INPUT.
+
+    Columns: RSI (high = radioresistant), GARD for FRACTIONS × DOSE Gy, and with
+    --target-gard the total dose needed to reach it.
+    """
+    from rrscore.expression._readers import read_expression
+    from rrscore.radiation import dose_for_gard, gard, rsi
+
+    if fractions <= 0 or dose <= 0:
+        raise click.BadParameter("--fractions and --dose must be positive")
+    values = rsi(read_expression(input_path), orient=orient, duplicates=duplicates,
+                 missing=missing)
+    table = values.to_frame()
+    table.index.name = "sample"
+    table["GARD"] = gard(values, fractions=fractions, dose=dose, nonpositive=nonpositive)
+    if target_gard is not None:
+        table["dose_for_gard"] = dose_for_gard(values, target_gard, dose=dose,
+                                               nonpositive=nonpositive)
+    _write_or_print(table, output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
