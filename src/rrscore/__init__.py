@@ -1,13 +1,20 @@
 """rrscore: lung-cancer radioresistance scores from gene expression.
 
 Main entry point: :func:`rrscore.score` — any expression input, any gene sets, any method.
+The scanpy-style interface is in :mod:`rrscore.tl` (compute into an AnnData),
+:mod:`rrscore.pl` (plot) and :mod:`rrscore.get` (read results back out of an AnnData); they are
+imported on first use.
 """
 
-from rrscore import genesets
-from rrscore._api import coverage, coverage_report, prepare, score
-from rrscore.errors import GeneMatchError, GeneSetError, InputDataError, RRScoreError
-from rrscore.expression._adapters import as_expression
-from rrscore.expression._matrix import ExpressionMatrix
+from rrscore import errors, genesets
+from rrscore._api import coverage, coverage_report, score, score_with_dispersion
+from rrscore.errors import (
+    GeneMatchError,
+    GeneSetError,
+    InputDataError,
+    RRScoreError,
+    RRScoreWarning,
+)
 from rrscore.genesets import GeneSet, GeneSetCollection, read_gmt, write_gmt
 from rrscore.methods import get_method, list_methods
 from rrscore.radiation import (
@@ -21,40 +28,46 @@ from rrscore.radiation import (
 
 __version__ = "0.1.0.dev0"
 
+_LAZY_MODULES = ("tl", "pl", "get")
+
 
 def __getattr__(name: str):
-    # rrscore.tl / rrscore.pl (scanpy-style interface) on first use: pl imports
-    # matplotlib and scanpy, which plain scoring does not need.
-    if name in ("tl", "pl"):
+    # rrscore.tl / pl / get on first use: pl imports matplotlib and scanpy, which plain
+    # scoring does not need.
+    if name in _LAZY_MODULES:
         import importlib
 
         return importlib.import_module(f"rrscore.{name}")
     raise AttributeError(f"module 'rrscore' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_LAZY_MODULES])
+
+
 __all__ = [
-    "ExpressionMatrix",
     "GeneMatchError",
     "GeneSet",
     "GeneSetCollection",
     "GeneSetError",
     "InputDataError",
     "RRScoreError",
+    "RRScoreWarning",
     "RadioresistanceScorer",
     "__version__",
-    "as_expression",
     "assign_groups",
     "coverage",
     "coverage_report",
     "dose_for_gard",
+    "errors",
     "gard",
     "genesets",
     "get_method",
     "list_methods",
-    "prepare",
     "radioresistance",
     "read_gmt",
     "rsi",
     "score",
+    "score_with_dispersion",
     "write_gmt",
 ]

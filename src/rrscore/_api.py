@@ -1,126 +1,66 @@
-"""The public scoring call: ``rrscore.score(data, gene_sets, method=...)``."""
+"""The public scoring calls: :func:`score`, :func:`score_with_dispersion`, :func:`coverage`.
+
+Each is a thin placement over the one scoring path (:func:`rrscore._runner.run_scoring`).
+"""
 
 from __future__ import annotations
 
 import math
-import os
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
+from rrscore._prepare import GeneSetsLike, prepare
+from rrscore._records import coverage_table
+from rrscore._runner import INPUT_OPTIONS, RUN_OPTIONS, run_scoring
 from rrscore.errors import RRScoreError
-from rrscore.expression._adapters import as_expression
-from rrscore.expression._idmap import MapIds, alias_resolver
-from rrscore.expression._matrix import ExpressionMatrix
-from rrscore.genesets._gmt import as_collection
-from rrscore.genesets._matching import LOW_COVERAGE, AlignedSets, align_gene_sets
-from rrscore.genesets._model import GeneSetCollection
-from rrscore.methods import get_method
-from rrscore.methods._engine import run_method
-
-GeneSetsLike = GeneSetCollection | Mapping[str, Iterable[str]] | pd.DataFrame | str | os.PathLike
-
-
-@dataclass
-class Prepared:
-    """Expression data and gene sets after the input layer and matching."""
-
-    expr: ExpressionMatrix
-    sets: AlignedSets
-    collection: GeneSetCollection
-
-
-def prepare(
-    data, gene_sets: GeneSetsLike, *, min_size: int = 1, max_size: float = math.inf,
-    genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
-    orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
-    duplicates: str = "highest_mean", nan_policy: str = "error",
-    low_coverage: float = LOW_COVERAGE, map_ids: MapIds = "auto",
-    method: str | None = None,
-) -> Prepared:
-    """Run the input layer and gene-set matching without scoring (see :func:`score`).
-
-    With ``method`` naming a method that drops constant genes (gsva, zscore, plage, mean),
-    genes constant across samples are left out of the sets before the size filter, as GSVA
-    does, and the sets left without genes are not scored.
-    """
-    collection = as_collection(gene_sets)
-    expr = as_expression(
-        data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
-        gene_universe=collection.genes, duplicates=duplicates, nan_policy=nan_policy,
-        map_ids=map_ids,
-    )
-    excluded = None
-    if method is not None and get_method(method).removes_constant_genes and not expr.is_lazy:
-        excluded = _constant_genes(expr)
-    sets = align_gene_sets(
-        collection, expr.genes, min_size=min_size, max_size=max_size, low_coverage=low_coverage,
-        synonyms=alias_resolver(map_ids, collection.genes), excluded=excluded,
-    )
-    if excluded is not None:
-        _report_constant_genes(sets.coverage, expr, excluded, method)
-    return Prepared(expr, sets, collection)
-
-
-def _constant_genes(expr: ExpressionMatrix) -> np.ndarray | None:
-    """Mask of genes with sd < 1e-10 across samples (GSVA 1.46), or None if there are none."""
-    from rrscore.methods._standardize import gene_scaling
-
-    constant = gene_scaling(expr).constant
-    return constant if constant.any() else None
-
-
-def _report_constant_genes(
-    coverage: pd.DataFrame, expr: ExpressionMatrix, constant: np.ndarray, method: str
-) -> None:
-    names = [str(g) for g in expr.genes[constant]]
-    expr.report.notes.append(
-        f"{method}: {len(names)} genes constant across samples left out, as GSVA does"
-    )
-    in_sets = coverage[coverage["excluded"] != ""]
-    if in_sets.empty:
-        return
-    genes = sorted({g for cell in in_sets["excluded"] for g in cell.split(";")})
-    dropped = list(in_sets.index[in_sets["reason"] == "only genes constant across samples"])
-    warnings.warn(
-        f"{method}: {len(genes)} gene(s) of the gene sets are constant across samples "
-        f"(sd < 1e-10) and were left out, as GSVA does: {', '.join(genes[:10])}"
-        f"{' ...' if len(genes) > 10 else ''}; sets affected: {', '.join(in_sets.index[:10])}"
-        + (f"; sets not scored (no other gene): {', '.join(dropped)}" if dropped else ""),
-        UserWarning,
-        stacklevel=4,
-    )
+from rrscore.expression._idmap import MapIds
+from rrscore.genesets._matching import LOW_COVERAGE
 
 
 def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
     """Per set: genes listed, found, fraction, missing genes, and whether it would be scored.
 
-    Accepts the same arguments as :func:`score` except the method ones.
+    Parameters
+    ----------
+    data, gene_sets
+        As in :func:`score`.
+    **kwargs
+        The input-layer and matching options of :func:`score` (``min_size``, ``max_size``,
+        ``genes``, ``samples``, ``orient``, ``layer``, ``use_raw``, ``duplicates``,
+        ``nan_policy``, ``low_coverage``, ``map_ids``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set of the collection (indexed by set name): ``n_listed``, ``n_found``,
+        ``fraction``, ``missing``, ``renamed``, ``excluded``, ``scored`` and ``reason``.
     """
+    unknown = sorted(set(kwargs) - INPUT_OPTIONS)
+    if unknown:
+        raise RRScoreError(f"coverage() has no option(s) {unknown}; it accepts "
+                           f"{sorted(INPUT_OPTIONS)}")
     return prepare(data, gene_sets, **kwargs).sets.coverage
 
 
-def coverage_record(table: pd.DataFrame) -> dict[str, list]:
-    """A coverage table as plain lists keyed by column (``set`` first): for ``.attrs``/``.uns``.
-
-    pandas compares ``.attrs`` when it prints or concatenates frames, which fails when they
-    hold a DataFrame; h5ad files cannot store one in ``.uns`` either.
-    """
-    flat = table.reset_index()
-    # tolist() gives Python bool/int/float/str, which h5ad and JSON store as they are
-    return {str(col): flat[col].tolist() for col in flat.columns}
-
-
 def coverage_report(result: pd.DataFrame) -> pd.DataFrame:
-    """The coverage report of a :func:`score` result, as a DataFrame indexed by set name."""
+    """The coverage report of a :func:`score` result, as a DataFrame indexed by set name.
+
+    Parameters
+    ----------
+    result
+        A DataFrame returned by :func:`score` (or ``rrscore.tl.score(..., inplace=False)``).
+
+    Raises
+    ------
+    RRScoreError
+        When ``result`` carries no rrscore record.
+    """
     try:
-        record = result.attrs["rrscore"]["coverage"]
+        record = result.attrs["rrscore"]
     except (AttributeError, KeyError, TypeError):
         raise RRScoreError("this object carries no rrscore coverage report") from None
-    return pd.DataFrame(record).set_index("set")
+    return coverage_table(record)
 
 
 def score(
@@ -141,6 +81,7 @@ def score(
     map_ids: MapIds = "auto",
     chunk_size: int | None = None,
     progress: bool = False,
+    n_jobs: int | None = None,
     **method_params,
 ) -> pd.DataFrame:
     """Score gene sets in every sample.
@@ -183,6 +124,9 @@ def score(
         Samples per chunk (bounds memory; default 256).
     progress
         Show a progress bar on stderr.
+    n_jobs
+        Threads for the numba kernels: ``None`` or ``-1`` (default) all cores (numba's
+        setting), else ``1 .. NUMBA_NUM_THREADS``.
     **method_params
         The method's parameters, with the reference implementation's names in snake case
         (ssGSEA: ``alpha``, ``normalize``).
@@ -197,27 +141,57 @@ def score(
         cleaned, collapsed or dropped). Only plain Python data is stored there, so the
         result prints, concatenates and serialises like any DataFrame.
     """
-    spec = get_method(method)
-    params = spec.make_params(**method_params)
-    prep = prepare(
-        data, gene_sets, method=spec.name, min_size=min_size, max_size=max_size, genes=genes,
-        samples=samples,
-        orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
-        nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
+    options = dict(min_size=min_size, max_size=max_size, genes=genes, samples=samples,
+                   orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
+                   nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
+                   chunk_size=chunk_size, progress=progress, n_jobs=n_jobs)
+    run = run_scoring(data, gene_sets, method, method_params=method_params, **options)
+    return run.frame("score")
+
+
+def score_with_dispersion(
+    data, gene_sets: GeneSetsLike, *, ties_method: str = "min", center_score: bool = True,
+    known_direction: bool = True, **options,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """singscore scores and their dispersions (singscore's ``TotalDispersion``).
+
+    :func:`score` with ``method="singscore"`` returns the same scores; use this function
+    when the dispersion is wanted too (one ranking gives both).
+
+    Parameters
+    ----------
+    data, gene_sets
+        As in :func:`score`.
+    ties_method, center_score, known_direction
+        singscore's parameters (see ``rrscore.list_methods()``).
+    **options
+        Input, matching and run options of :func:`score` (``min_size``, ``max_size``,
+        ``genes``, ``samples``, ``orient``, ``layer``, ``use_raw``, ``duplicates``,
+        ``nan_policy``, ``low_coverage``, ``map_ids``, ``chunk_size``, ``progress``,
+        ``n_jobs``).
+
+    Returns
+    -------
+    scores, dispersion : pandas.DataFrame
+        Samples × sets each. ``dispersion`` is the MAD of the set genes' ranks (1.4826 ×
+        median absolute deviation, R's ``mad``); for a signed set the mean of the up and
+        down MADs. Both carry ``.attrs["rrscore"]`` as :func:`score` does, with
+        ``output`` = ``"score"`` or ``"dispersion"``.
+
+    Notes
+    -----
+    Source: Foroutan et al., BMC Bioinformatics 2018; R singscore ``simpleScore``.
+    """
+    unknown = sorted(set(options) - INPUT_OPTIONS - RUN_OPTIONS)
+    if unknown:
+        raise RRScoreError(
+            f"score_with_dispersion() has no option(s) {unknown}; it accepts singscore's "
+            f"parameters and {sorted(INPUT_OPTIONS | RUN_OPTIONS)}"
+        )
+    run = run_scoring(
+        data, gene_sets, "singscore", outputs=("score", "dispersion"),
+        method_params=dict(ties_method=ties_method, center_score=center_score,
+                           known_direction=known_direction),
+        **options,
     )
-    values, engine = run_method(
-        spec, prep.expr, prep.sets, params, chunk_size=chunk_size, progress=progress
-    )
-    result = pd.DataFrame(values, index=prep.expr.samples, columns=pd.Index(prep.sets.names))
-    result.index.name = "sample"
-    result.columns.name = "gene_set"
-    result.attrs["rrscore"] = {
-        "method": spec.name,
-        "params": asdict(params),
-        "collection": prep.collection.name,
-        "collection_version": prep.collection.version,
-        "engine": engine,
-        "coverage": coverage_record(prep.sets.coverage),
-        "input": prep.expr.report.to_dict(),
-    }
-    return result
+    return run.frame("score"), run.frame("dispersion")

@@ -13,58 +13,27 @@ AnnData only).
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-from collections.abc import Iterator
-from dataclasses import asdict
 
-import pandas as pd
-
-from rrscore._api import GeneSetsLike, coverage_record, prepare
-from rrscore._records import plain
+from rrscore._prepare import GeneSetsLike
+from rrscore._runner import run_scoring
 from rrscore.errors import RRScoreError
-from rrscore.expression._lazy import lazy_expression
-from rrscore.genesets._gmt import as_collection
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import get_method
-from rrscore.methods._engine import run_method
 from rrscore.radiation._composite import radioresistance_anndata as radioresistance
 
 __all__ = ["radioresistance", "score"]
 
 
-@contextlib.contextmanager
-def _numba_threads(n_jobs: int | None) -> Iterator[None]:
-    """Run the numba kernels on ``n_jobs`` threads (None: numba's setting, all cores)."""
-    if n_jobs is None:
-        yield
-        return
-    import numba
-
-    n_max = numba.config.NUMBA_NUM_THREADS
-    n = n_max if n_jobs == -1 else int(n_jobs)
-    if not 1 <= n <= n_max:
-        raise RRScoreError(f"n_jobs must be -1 or between 1 and {n_max}, got {n_jobs!r}")
-    before = numba.get_num_threads()
-    numba.set_num_threads(n)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
-def _input_record(report: dict) -> dict:
-    record = {}
-    for key, value in report.items():
-        if isinstance(value, dict):
-            record[key] = {str(k): plain(v, for_h5ad=True) for k, v in value.items()}
-        elif isinstance(value, (list, tuple)):
-            # an empty list would come back from h5ad as a float array: store the text
-            record[key] = "\n".join(map(str, value))
-        else:
-            record[key] = plain(value, for_h5ad=True)
-    return record
+def _obs_prefix(obs_columns: bool | str, key_added: str) -> str | None:
+    """The prefix of the per-set ``adata.obs`` columns, or None for no columns."""
+    if obs_columns is True:
+        return f"{key_added}_"
+    if obs_columns is False or obs_columns is None:
+        return None
+    if isinstance(obs_columns, str):
+        return obs_columns
+    raise RRScoreError(f"obs_columns must be True, False or a prefix, got {obs_columns!r}")
 
 
 def score(
@@ -132,8 +101,8 @@ def score(
     -------
     None, AnnData or pandas.DataFrame
         None by default; the annotated copy with ``copy=True``; the scores (cells × sets,
-        with the record of :attr:`adata.uns` in ``.attrs["rrscore"]``) with
-        ``inplace=False``.
+        with the record ``adata.uns[key_added]`` would get in ``.attrs["rrscore"]``) with ``inplace=False``. ``rrscore.get.scores(adata, key)``
+        reads stored scores back with their record.
 
     Notes
     -----
@@ -142,11 +111,9 @@ def score(
     ``collection`` and ``collection_version``, ``sets`` (scored, in column order),
     ``coverage`` (one list per column of the coverage report, keyed by ``set``), ``input``
     (what the input layer did), ``matrix`` (which matrix was scored), ``engine``
-    (``in-memory``, ``backed``, ``dask-blockwise`` or ``dask-streaming``), ``obs_columns``
-    and ``rrscore_version``.
+    (``in-memory``, ``backed``, ``dask-blockwise`` or ``dask-streaming``), ``output``,
+    ``obs_columns`` and ``rrscore_version`` (:class:`rrscore._records.ResultRecord`).
     """
-    from rrscore import __version__
-
     if copy and not inplace:
         raise RRScoreError("copy=True returns an annotated copy; it cannot be combined with "
                            "inplace=False (which returns the scores only)")
@@ -157,8 +124,8 @@ def score(
             f"rrscore.tl.score takes an AnnData, got {type(adata).__name__}; "
             "use rrscore.score for tables and arrays"
         )
-    spec = get_method(method)
-    params = spec.make_params(**method_params)
+    prefix = _obs_prefix(obs_columns, key_added)
+    get_method(method).make_params(**method_params)  # parameter errors before any copy
     if copy:
         if getattr(adata, "isbacked", False):
             raise RRScoreError(
@@ -167,60 +134,23 @@ def score(
                 "inplace=False"
             )
         adata = adata.copy()
-    collection = as_collection(gene_sets)
-    expr = lazy_expression(
-        adata, layer=layer, use_raw=use_raw, gene_universe=collection.genes,
-        duplicates=duplicates, nan_policy=nan_policy, chunk_size=chunk_size,
-        progress=progress, map_ids=map_ids,
+    run = run_scoring(
+        adata, gene_sets, method, method_params=method_params, min_size=min_size,
+        max_size=max_size, layer=layer, use_raw=use_raw, duplicates=duplicates,
+        nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
+        chunk_size=chunk_size, progress=progress, n_jobs=n_jobs,
     )
-    prep = prepare(
-        adata if expr is None else expr, collection, min_size=min_size, max_size=max_size,
-        layer=layer, use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy,
-        low_coverage=low_coverage, map_ids=map_ids, method=spec.name,
-    )
-    with _numba_threads(n_jobs):
-        values, engine = run_method(spec, prep.expr, prep.sets, params,
-                                    chunk_size=chunk_size, progress=progress)
-    names = prep.sets.names
-    scores = pd.DataFrame(values, index=pd.Index(adata.obs_names), columns=pd.Index(names))
-    scores.columns.name = "gene_set"
-
-    if obs_columns is True:
-        prefix = f"{key_added}_"
-    elif obs_columns is False or obs_columns is None:
-        prefix = None
-    elif isinstance(obs_columns, str):
-        prefix = obs_columns
-    else:
-        raise RRScoreError(f"obs_columns must be True, False or a prefix, got {obs_columns!r}")
+    names = run.set_names
     obs_names = [f"{prefix}{n}" for n in names] if prefix is not None else []
-
-    if layer is not None:
-        matrix = f"adata.layers[{layer!r}]"
-    elif use_raw or (use_raw is None and adata.raw is not None):
-        matrix = "adata.raw.X"
-    else:
-        matrix = "adata.X"
-    record = {
-        "method": spec.name,
-        "params": {k: plain(v, for_h5ad=True) for k, v in asdict(params).items()},
-        "params_json": json.dumps(asdict(params), default=str),
-        "collection": collection.name or "",
-        "collection_version": collection.version or "",
-        "sets": list(names),
-        "coverage": coverage_record(prep.sets.coverage),
-        "input": _input_record(prep.expr.report.to_dict()),
-        "matrix": matrix,
-        "engine": engine,
-        "obs_columns": obs_names,
-        "rrscore_version": __version__,
-    }
+    record = run.record("score", obs_columns=obs_names)
+    scores = run.frame("score", index=adata.obs_names)
     if not inplace:
-        scores.attrs["rrscore"] = record
+        scores.attrs["rrscore"] = record.to_uns()
         return scores
+    scores.attrs = {}
     adata.obsm[key_added] = scores
     if obs_names:
         for col, name in zip(obs_names, names, strict=True):
             adata.obs[col] = scores[name].to_numpy()
-    adata.uns[key_added] = record
+    adata.uns[key_added] = record.to_uns()
     return adata if copy else None

@@ -200,7 +200,7 @@ def test_whole_cell_line_data_ensembl_equals_symbol_level(shared_data):
     sym = pd.read_csv(d / "expr.tsv.gz", sep="\t", index_col=0, usecols=cols)
     assert list(ens.columns) == list(sym.columns)
     curator = pd.read_csv(d / "genes.tsv", sep="\t", index_col=0)["symbol"]  # "NA" -> NaN
-    prep = rrscore.prepare(ens, "mechanisms", duplicates="sum", low_coverage=0)
+    prep = rrscore._prepare.prepare(ens, "mechanisms", duplicates="sum", low_coverage=0)
     info = prep.expr.report.id_mapping
     assert (info["n_ids"], info["n_mapped"], info["n_unmapped"], info["n_symbols"]) == (
         16074, 13077, 2997, 13069,

@@ -108,7 +108,7 @@ def test_column_sums_are_exactly_the_in_memory_sums(files):
         path, memory = files[storage]
         backed = ad.read_h5ad(path, backed="r")
         lazy = lazy_expression(backed, chunk_size=64)
-        in_memory = rrscore.as_expression(memory)
+        in_memory = rrscore.expression.as_expression(memory)
         assert lazy.is_lazy and not in_memory.is_lazy
         # float32 CSR sums accumulate in float32, as scipy (and scanpy) do
         np.testing.assert_array_equal(lazy.column_sums(), in_memory.column_sums())
@@ -205,7 +205,7 @@ def test_duplicated_genes_collapse_as_in_memory(tmp_path, policy):
     _toy(sp.csr_matrix(x), genes).write_h5ad(tmp_path / "dup.h5ad")
     backed = ad.read_h5ad(tmp_path / "dup.h5ad", backed="r")
     lazy = lazy_expression(backed, duplicates=policy, chunk_size=7)
-    memory = rrscore.as_expression(_toy(sp.csr_matrix(x), genes), duplicates=policy)
+    memory = rrscore.expression.as_expression(_toy(sp.csr_matrix(x), genes), duplicates=policy)
     assert list(lazy.genes) == list(memory.genes)
     np.testing.assert_array_equal(lazy.dense_rows(0, 40), memory.dense_rows(0, 40))
     assert lazy.report.notes == memory.report.notes

@@ -84,7 +84,7 @@ def test_float32_data_differs_only_by_scanpys_float32_sums():
 def test_controls_are_the_ones_scanpy_draws(pbmc64):
     from scanpy.tools._score_genes import _score_genes_bins
 
-    expr = rrscore.prepare(pbmc64, UNSIGNED, low_coverage=0).expr
+    expr = rrscore._prepare.prepare(pbmc64, UNSIGNED, low_coverage=0).expr
     bins = expression_bins(gene_means(expr), np.arange(expr.shape[1]), 25)
     var = pbmc64.var_names
     for seed in (0, 9):

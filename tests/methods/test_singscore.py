@@ -12,7 +12,7 @@ from scipy.stats import rankdata
 
 import rrscore
 from rrscore.errors import RRScoreError
-from rrscore.methods._singscore import score_with_dispersion
+from rrscore import score_with_dispersion
 from rrscore.ranking import selected_ranks, selected_ranks_csr
 from tests.conftest import read_reference
 

@@ -56,7 +56,7 @@ from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
-from rrscore.methods._registry import MethodSpec
+from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._ucell import slot_sets
 from rrscore.ranking import csr_row, csr_row_tie_blocks, row_arrays, row_random_positions
 
@@ -219,6 +219,14 @@ def run(
     return out
 
 
+def _read_mode(params: AUCellParams) -> ReadMode:
+    if params.ties == "random":
+        # the seeded tie order is keyed by the cell's row in the whole matrix: streaming keeps
+        # the global row numbers (a Dask block would have to offset them)
+        return ReadMode("streaming", "the random tie order is keyed by each cell's row")
+    return ReadMode("blockwise", "each cell is scored on its own")
+
+
 SPEC = MethodSpec(
     name="aucell",
     summary="AUCell: area under the recovery curve of the set's genes in the top T ranks",
@@ -227,4 +235,5 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=True,
     signed_sets="AUC(up) - AUC(down), each part normalised on its own (R has no signed sets)",
+    read_mode=_read_mode,
 )

@@ -102,8 +102,13 @@ from rrscore.errors import InputDataError, RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
-from rrscore.methods._registry import MethodSpec
-from rrscore.methods._standardize import CONSTANT_SD, GeneScaling, drop_constant_genes
+from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._standardize import (
+    CONSTANT_SD,
+    GeneScaling,
+    constant_genes,
+    drop_constant_genes,
+)
 from rrscore.ranking import fast_descending_positions
 
 #: Accepted values of ``kcdf``.
@@ -615,5 +620,6 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="ES(up) - ES(down), each part with the chosen max_diff/abs_ranking",
-    removes_constant_genes=True,
+    read_mode=ReadMode("memory", "it estimates every gene's distribution over all samples"),
+    excluded_genes=constant_genes,
 )

@@ -41,8 +41,13 @@ import scipy.sparse as sp
 
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._registry import MethodSpec
-from rrscore.methods._standardize import drop_constant_genes, gene_scaling, standardized_columns
+from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._standardize import (
+    constant_genes,
+    drop_constant_genes,
+    gene_scaling,
+    standardized_columns,
+)
 
 
 @dataclass(frozen=True)
@@ -149,5 +154,8 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="SVD of up and down genes together; oriented with mean z(up) - mean z(down)",
-    removes_constant_genes=True,
+    read_mode=ReadMode(
+        "memory", "it takes a singular value decomposition of each set over all samples"
+    ),
+    excluded_genes=constant_genes,
 )

@@ -1,7 +1,11 @@
 """The method registry: one record per scoring method, looked up by lower-case name.
 
-Adding a method is one module that defines a parameter dataclass and a ``run`` function,
-and one :func:`register` call in :mod:`rrscore.methods`.
+Adding a method is one module that defines a parameter dataclass, a ``run`` function and a
+:class:`MethodSpec` declaring what the method can do (how it reads backed/Dask input, whether a
+sample's score depends on that sample only, which genes it leaves out before the size filter),
+and one :func:`register` call in :mod:`rrscore.methods`. Nothing outside a method's own module
+looks at its name to decide what it can do: the engine, the input layer and the composite ask
+the spec.
 """
 
 from __future__ import annotations
@@ -9,11 +13,31 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from rrscore.errors import RRScoreError
+
+
+class ReadMode(NamedTuple):
+    """How a method can read input that is not in memory (backed h5ad, Dask).
+
+    Attributes
+    ----------
+    mode
+        ``"blockwise"``: a cell's score depends on that cell only, so blocks of cells are
+        scored independently (Dask ``map_blocks``, any scheduler); ``"streaming"``: blocks
+        are read one after the other by the method, which may combine them (a first pass for
+        gene statistics, a normalisation over all scores); ``"memory"``: the method needs the
+        whole matrix at once.
+    reason
+        Why, in words (shown in the error for ``"memory"`` methods given lazy input).
+    """
+
+    mode: Literal["blockwise", "streaming", "memory"]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -36,14 +60,30 @@ class MethodSpec:
         ``(n_samples, n_sets)``. It receives an :class:`~rrscore.expression.ExpressionMatrix`
         and :class:`~rrscore.genesets._matching.AlignedSets`, never files or AnnData.
     sample_independent
-        Whether one sample's score is independent of the other samples (with the default
-        parameters).
+    sample_independent
+        Whether one sample's score depends on that sample only: a bool, or a function of the
+        parameters (ssGSEA: only without the range normalisation). Read it through
+        :meth:`is_sample_independent`.
     signed_sets
         How the method handles sets with an up and a down part.
-    removes_constant_genes
-        Whether the method drops genes that are constant across samples before the sets are
-        matched (GSVA 1.46's ``.filterFeatures``), so that set sizes, ``min_size`` and the
-        sets scored are those of the reference.
+    read_mode
+        How lazy (backed/Dask) input can be read: a :class:`ReadMode`, or a function of the
+        parameters returning one. ``None``: ``"blockwise"`` when the method is sample-
+        independent with these parameters, else ``"streaming"`` (a method that then reaches
+        for the whole matrix gets a clear error naming it). Read it through
+        :meth:`read_mode_for`.
+    excluded_genes
+        ``excluded_genes(expr, params) -> bool mask or None``: genes the method leaves out of
+        every set *before* the size filter (GSVA 1.46's ``.filterFeatures`` drops genes
+        constant across samples), so that set sizes, ``min_size`` and the sets scored are
+        the reference's. Called on in-memory input only. Read it through
+        :meth:`genes_excluded`.
+    outputs
+        Names of the samples × sets arrays the method can return: ``("score",)``, or more
+        when ``run_outputs`` is given (singscore: ``("score", "dispersion")``).
+    run_outputs
+        ``run_outputs(expr, aligned_sets, params, *, outputs, chunk_size, progress) ->
+        dict[name, ndarray]``, for methods with more than one output.
     """
 
     name: str
@@ -51,9 +91,47 @@ class MethodSpec:
     reference: str
     params: type
     run: Callable[..., np.ndarray]
-    sample_independent: bool
+    sample_independent: bool | Callable[[object], bool]
     signed_sets: str
-    removes_constant_genes: bool = False
+    read_mode: ReadMode | Callable[[object], ReadMode] | None = None
+    excluded_genes: Callable[[object, object], np.ndarray | None] | None = None
+    outputs: tuple[str, ...] = ("score",)
+    run_outputs: Callable[..., dict[str, np.ndarray]] | None = None
+
+    def is_sample_independent(self, params=None) -> bool:
+        """Whether one sample's score depends on that sample only, with ``params``.
+
+        Parameters
+        ----------
+        params
+            The method's parameter object; ``None``: the defaults.
+        """
+        if callable(self.sample_independent):
+            return bool(self.sample_independent(self._params_or_default(params)))
+        return bool(self.sample_independent)
+
+    def read_mode_for(self, params=None) -> ReadMode:
+        """How this method with ``params`` can read backed/Dask input (:class:`ReadMode`)."""
+        params = self._params_or_default(params)
+        if self.read_mode is None:
+            if self.is_sample_independent(params):
+                return ReadMode("blockwise", "each sample is scored on its own")
+            return ReadMode("streaming", "scores depend on other samples")
+        if callable(self.read_mode):
+            return self.read_mode(params)
+        return self.read_mode
+
+    def genes_excluded(self, expr, params=None) -> np.ndarray | None:
+        """Mask of genes left out before the size filter, or None (see ``excluded_genes``)."""
+        if self.excluded_genes is None:
+            return None
+        mask = self.excluded_genes(expr, self._params_or_default(params))
+        if mask is None or not np.any(mask):
+            return None
+        return np.asarray(mask, dtype=bool)
+
+    def _params_or_default(self, params):
+        return self.params() if params is None else params
 
     def make_params(self, **kwargs):
         """Validate keyword parameters into the method's parameter object."""
@@ -99,7 +177,7 @@ def list_methods() -> pd.DataFrame:
                 "method": spec.name,
                 "summary": spec.summary,
                 "parameters": params,
-                "sample_independent": spec.sample_independent,
+                "sample_independent": spec.is_sample_independent(),
                 "signed_sets": spec.signed_sets,
                 "reference": spec.reference,
             }

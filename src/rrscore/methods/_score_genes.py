@@ -53,7 +53,7 @@ from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
-from rrscore.methods._registry import MethodSpec
+from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.ranking import row_arrays
 
 
@@ -253,4 +253,6 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="score(up) - score(down), each part with its own controls",
+    read_mode=ReadMode("streaming", "one pass for the gene means (the expression bins), then "
+                       "one pass to score"),
 )

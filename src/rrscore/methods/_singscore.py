@@ -19,7 +19,7 @@ Per sample (singscore ``R/rankAndScoring.R``, DavisLaboratory/singscore @16f1213
    singscore ignores a user ``dispersionFun`` (always ``mad``), so rrscore offers only MAD.
 
 Scores of one sample depend on nothing else. :func:`rrscore.score` returns the scores;
-:func:`score_with_dispersion` returns the scores and the dispersions.
+:func:`rrscore.score_with_dispersion` returns the scores and the dispersions.
 
 Differences from R: sets are deduplicated when read (singscore's ``setdiff`` also dedups);
 an up/down set whose up part matched no gene is NaN (R returns an empty table); the stable-
@@ -31,11 +31,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numba
 import numpy as np
-import pandas as pd
 
 from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
@@ -236,60 +235,25 @@ def run(
     return parts["total_score"]
 
 
-def score_with_dispersion(
-    data, gene_sets, *, ties_method: str = "min", center_score: bool = True,
-    known_direction: bool = True, chunk_size: int | None = None, progress: bool = False,
-    **input_kwargs,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """singscore scores and their dispersions (singscore's ``TotalDispersion``).
-
-    :func:`rrscore.score` with ``method="singscore"`` returns the same scores; use this
-    function when the dispersion is wanted too.
-
-    Parameters
-    ----------
-    data, gene_sets
-        As in :func:`rrscore.score`.
-    ties_method, center_score, known_direction
-        singscore's parameters (:class:`SingscoreParams`).
-    chunk_size, progress
-        As in :func:`rrscore.score`.
-    **input_kwargs
-        Input and matching options of :func:`rrscore.prepare` (``min_size``,
-        ``max_size``, ``genes``, ``samples``, ``orient``, ``layer``, ``use_raw``,
-        ``duplicates``, ``nan_policy``, ``low_coverage``).
+def run_outputs(
+    expr: ExpressionMatrix, sets: AlignedSets, params: SingscoreParams, *,
+    outputs: tuple[str, ...] = ("score",), chunk_size: int | None = None,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
+    """singscore's ``TotalScore`` and/or ``TotalDispersion`` of all sets.
 
     Returns
     -------
-    scores, dispersion : pandas.DataFrame
-        Samples × sets each. ``dispersion`` is the MAD of the set genes' ranks (1.4826 ×
+    dict
+        ``"score"`` and ``"dispersion"`` (as asked in ``outputs``), each
+        ``(n_samples, n_sets)``. The dispersion is the MAD of the set genes' ranks (1.4826 ×
         median absolute deviation, R's ``mad``); for a signed set the mean of the up and
-        down MADs. Both carry ``.attrs["rrscore"]`` as :func:`rrscore.score` does.
+        down MADs.
     """
-    from rrscore._api import prepare  # rrscore._api imports the method registry
-
-    params = SPEC.make_params(ties_method=ties_method, center_score=center_score,
-                              known_direction=known_direction)
-    prep = prepare(data, gene_sets, **input_kwargs)
-    parts = singscore_parts(prep.expr, prep.sets, params, dispersion=True,
+    parts = singscore_parts(expr, sets, params, dispersion="dispersion" in outputs,
                             chunk_size=chunk_size, progress=progress)
-    attrs = {
-        "method": SPEC.name,
-        "params": asdict(params),
-        "collection": prep.collection.name,
-        "collection_version": prep.collection.version,
-        "coverage": prep.sets.coverage,
-        "input": prep.expr.report.to_dict(),
-    }
-    frames = []
-    for key, what in (("total_score", "score"), ("total_dispersion", "dispersion")):
-        frame = pd.DataFrame(parts[key], index=prep.expr.samples,
-                             columns=pd.Index(prep.sets.names))
-        frame.index.name = "sample"
-        frame.columns.name = "gene_set"
-        frame.attrs["rrscore"] = {**attrs, "output": what}
-        frames.append(frame)
-    return frames[0], frames[1]
+    named = {"score": parts["total_score"], "dispersion": parts["total_dispersion"]}
+    return {o: named[o] for o in outputs}
 
 
 SPEC = MethodSpec(
@@ -300,4 +264,6 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=True,
     signed_sets="up score + down score on reversed ranks (singscore's own up/down mode)",
+    outputs=("score", "dispersion"),
+    run_outputs=run_outputs,
 )

@@ -27,7 +27,7 @@ from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import flatten_sets, sample_chunks
-from rrscore.methods._registry import MethodSpec
+from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.ranking import column_rank_counts
 
 
@@ -119,12 +119,26 @@ def run(
     return out
 
 
+def _sample_independent(params: SsgseaParams) -> bool:
+    # the range normalisation divides by the range of the whole samples × sets output
+    return not params.normalize
+
+
+def _read_mode(params: SsgseaParams) -> ReadMode:
+    if params.normalize:
+        return ReadMode("streaming", "the range normalisation runs on all scores once every "
+                        "block is scored")
+    return ReadMode("blockwise", "without the range normalisation each sample is scored on "
+                    "its own")
+
+
 SPEC = MethodSpec(
     name="ssgsea",
     summary="single-sample GSEA: weighted rank walk, summed (GSVA's ssgsea)",
     reference="R GSVA 1.46 gsva(method='ssgsea'); Barbie et al. Nature 2009",
     params=SsgseaParams,
     run=run,
-    sample_independent=False,
+    sample_independent=_sample_independent,
     signed_sets="ES(up) - ES(down), then the range normalisation",
+    read_mode=_read_mode,
 )

@@ -142,6 +142,17 @@ def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
     return GeneScaling(mean=mean, sd=sd, constant=sd < CONSTANT_SD)
 
 
+def constant_genes(expr: ExpressionMatrix, params=None) -> np.ndarray | None:
+    """Genes constant across samples (sd < 1e-10), or None: a :class:`MethodSpec` hook.
+
+    The ``excluded_genes`` capability of gsva, zscore, plage and mean: GSVA 1.46 removes
+    these genes before it matches the sets (``.filterFeatures``), so set sizes, ``min_size``
+    and the sets scored are GSVA's. ``params`` is unused (the rule has no parameter).
+    """
+    constant = gene_scaling(expr).constant
+    return constant if constant.any() else None
+
+
 def drop_constant_genes(
     sets: AlignedSets, scaling: GeneScaling, genes, method: str,
 ) -> AlignedSets:

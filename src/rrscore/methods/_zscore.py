@@ -22,8 +22,13 @@ import numpy as np
 
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._registry import MethodSpec
-from rrscore.methods._standardize import drop_constant_genes, gene_scaling, set_z_sums
+from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._standardize import (
+    constant_genes,
+    drop_constant_genes,
+    gene_scaling,
+    set_z_sums,
+)
 
 
 @dataclass(frozen=True)
@@ -58,5 +63,6 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=False,
     signed_sets="(Σ z(up) - Σ z(down)) / sqrt(k_up + k_down)",
-    removes_constant_genes=True,
+    read_mode=ReadMode("memory", "it standardises every gene over all samples"),
+    excluded_genes=constant_genes,
 )

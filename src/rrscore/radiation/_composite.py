@@ -50,8 +50,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from rrscore._api import GeneSetsLike, prepare
+from rrscore._prepare import GeneSetsLike
 from rrscore._records import plain
+from rrscore._runner import run_scoring
 from rrscore.errors import GeneMatchError, InputDataError, RRScoreError
 from rrscore.genesets._gmt import as_collection
 from rrscore.genesets._model import GeneSet, GeneSetCollection
@@ -103,7 +104,7 @@ _INPUT_KWARGS = frozenset({
     "genes", "samples", "orient", "layer", "use_raw", "duplicates", "nan_policy", "map_ids",
     "low_coverage",
 })
-_RUN_KWARGS = frozenset({"chunk_size", "progress"})
+_RUN_KWARGS = frozenset({"chunk_size", "progress", "n_jobs"})
 
 _FORMAT = "rrscore.RadioresistanceScorer"
 _FORMAT_VERSION = 1
@@ -143,15 +144,6 @@ def _mechanism_name(gene_set: GeneSet) -> str:
         f"mechanism needs resistance-promoting genes; pair it with an "
         f"{match.group('base')}_UP set or leave it out with mechanisms="
     )
-
-
-def _sample_independent(spec, params) -> bool:
-    """Whether one sample's score depends on that sample only, with these parameters."""
-    # MethodSpec.sample_independent describes the default parameters; ssGSEA's range
-    # normalisation (on by default) is over all samples, without it ssGSEA is per sample.
-    if spec.name == "ssgsea":
-        return not params.normalize
-    return bool(spec.sample_independent)
 
 
 def _split_kwargs(method: str, kwargs: Mapping) -> tuple[dict, dict, dict]:
@@ -353,14 +345,13 @@ class RadioresistanceScorer:
 
     def _score(self, data, collection: GeneSetCollection, input_kw: dict, run_kw: dict):
         """Raw method scores (samples × kept sets) and the prepared input."""
-        spec, params = self._spec_and_params()
-        input_kw = {"low_coverage": 0.0, **input_kw}
-        prep = prepare(_as_data(data), collection, min_size=1, method=spec.name, **input_kw)
-        values = spec.run(prep.expr, prep.sets, params, **{"chunk_size": None,
-                                                           "progress": False, **run_kw})
-        raw = pd.DataFrame(values, index=pd.Index(prep.expr.samples, name="sample"),
-                           columns=pd.Index(prep.sets.names))
-        return raw, prep
+        run = run_scoring(
+            _as_data(data), collection, self.method, method_params=self.method_params,
+            **{"low_coverage": 0.0, "min_size": 1, **input_kw}, **run_kw,
+        )
+        raw = pd.DataFrame(run.values["score"], index=pd.Index(run.samples, name="sample"),
+                           columns=pd.Index(run.set_names))
+        return raw, run.prepared
 
     # -- fitting ---------------------------------------------------------------------------
     def _fit(self, data, input_kw: dict, run_kw: dict) -> tuple[pd.DataFrame, object]:
@@ -589,7 +580,7 @@ class RadioresistanceScorer:
                 "the others (weights renormalised) and its percentile is approximate",
                 UserWarning, stacklevel=2,
             )
-        if not _sample_independent(spec, params):
+        if not spec.is_sample_independent(params):
             warnings.warn(
                 f"{spec.name} scores depend on the samples scored together, so these samples "
                 "are not on the reference's scale; use a sample-independent method (singscore, "

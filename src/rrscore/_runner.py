@@ -1,0 +1,146 @@
+"""The one scoring path: prepare → run → record.
+
+:func:`run_scoring` is what every entry point calls — :func:`rrscore.score`,
+:func:`rrscore.score_with_dispersion`, :func:`rrscore.tl.score` and the composite's
+:class:`~rrscore.RadioresistanceScorer` — so that input handling, the engine and the record of
+what was done are the same whichever way a user comes in. Entry points only place the result
+(a DataFrame, ``adata.obsm``/``uns``, a composite).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from rrscore._prepare import GeneSetsLike, Prepared, prepare
+from rrscore._records import ResultRecord
+from rrscore.genesets._matching import LOW_COVERAGE
+from rrscore.methods import MethodSpec, get_method
+from rrscore.methods._engine import run_method
+
+#: Input-layer and matching options of :func:`run_scoring` (and of ``rrscore.score``).
+INPUT_OPTIONS = frozenset({
+    "min_size", "max_size", "genes", "samples", "orient", "layer", "use_raw", "duplicates",
+    "nan_policy", "low_coverage", "map_ids",
+})
+#: Execution options (how, not what, is computed).
+RUN_OPTIONS = frozenset({"chunk_size", "progress", "n_jobs"})
+
+
+@dataclass
+class ScoringRun:
+    """The outcome of one scoring run.
+
+    Attributes
+    ----------
+    spec, params
+        The method and its validated parameters.
+    prepared
+        The input after the input layer and matching (:class:`~rrscore._prepare.Prepared`).
+    values
+        ``{output: (n_samples, n_sets) float64 array}``.
+    engine
+        How the matrix was read (``in-memory``, ``backed``, ``dask-blockwise``,
+        ``dask-streaming``).
+    matrix
+        Which AnnData matrix was scored (empty for tables and arrays).
+    """
+
+    spec: MethodSpec
+    params: object
+    prepared: Prepared
+    values: dict[str, np.ndarray]
+    engine: str
+    matrix: str = ""
+
+    @property
+    def samples(self) -> pd.Index:
+        """Sample (cell) names, in row order."""
+        return self.prepared.expr.samples
+
+    @property
+    def set_names(self) -> list[str]:
+        """Names of the scored sets, in column order."""
+        return list(self.prepared.sets.names)
+
+    def record(self, output: str = "score", **extra) -> ResultRecord:
+        """The provenance record of ``output`` (see :class:`~rrscore._records.ResultRecord`)."""
+        collection = self.prepared.collection
+        return ResultRecord(
+            method=self.spec.name, params=asdict(self.params), collection=collection.name,
+            collection_version=collection.version, sets=self.set_names,
+            coverage=self.prepared.sets.coverage, input=self.prepared.expr.report.to_dict(),
+            engine=self.engine, matrix=self.matrix, output=output, extra=dict(extra),
+        )
+
+    def frame(self, output: str = "score", index=None) -> pd.DataFrame:
+        """``output`` as a samples × sets DataFrame with its record in ``.attrs["rrscore"]``.
+
+        Parameters
+        ----------
+        output
+            One of the computed outputs.
+        index
+            Row labels to use instead of the prepared sample names (e.g. ``adata.obs_names``).
+        """
+        frame = pd.DataFrame(
+            self.values[output],
+            index=pd.Index(self.samples if index is None else index),
+            columns=pd.Index(self.set_names),
+        )
+        if index is None:
+            frame.index.name = "sample"
+        frame.columns.name = "gene_set"
+        frame.attrs["rrscore"] = self.record(output).to_attrs()
+        return frame
+
+
+def anndata_matrix(data, layer: str | None, use_raw: bool | None) -> str:
+    """Which matrix of an AnnData is scored, in words; empty for other inputs."""
+    if not (hasattr(data, "obs_names") and hasattr(data, "var_names")):
+        return ""
+    if layer is not None:
+        return f"adata.layers[{layer!r}]"
+    if use_raw or (use_raw is None and getattr(data, "raw", None) is not None):
+        return "adata.raw.X"
+    return "adata.X"
+
+
+def run_scoring(
+    data, gene_sets: GeneSetsLike, method: str | MethodSpec, *,
+    method_params: Mapping[str, object] | None = None,
+    outputs: tuple[str, ...] = ("score",),
+    min_size: int = 1, max_size: float = math.inf, genes=None, samples=None,
+    orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
+    duplicates: str = "highest_mean", nan_policy: str = "error",
+    low_coverage: float = LOW_COVERAGE, map_ids: str = "auto",
+    chunk_size: int | None = None, progress: bool = False, n_jobs: int | None = None,
+) -> ScoringRun:
+    """Prepare the input, run the method through the engine and keep what is needed to record.
+
+    Parameters are those of :func:`rrscore.score`; ``method_params`` are the method's
+    parameters (validated into its parameter object before any work) and ``outputs`` the
+    method outputs to compute (``spec.outputs``).
+
+    Returns
+    -------
+    ScoringRun
+    """
+    spec = method if isinstance(method, MethodSpec) else get_method(method)
+    params = spec.make_params(**dict(method_params or {}))
+    prepared = prepare(
+        data, gene_sets, min_size=min_size, max_size=max_size, genes=genes, samples=samples,
+        orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
+        nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids, spec=spec,
+        params=params, chunk_size=chunk_size, progress=progress,
+    )
+    values, engine = run_method(
+        spec, prepared.expr, prepared.sets, params, chunk_size=chunk_size, progress=progress,
+        n_jobs=n_jobs, outputs=tuple(outputs),
+    )
+    return ScoringRun(spec, params, prepared, values, engine,
+                      matrix=anndata_matrix(data, layer, use_raw))
