@@ -8,6 +8,7 @@ imported on first use.
 
 from rrscore import errors, genesets
 from rrscore._api import coverage, coverage_report, score, score_with_dispersion
+from rrscore._version import __version__
 from rrscore.errors import (
     GeneMatchError,
     GeneSetError,
@@ -25,8 +26,6 @@ from rrscore.radiation import (
     radioresistance,
     rsi,
 )
-
-__version__ = "0.1.0.dev0"
 
 _LAZY_MODULES = ("tl", "pl", "get")
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rrscore._version import __version__
 from rrscore.errors import RRScoreError
 
 
@@ -133,8 +134,6 @@ class ResultRecord:
     extra: dict = field(default_factory=dict)
 
     def _common(self) -> dict:
-        from rrscore import __version__
-
         return {
             "method": self.method,
             "collection": self.collection,

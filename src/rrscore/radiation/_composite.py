@@ -609,7 +609,7 @@ class RadioresistanceScorer:
     def to_dict(self) -> dict:
         """The fitted reference as plain data (what :meth:`save` writes)."""
         self._check_fitted()
-        from rrscore import __version__
+        from rrscore._version import __version__
 
         return {
             "format": _FORMAT,
