@@ -80,6 +80,10 @@ def coverage_table(record: Mapping) -> pd.DataFrame:
         table = pd.DataFrame({k: list(v) for k, v in columns.items()})
     except (KeyError, TypeError, AttributeError):
         raise RRScoreError("this record carries no rrscore coverage report") from None
+    # h5ad stores mapping keys sorted: restore the report's column order
+    order = [c for c in record.get("coverage_columns", []) if c in table.columns]
+    if order:
+        table = table[order + [c for c in table.columns if c not in order]]
     return table.set_index("set")
 
 
@@ -140,6 +144,7 @@ class ResultRecord:
             "collection_version": self.collection_version,
             "sets": list(self.sets),
             "coverage": coverage_record(self.coverage),
+            "coverage_columns": ["set", *map(str, self.coverage.columns)],
             "engine": self.engine,
             "matrix": self.matrix,
             "output": self.output,
