@@ -46,13 +46,12 @@ included, as R does (decoupler drops all-zero genes first, pySCENIC rounds inste
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
@@ -196,12 +195,11 @@ def run(
         )
     if excluded.any():
         names = [s.name for s, e in zip(sets, excluded, strict=True) if e]
-        warnings.warn(
+        warn(
             f"AUCell does not score {len(names)} gene sets with 80% or more of their genes "
             "missing from the data (as R AUCell); their scores are NaN: "
             + ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
-            UserWarning,
-            stacklevel=3,
+            DroppedSetsWarning,
         )
     slot_of, slot_genes, up_ptr, up_slots, dn_ptr, dn_slots = slot_sets(sets, n_genes)
     out = np.empty((expr.shape[0], len(sets)))

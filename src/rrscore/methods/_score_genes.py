@@ -41,7 +41,6 @@ and the 1.13 ``rng=`` generator API draw different controls; this follows 1.10â€
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numba
@@ -49,7 +48,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
@@ -224,11 +223,10 @@ def run(
                     + " (scanpy raises the same)"
                 )
             if empty:
-                warnings.warn(
+                warn(
                     f"gene set {s.name!r}: {empty} expression bins had no control gene "
                     "candidates; consider a larger gene_pool",
-                    UserWarning,
-                    stacklevel=3,
+                    MethodWarning,
                 )
             groups += [genes, controls]
     sizes = np.array([len(g) for g in groups], dtype=np.float64)

@@ -30,13 +30,12 @@ only when ``center_score=True`` is overridden (R warns whatever ``centerScore`` 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets, sample_chunks
@@ -171,9 +170,9 @@ def singscore_parts(
         Dispersions are NaN when ``dispersion=False``.
     """
     if not params.known_direction and params.center_score:
-        warnings.warn(
+        warn(
             "singscore: center_score is disabled when known_direction=False (as in R)",
-            UserWarning, stacklevel=3,
+            MethodWarning,
         )
     offset = -0.5 if (params.center_score and params.known_direction) else 0.0
     n_samples, n = expr.shape

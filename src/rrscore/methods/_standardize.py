@@ -15,14 +15,13 @@ values only, is not reproduced.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore.errors import InputDataError
+from rrscore.errors import ConstantGenesWarning, InputDataError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSet, AlignedSets
 from rrscore.methods._chunks import flatten_sets, sample_chunks
@@ -192,7 +191,7 @@ def drop_constant_genes(
             msg += f"; sets affected: {', '.join(touched[:10])}{more}"
         if emptied:
             msg += f"; sets with no gene left (scored NaN): {', '.join(emptied)}"
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        warn(msg, ConstantGenesWarning)
     return AlignedSets(tuple(kept), sets.n_genes, sets.coverage)
 
 
