@@ -149,7 +149,23 @@ _REGISTRY: dict[str, MethodSpec] = {}
 
 
 def register(spec: MethodSpec) -> MethodSpec:
-    """Add a method to the registry (names are unique)."""
+    """Add a method to the registry: the one line a new method needs.
+
+    Parameters
+    ----------
+    spec
+        The method's :class:`MethodSpec` (its name must be new, lower case).
+
+    Returns
+    -------
+    MethodSpec
+        ``spec``, so that ``SPEC = register(MethodSpec(...))`` works.
+
+    Raises
+    ------
+    ValueError
+        When a method of that name is already registered.
+    """
     if spec.name in _REGISTRY:
         raise ValueError(f"method {spec.name!r} is already registered")
     _REGISTRY[spec.name] = spec
@@ -157,7 +173,24 @@ def register(spec: MethodSpec) -> MethodSpec:
 
 
 def get_method(name: str) -> MethodSpec:
-    """Look a method up by name (case-insensitive)."""
+    """Look a method up by name (case-insensitive).
+
+    Parameters
+    ----------
+    name
+        A registered method's name (``rrscore.list_methods()`` lists them).
+
+    Returns
+    -------
+    MethodSpec
+        Its record: parameters, capabilities (:meth:`MethodSpec.is_sample_independent`,
+        :meth:`MethodSpec.read_mode_for`) and reference.
+
+    Raises
+    ------
+    RRScoreError
+        For an unknown name (the message lists the available ones).
+    """
     key = str(name).lower()
     if key not in _REGISTRY:
         raise RRScoreError(f"unknown method {name!r}; available: {', '.join(sorted(_REGISTRY))}")
@@ -165,7 +198,15 @@ def get_method(name: str) -> MethodSpec:
 
 
 def list_methods() -> pd.DataFrame:
-    """A table of the registered methods with their parameters and defaults."""
+    """A table of the registered methods with their parameters and defaults.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method: ``method``, ``summary``, ``parameters`` (with defaults),
+        ``sample_independent`` (with the default parameters), ``signed_sets`` and
+        ``reference``.
+    """
     rows = []
     for spec in _REGISTRY.values():
         params = ", ".join(
