@@ -25,6 +25,7 @@ from rrscore.genesets._gmt import as_collection
 from rrscore.genesets._matching import LOW_COVERAGE, AlignedSets, align_gene_sets
 from rrscore.genesets._model import GeneSetCollection
 from rrscore.methods import MethodSpec
+from rrscore.methods._parallel import KERNEL_LOCK
 
 GeneSetsLike = GeneSetCollection | Mapping[str, Iterable[str]] | pd.DataFrame | str | os.PathLike
 
@@ -93,7 +94,8 @@ nan_policy, low_coverage, map_ids
         )
     excluded = None
     if spec is not None and not expr.is_lazy:
-        excluded = spec.genes_excluded(expr, params)
+        with KERNEL_LOCK:  # the gene statistics run a parallel kernel
+            excluded = spec.genes_excluded(expr, params)
     sets = align_gene_sets(
         collection, expr.genes, min_size=min_size, max_size=max_size, low_coverage=low_coverage,
         synonyms=alias_resolver(map_ids, collection.genes), excluded=excluded,

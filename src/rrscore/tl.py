@@ -101,8 +101,9 @@ def score(
     -------
     None, AnnData or pandas.DataFrame
         None by default; the annotated copy with ``copy=True``; the scores (cells × sets,
-        with the record ``adata.uns[key_added]`` would get in ``.attrs["rrscore"]``) with ``inplace=False``. ``rrscore.get.scores(adata, key)``
-        reads stored scores back with their record.
+        with the record ``adata.uns[key_added]`` would get in ``.attrs["rrscore"]``) with
+        ``inplace=False``. ``rrscore.get.scores(adata, key)`` reads stored scores back with
+        their record.
 
     Notes
     -----

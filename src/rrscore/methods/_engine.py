@@ -35,6 +35,7 @@ from rrscore.errors import InputDataError, RRScoreError
 from rrscore.expression._lazy import LazyAccessError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._parallel import KERNEL_LOCK
 from rrscore.methods._registry import MethodSpec
 
 
@@ -127,8 +128,9 @@ def run_method(
 
 def _run(spec, kernel, expr, sets, params, *, chunk_size, progress) -> tuple[np.ndarray, str]:
     if not expr.is_lazy:
-        return kernel(expr, sets, params, chunk_size=chunk_size, progress=progress), \
-            "in-memory"
+        with KERNEL_LOCK:
+            return kernel(expr, sets, params, chunk_size=chunk_size, progress=progress), \
+                "in-memory"
     rows = expr.values
     mode, reason = spec.read_mode_for(params)
     if mode == "memory":
@@ -143,8 +145,11 @@ def _run(spec, kernel, expr, sets, params, *, chunk_size, progress) -> tuple[np.
         return _dask_blockwise(kernel, expr, sets, params, chunk_size=chunk_size,
                                progress=progress), "dask-blockwise"
     try:
-        values = kernel(expr, sets, params, chunk_size=chunk_size or rows.chunk_size,
-                        progress=progress)
+        # blocks are read (by a Dask scheduler, if any) inside the kernel's loop: the input
+        # layer runs no parallel kernel, so its threads never need the lock held here
+        with KERNEL_LOCK:
+            values = kernel(expr, sets, params, chunk_size=chunk_size or rows.chunk_size,
+                            progress=progress)
     except LazyAccessError as err:
         raise InputDataError(f"method {spec.name!r} cannot read backed/Dask data: {err}") \
             from err
@@ -160,7 +165,8 @@ def _score_block(block, names, *, kernel, params, sets, plan, chunk_size, block_
     with warnings.catch_warnings():
         # warnings were raised once, in the client, by the probe in _dask_blockwise
         warnings.simplefilter("ignore")
-        return kernel(expr, sets, params, chunk_size=chunk_size, progress=False)
+        with KERNEL_LOCK:  # Dask's threaded scheduler scores blocks in several threads
+            return kernel(expr, sets, params, chunk_size=chunk_size, progress=False)
 
 
 def _dask_blockwise(kernel, expr, sets, params, *, chunk_size, progress) -> np.ndarray:
@@ -173,7 +179,8 @@ def _dask_blockwise(kernel, expr, sets, params, *, chunk_size, progress) -> np.n
     # Score the first cell here first: argument errors (a set longer than max_rank, ...)
     # and warnings surface once, in this process, before the cluster does any work.
     first = ExpressionMatrix(rows.read(0, 1), expr.genes, expr.samples[:1], expr.report)
-    width = kernel(first, sets, params, chunk_size=chunk_size, progress=False).shape[1]
+    with KERNEL_LOCK:
+        width = kernel(first, sets, params, chunk_size=chunk_size, progress=False).shape[1]
     names = da.from_array(
         np.asarray(expr.samples, dtype=object).reshape(-1, 1), chunks=(x.chunks[0], (1,))
     )
