@@ -31,7 +31,8 @@ def _score_adata(data, groupby, *, key: str, sets, obs):
     keep = column.notna().to_numpy()
     name = str(column.name)
     scores = pd_data.scores.loc[keep]
-    tmp_obs = pd.DataFrame({name: column[keep].cat.remove_unused_categories()},
+    # values, not the Series: its index would be aligned against the string names
+    tmp_obs = pd.DataFrame({name: column[keep].cat.remove_unused_categories().array},
                            index=scores.index.astype(str))
     uns = {}
     if is_anndata(data) and isinstance(groupby, str) and groupby in data.obs.columns \
