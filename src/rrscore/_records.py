@@ -121,6 +121,9 @@ class ResultRecord:
         ``adata.layers['counts']``); empty for tables and arrays.
     output
         Which output of the method the values are (``score``, ``dispersion``).
+    input_scale
+        The detected scale of the values and whether it fits the method
+        (``kind``, ``evidence``, ``fits_method``).
     extra
         Entry-specific plain values added to both renderings (e.g. ``obs_columns``).
     """
@@ -135,6 +138,7 @@ class ResultRecord:
     engine: str
     matrix: str = ""
     output: str = "score"
+    input_scale: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     def _common(self) -> dict:
@@ -148,6 +152,7 @@ class ResultRecord:
             "engine": self.engine,
             "matrix": self.matrix,
             "output": self.output,
+            "input_scale": dict(self.input_scale),
             "rrscore_version": __version__,
         }
 

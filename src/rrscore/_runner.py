@@ -18,6 +18,8 @@ import pandas as pd
 
 from rrscore._prepare import GeneSetsLike, Prepared, prepare
 from rrscore._records import ResultRecord
+from rrscore.errors import InputScaleWarning, warn
+from rrscore.expression._scale import detect_scale
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import MethodSpec, get_method
 from rrscore.methods._engine import run_method
@@ -48,6 +50,9 @@ class ScoringRun:
         ``dask-streaming``).
     matrix
         Which AnnData matrix was scored (empty for tables and arrays).
+    input_scale
+        The detected scale of the values (``kind``, ``evidence``) and whether it fits the
+        method's assumption (``fits_method``); see :mod:`rrscore.expression._scale`.
     """
 
     spec: MethodSpec
@@ -56,6 +61,7 @@ class ScoringRun:
     values: dict[str, np.ndarray]
     engine: str
     matrix: str = ""
+    input_scale: dict | None = None
 
     @property
     def samples(self) -> pd.Index:
@@ -74,7 +80,8 @@ class ScoringRun:
             method=self.spec.name, params=asdict(self.params), collection=collection.name,
             collection_version=collection.version, sets=self.set_names,
             coverage=self.prepared.sets.coverage, input=self.prepared.expr.report.to_dict(),
-            engine=self.engine, matrix=self.matrix, output=output, extra=dict(extra),
+            engine=self.engine, matrix=self.matrix, output=output,
+            input_scale=dict(self.input_scale or {}), extra=dict(extra),
         )
 
     def frame(self, output: str = "score", index=None) -> pd.DataFrame:
@@ -138,9 +145,15 @@ def run_scoring(
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids, spec=spec,
         params=params, chunk_size=chunk_size, progress=progress,
     )
+    scale = detect_scale(prepared.expr)
+    problem = spec.scale_problem(scale.kind, params)
+    if problem is not None:
+        warn(f"{problem} ({scale.evidence})", InputScaleWarning)
     values, engine = run_method(
         spec, prepared.expr, prepared.sets, params, chunk_size=chunk_size, progress=progress,
         n_jobs=n_jobs, outputs=tuple(outputs),
     )
     return ScoringRun(spec, params, prepared, values, engine,
-                      matrix=anndata_matrix(data, layer, use_raw))
+                      matrix=anndata_matrix(data, layer, use_raw),
+                      input_scale={"kind": scale.kind, "evidence": scale.evidence,
+                                   "fits_method": problem is None})

@@ -11,8 +11,8 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 
 import rrscore
-from rrscore.errors import RRScoreError
 from rrscore import score_with_dispersion
+from rrscore.errors import RRScoreError
 from rrscore.ranking import selected_ranks, selected_ranks_csr
 from tests.conftest import read_reference
 

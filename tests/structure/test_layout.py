@@ -132,9 +132,10 @@ def test_no_module_over_the_size_limit():
 
 _METHOD_NAMES = ("ssgsea", "gsva", "zscore", "plage", "singscore", "ucell", "aucell",
                  "score_genes", "mean")
+_NAMES = "|".join(_METHOD_NAMES)
 _COMPARISON = re.compile(
-    r"""(==|!=|\bin\b)\s*[\(\[\{]?\s*["'](%s)["']|["'](%s)["']\s*(==|!=)"""
-    % ("|".join(_METHOD_NAMES), "|".join(_METHOD_NAMES))
+    r"""(==|!=|\bin\b)\s*[\(\[\{]?\s*["'](""" + _NAMES + r""")["']|["'](""" + _NAMES
+    + r""")["']\s*(==|!=)"""
 )
 
 

@@ -55,9 +55,11 @@ from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
-from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ucell import slot_sets
-from rrscore.ranking import csr_row, csr_row_tie_blocks, row_arrays, row_random_positions
+from rrscore.ranking._common import csr_row, row_arrays
+from rrscore.ranking._random_ties import row_random_positions
+from rrscore.ranking._ties import csr_row_tie_blocks
 
 TIES = ("expected", "random")
 #: R AUCell excludes sets with this fraction of their genes missing, or more.
@@ -234,4 +236,9 @@ SPEC = MethodSpec(
     sample_independent=True,
     signed_sets="AUC(up) - AUC(down), each part normalised on its own (R has no signed sets)",
     read_mode=_read_mode,
+    input_scale=ScaleRule(
+        frozenset({"counts", "log", "linear"}),
+        "it ranks genes within each cell and treats zero as not expressed; give counts or "
+        "log-normalised values, not centred or scaled ones (use adata.raw or a layer)",
+    ),
 )

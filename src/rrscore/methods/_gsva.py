@@ -102,7 +102,7 @@ from rrscore.errors import InputDataError, RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
-from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._standardize import (
     CONSTANT_SD,
     GeneScaling,
@@ -612,6 +612,21 @@ def run(
     return out
 
 
+def _input_scale(params: GsvaParams) -> ScaleRule | None:
+    if params.kcdf == "gaussian":
+        return ScaleRule(
+            frozenset({"log", "log_ratio", "scaled"}),
+            "the Gaussian kernel is for continuous log-scale values; use kcdf='poisson' for "
+            "integer counts, or log-transform (e.g. log2(CPM + 1))",
+        )
+    if params.kcdf == "poisson":
+        return ScaleRule(
+            frozenset({"counts"}),
+            "kcdf='poisson' is for integer counts; use kcdf='gaussian' on log-scale values",
+        )
+    return None  # "none" (empirical CDF) and "auto" fit any scale
+
+
 SPEC = MethodSpec(
     name="gsva",
     summary="GSVA: per-gene kernel CDF across samples, then a KS-like rank walk per sample",
@@ -622,4 +637,5 @@ SPEC = MethodSpec(
     signed_sets="ES(up) - ES(down), each part with the chosen max_diff/abs_ranking",
     read_mode=ReadMode("memory", "it estimates every gene's distribution over all samples"),
     excluded_genes=constant_genes,
+    input_scale=_input_scale,
 )

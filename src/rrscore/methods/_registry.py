@@ -40,6 +40,22 @@ class ReadMode(NamedTuple):
     reason: str
 
 
+class ScaleRule(NamedTuple):
+    """Which input scales a method's assumptions hold for, and what to do otherwise.
+
+    Attributes
+    ----------
+    accepted
+        Scales (``rrscore.expression._scale.SCALES``: ``counts``, ``log``, ``linear``,
+        ``log_ratio``, ``scaled``) the method is meant for.
+    advice
+        What to do when the data are on another scale (transform, parameter, method).
+    """
+
+    accepted: frozenset[str]
+    advice: str
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """Description of a scoring method.
@@ -78,6 +94,10 @@ class MethodSpec:
         constant across samples), so that set sizes, ``min_size`` and the sets scored are
         the reference's. Called on in-memory input only. Read it through
         :meth:`genes_excluded`.
+    input_scale
+        The input scales the method assumes: a :class:`ScaleRule`, or a function of the
+        parameters returning one (GSVA: ``kcdf="poisson"`` is for counts). ``None``: any
+        scale. Read it through :meth:`scale_problem`.
     outputs
         Names of the samples × sets arrays the method can return: ``("score",)``, or more
         when ``run_outputs`` is given (singscore: ``("score", "dispersion")``).
@@ -95,8 +115,28 @@ class MethodSpec:
     signed_sets: str
     read_mode: ReadMode | Callable[[object], ReadMode] | None = None
     excluded_genes: Callable[[object, object], np.ndarray | None] | None = None
+    input_scale: ScaleRule | Callable[[object], ScaleRule] | None = None
     outputs: tuple[str, ...] = ("score",)
     run_outputs: Callable[..., dict[str, np.ndarray]] | None = None
+
+    def scale_problem(self, scale: str, params=None) -> str | None:
+        """Why data on ``scale`` do not fit this method with ``params``, or None if they do.
+
+        Parameters
+        ----------
+        scale
+            The detected scale of the data (``counts``, ``log``, ``linear``, ``log_ratio``,
+            ``scaled``).
+        params
+            The method's parameter object; ``None``: the defaults.
+        """
+        rule = self.input_scale
+        if callable(rule):
+            rule = rule(self._params_or_default(params))
+        if rule is None or scale in rule.accepted:
+            return None
+        return (f"{self.name} assumes {' or '.join(sorted(rule.accepted))} values, but the "
+                f"data look like {scale}: {rule.advice}")
 
     def is_sample_independent(self, params=None) -> bool:
         """Whether one sample's score depends on that sample only, with ``params``.

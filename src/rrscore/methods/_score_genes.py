@@ -52,8 +52,8 @@ from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
-from rrscore.methods._registry import MethodSpec, ReadMode
-from rrscore.ranking import row_arrays
+from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
+from rrscore.ranking._common import row_arrays
 
 
 @dataclass(frozen=True)
@@ -253,4 +253,9 @@ SPEC = MethodSpec(
     signed_sets="score(up) - score(down), each part with its own controls",
     read_mode=ReadMode("streaming", "one pass for the gene means (the expression bins), then "
                        "one pass to score"),
+    input_scale=ScaleRule(
+        frozenset({"log"}),
+        "scanpy's score_genes expects log-normalised values (sc.pp.normalize_total then "
+        "sc.pp.log1p); its expression bins and means are meaningless on counts or scaled data",
+    ),
 )

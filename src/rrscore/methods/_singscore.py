@@ -39,8 +39,8 @@ from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets, sample_chunks
-from rrscore.methods._registry import MethodSpec
-from rrscore.ranking import TIES_METHODS, selected_ranks, selected_ranks_csr
+from rrscore.methods._registry import MethodSpec, ScaleRule
+from rrscore.ranking._selected import TIES_METHODS, selected_ranks, selected_ranks_csr
 
 #: R's ``mad`` consistency constant.
 MAD_CONSTANT = 1.4826
@@ -265,4 +265,9 @@ SPEC = MethodSpec(
     signed_sets="up score + down score on reversed ranks (singscore's own up/down mode)",
     outputs=("score", "dispersion"),
     run_outputs=run_outputs,
+    input_scale=ScaleRule(
+        frozenset({"counts", "log", "linear", "log_ratio"}),
+        "within-sample ranks of per-gene scaled (centred) values compare genes' deviations "
+        "from their own means, not their expression; give the unscaled (log) values",
+    ),
 )

@@ -27,8 +27,8 @@ from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import flatten_sets, sample_chunks
-from rrscore.methods._registry import MethodSpec, ReadMode
-from rrscore.ranking import column_rank_counts
+from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
+from rrscore.ranking._selected import column_rank_counts
 
 
 @dataclass(frozen=True)
@@ -141,4 +141,9 @@ SPEC = MethodSpec(
     sample_independent=_sample_independent,
     signed_sets="ES(up) - ES(down), then the range normalisation",
     read_mode=_read_mode,
+    input_scale=ScaleRule(
+        frozenset({"counts", "log", "linear", "log_ratio"}),
+        "within-sample ranks of per-gene scaled (centred) values compare genes' deviations "
+        "from their own means, not their expression; give the unscaled (log) values",
+    ),
 )

@@ -53,8 +53,9 @@ from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
-from rrscore.methods._registry import MethodSpec
-from rrscore.ranking import csr_row, csr_row_tie_blocks, gene_slots, row_arrays
+from rrscore.methods._registry import MethodSpec, ScaleRule
+from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore.ranking._ties import csr_row_tie_blocks
 
 MISSING_GENES = ("impute", "skip")
 
@@ -211,4 +212,9 @@ SPEC = MethodSpec(
     run=run,
     sample_independent=True,
     signed_sets="max(0, U(up) - w_neg * U(down)), as R UCell",
+    input_scale=ScaleRule(
+        frozenset({"counts", "log", "linear"}),
+        "it ranks genes within each cell and treats zero as not expressed; give counts or "
+        "log-normalised values, not centred or scaled ones (use adata.raw or a layer)",
+    ),
 )
