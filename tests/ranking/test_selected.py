@@ -1,11 +1,12 @@
-"""Shared ranking primitives against brute-force definitions."""
+"""Selected-gene ranking (``rrscore.ranking._selected``) against brute-force definitions."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.stats import rankdata
 
-from rrscore.ranking import column_rank_counts, descending_positions, selected_counts
+from rrscore.ranking._dense import descending_positions
+from rrscore.ranking._selected import column_rank_counts, selected_counts
 
 
 def test_column_rank_counts_match_the_definitions_with_heavy_ties():

@@ -1,0 +1,163 @@
+"""Descending positions of selected genes under a seeded random tie order (AUCell).
+
+Genes of one tie block (:mod:`._ties`) are ordered by a 64-bit splitmix64 hash of ``(seed,
+row, gene)`` (:func:`tie_key`): every order of a tie is equally likely, and a gene's
+position depends only on the seed, the row's index and the data, not on the chunking, the
+thread count or the other queried genes.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore.ranking._ties import csr_row_tie_blocks
+
+
+@numba.njit(nogil=True, cache=True)
+def _mix64(z):
+    # splitmix64 finaliser: a bijective, well-mixed 64-bit hash
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(nogil=True, cache=True)
+def tie_key(seed, row, gene):
+    """The random sort key of ``gene`` among its ties in ``row`` (splitmix64 of all three)."""
+    h = _mix64(np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15))
+    h = _mix64(h ^ (np.uint64(row) * np.uint64(0xD6E8FEB86659FD93)))
+    return _mix64(h ^ (np.uint64(gene) * np.uint64(0xA0761D6478BD642F)))
+
+
+@numba.njit(nogil=True, cache=True)
+def _key_less(k1, g1, k2, g2):
+    return k1 < k2 or (k1 == k2 and g1 < g2)
+
+
+@numba.njit(nogil=True, cache=True)
+def _add_member(x, g, rv, keys, rg, below, seed, row):
+    """Count tie member ``g`` (value ``x``) below every sorted slot of value ``x`` after it."""
+    lo = np.searchsorted(rv, x, side="left")
+    hi = np.searchsorted(rv, x, side="right")
+    if lo == hi:
+        return
+    kg = tie_key(seed, row, g)
+    # first slot in [lo, hi) whose (key, gene) is not smaller than the member's, then skip
+    # the member itself: only strictly larger slots count it as being below them
+    a = lo
+    b = hi
+    while a < b:
+        m = (a + b) >> 1
+        if _key_less(keys[m], rg[m], kg, g) or (keys[m] == kg and rg[m] == g):
+            a = m + 1
+        else:
+            b = m
+    below[a] += 1
+    below[hi] -= 1
+
+
+@numba.njit(nogil=True, cache=True)
+def row_random_positions(data, indices, n_genes, slot_of, slot_genes, seed, row, limit,
+                         start, size, pos):
+    """1-based descending positions of the queried genes under a seeded random tie order.
+
+    Genes of one tie block are ordered by :func:`tie_key` ``(seed, row, gene)``: a random
+    permutation of every tie, the same whichever other genes are queried. Only blocks that
+    start before ``limit`` are resolved; a gene in a later block gets its block's first
+    position (``start + 1 > limit``). ``start``/``size`` must hold :func:`row_tie_blocks`.
+    ``indices`` must be sorted.
+    """
+    n_slots = len(slot_genes)
+    nnz = len(data)
+    val = np.zeros(n_slots)
+    for q in range(nnz):
+        s = slot_of[indices[q]]
+        if s >= 0:
+            val[s] = data[q]
+    need = np.zeros(n_slots, dtype=np.bool_)
+    n_need = 0
+    any_zero = False
+    for s in range(n_slots):
+        pos[s] = start[s] + 1
+        if size[s] > 1 and start[s] < limit:
+            need[s] = True
+            n_need += 1
+            if val[s] == 0.0:
+                any_zero = True
+    if n_need == 0:
+        return
+    # resolution slots sorted by (value, key, gene): a member of a block is counted for
+    # every slot of the same value whose key is larger
+    rs = np.empty(n_need, dtype=np.int64)
+    keys = np.empty(n_need, dtype=np.uint64)
+    k = 0
+    for s in range(n_slots):
+        if need[s]:
+            rs[k] = s
+            keys[k] = tie_key(seed, row, slot_genes[s])
+            k += 1
+    o = np.argsort(keys, kind="mergesort")
+    rs = rs[o]
+    keys = keys[o]
+    rv = np.empty(n_need)
+    for i in range(n_need):
+        rv[i] = val[rs[i]]
+    o = np.argsort(rv, kind="mergesort")  # stable: keys stay ascending within a value
+    rs = rs[o]
+    keys = keys[o]
+    rv = rv[o]
+    rg = np.empty(n_need, dtype=np.int64)
+    for i in range(n_need):
+        rg[i] = slot_genes[rs[i]]
+    below = np.zeros(n_need + 1, dtype=np.int64)  # difference array over sorted slots
+
+    for q in range(nnz):
+        _add_member(data[q], indices[q], rv, keys, rg, below, seed, row)
+    if any_zero and nnz < n_genes:
+        p = 0
+        for g in range(n_genes):
+            while p < nnz and indices[p] < g:
+                p += 1
+            if p < nnz and indices[p] == g:
+                continue  # stored (a stored zero was counted above)
+            _add_member(0.0, g, rv, keys, rg, below, seed, row)
+    acc = 0
+    for i in range(n_need):
+        acc += below[i]
+        pos[rs[i]] = start[rs[i]] + 1 + acc
+
+
+@numba.njit(parallel=True, cache=True)
+def _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_genes, seed,
+                      row_offset, limit):
+    n_rows = len(indptr) - 1
+    n_slots = len(slot_genes)
+    pos = np.empty((n_rows, n_slots), dtype=np.int64)
+    for r in numba.prange(n_rows):
+        d, idx = csr_row(data, indices, indptr, shared, r)
+        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
+        row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed,
+                             row_offset + r, limit, start, size, pos[r])
+    return pos
+
+
+def random_tie_positions(
+    values, genes: np.ndarray, seed: int, *, row_offset: int = 0, limit: int | None = None,
+) -> np.ndarray:
+    """1-based descending positions of ``genes`` per row, ties in a seeded random order.
+
+    Within a tie block genes are ordered by a 64-bit hash of ``(seed, row_offset + row,
+    gene)``: every order of a tie is equally likely, and a gene's position depends only on
+    the seed, the row's index and the data, not on the chunking, the thread count or the
+    other queried genes. With ``limit``, blocks starting at or after ``limit`` are not
+    resolved and report their first position (which is then > ``limit``).
+    """
+    data, indices, indptr, shared, n_genes = row_arrays(values)
+    genes = np.asarray(genes, dtype=np.int64)
+    slot_of, slot_genes = gene_slots(genes, n_genes)
+    lim = n_genes if limit is None else int(limit)
+    pos = _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_genes,
+                            np.uint64(seed), np.int64(row_offset), np.int64(lim))
+    return pos[:, slot_of[genes]]
