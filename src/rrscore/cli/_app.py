@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
+import zlib
 
 import click
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import RRScoreError, RRScoreWarning
 
 DEFAULT_GENE_SETS = "hallmark"
+
+
+#: Python spellings of the shared options and their CLI flags, for error messages.
+_CLI_SPELLING = {
+    "nan_policy": "--nan-policy", "duplicates": "--duplicates", "orient": "--orient",
+    "map_ids": "--map-ids", "min_size": "--min-size", "max_size": "--max-size",
+    "layer": "--layer", "use_raw": "--use-raw", "gene_sets": "--gene-sets",
+}
+_PY_OPTION = re.compile(r"\b(" + "|".join(_CLI_SPELLING) + r")\s*=\s*(['\"]?)([\w.+-]*)\2")
+
+
+def cli_spelling(message: str) -> str:
+    """``message`` with Python option spellings (``nan_policy='drop_genes'``) in CLI form."""
+    return _PY_OPTION.sub(
+        lambda m: f"{_CLI_SPELLING[m.group(1)]} {m.group(3)}".rstrip(), message
+    )
 
 
 def _parse_value(text: str):
@@ -48,15 +66,24 @@ class _Group(click.Group):
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)
         except RRScoreError as exc:
-            click.echo(f"rrscore: error: {exc}", err=True)
+            click.echo(f"rrscore: error: {cli_spelling(str(exc))}", err=True)
             sys.exit(1)
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             click.echo(f"rrscore: error: {exc}", err=True)
             sys.exit(1)
+        except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
+            # a file that is not what its name says (gzip that is not, truncated or corrupt
+            # binary formats, text in an unexpected encoding): one line, no traceback
+            click.echo(f"rrscore: error: cannot read the input: {type(exc).__name__}: {exc}",
+                       err=True)
+            sys.exit(1)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"rrscore: warning: {message}", err=True)
+    # rrscore's own warnings only: a dependency's notes (anndata's file-format warnings on
+    # h5ad input, numba's deprecations) would bury the ones about the user's data
+    if isinstance(category, type) and issubclass(category, RRScoreWarning):
+        click.echo(f"rrscore: warning: {cli_spelling(str(message))}", err=True)
 
 # Options shared by every command that reads an expression file (one definition for all).
 _ORIENT = click.option(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from rrscore.cli._app import (
     _input_options,
-    _parse_params,
     _parse_value,
     _table_options,
-    _write_or_print,
     main,
 )
 
@@ -17,7 +17,7 @@ from rrscore.cli._app import (
 @main.command("radioresistance")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
+              help="Output file (.tsv, .csv, .parquet or .h5ad); default: TSV on stdout.")
 @click.option("-r", "--reference", "reference", type=click.Path(dir_okay=False),
               help="Fitted reference (JSON from --save-reference) to standardise against; "
                    "default: INPUT itself (scores relative to this cohort).")
@@ -49,6 +49,8 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
     it. To score single samples, fit a reference on a cohort once (--save-reference) and pass
     it with --reference.
     """
+    from rrscore.cli._outputs import OutputPlan
+    from rrscore.cli._params import parse_method_params
     from rrscore.expression._readers import read_expression
     from rrscore.radiation._composite import radioresistance
 
@@ -63,20 +65,31 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
                                          param_hint="--weight")
             key, value = pair.split("=", 1)
             weight_map[key.strip()] = _parse_value(value)
+    method_params = parse_method_params(params, method or _reference_method(reference))
+    plan = OutputPlan([input_path, reference, mutations, gene_sets])
+    out_path = plan.table(output) if output else None
+    contrib_path = (plan.table(contributions_path, option="--contributions")
+                    if contributions_path else None)
+    ref_path = (plan.file(save_reference, option="--save-reference")
+                if save_reference else None)
     data = read_expression(input_path)
     result = radioresistance(
         data, method=method, reference=reference, weights=weight_map, mutations=mutations,
         gene_sets=gene_sets, return_contributions=True, orient=orient, layer=layer,
         use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
-        **_parse_params(params),
+        **method_params,
     )
     scores, contributions, scorer = result
     meta = scores.attrs["rrscore"]
-    if save_reference:
-        scorer.save(save_reference)
-    if contributions_path:
-        _write_or_print(contributions, contributions_path)
-    _write_or_print(scores, output)
+    if ref_path is not None:
+        plan.set_writer(ref_path, scorer.save)
+    if contrib_path is not None:
+        plan.set_table(contrib_path, contributions)
+    if out_path is not None:
+        plan.set_table(out_path, scores)
+    plan.commit()
+    if out_path is None:
+        _print_table(scores)
     if not quiet:
         ref = meta["reference"]
         where = ("this cohort (scores are relative to it)" if ref["source"] == "cohort"
@@ -90,10 +103,33 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
         )
 
 
+def _reference_method(reference: str | None) -> str:
+    """The method of a saved reference (to type ``-p`` values), default singscore."""
+    import json
+
+    from rrscore._types import DEFAULT_METHODS
+
+    if reference:
+        try:
+            with open(reference, encoding="utf-8") as handle:
+                method = json.load(handle).get("method")
+            if isinstance(method, str):
+                return method
+        except (OSError, ValueError, AttributeError):
+            pass  # the scorer's loader gives the clear error
+    return DEFAULT_METHODS["radioresistance"][0]
+
+
+def _print_table(table) -> None:
+    table = table.copy()
+    table.attrs = {}
+    table.to_csv(sys.stdout, sep="\t")
+
+
 @main.command("rsi")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
+              help="Output file (.tsv, .csv, .parquet or .h5ad); default: TSV on stdout.")
 @click.option("--fractions", type=float, default=30, show_default=True,
               help="Number of fractions for GARD.")
 @click.option("--dose", type=float, default=2.0, show_default=True,
@@ -112,11 +148,14 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
     Columns: RSI (high = radioresistant), GARD for FRACTIONS × DOSE Gy, and with
     --target-gard the total dose needed to reach it.
     """
+    from rrscore.cli._outputs import OutputPlan
     from rrscore.expression._readers import read_expression
     from rrscore.radiation import dose_for_gard, gard, rsi
 
     if fractions <= 0 or dose <= 0:
         raise click.BadParameter("--fractions and --dose must be positive")
+    plan = OutputPlan([input_path])
+    out_path = plan.table(output) if output else None
     values = rsi(read_expression(input_path), orient=orient, duplicates=duplicates,
                  missing=missing)
     table = values.to_frame()
@@ -125,7 +164,11 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
     if target_gard is not None:
         table["dose_for_gard"] = dose_for_gard(values, target_gard, dose=dose,
                                                nonpositive=nonpositive)
-    _write_or_print(table, output)
+    if out_path is None:
+        _print_table(table)
+        return
+    plan.set_table(out_path, table)
+    plan.commit()
 
 
 if __name__ == "__main__":  # pragma: no cover

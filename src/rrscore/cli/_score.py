@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from rrscore.cli._app import (
     DEFAULT_GENE_SETS,
     _input_options,
-    _parse_params,
     _table_options,
     main,
 )
@@ -23,7 +21,7 @@ from rrscore.cli._app import (
 @click.option("-m", "--method", default="ssgsea", show_default=True,
               help="Scoring method (see 'rrscore methods').")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output file (.tsv, .csv or .parquet); default: TSV on stdout.")
+              help="Output file (.tsv, .csv, .parquet or .h5ad); default: TSV on stdout.")
 @click.option("--min-size", type=int, default=1, show_default=True,
               help="Minimum number of set genes found in the data.")
 @click.option("--max-size", type=float, default=float("inf"),
@@ -38,31 +36,46 @@ from rrscore.cli._app import (
 def score_command(input_path, gene_sets, method, output, orient, min_size, max_size, params,
                   layer, use_raw, duplicates, nan_policy, map_ids, coverage_path,
                   quiet) -> None:
-    """Score gene sets in INPUT (.tsv/.csv[.gz], .gct, .parquet, .h5ad); samples as rows."""
-    from rrscore._api import coverage_report, score
-    from rrscore.expression._readers import read_expression, write_table
+    """Score gene sets in INPUT (.tsv/.csv[.gz], .gct, .parquet, .h5ad); samples as rows.
 
+    Outputs (-o, --coverage) are checked before any work (never an input file, an existing
+    directory, a known format by extension) and written atomically once everything is
+    computed: a failed run leaves no file behind.
+    """
+    from rrscore._api import coverage_report, score
+    from rrscore.cli._outputs import OutputPlan
+    from rrscore.cli._params import parse_method_params
+    from rrscore.expression._readers import read_expression
+
+    method_params = parse_method_params(params, method)
+    plan = OutputPlan([input_path, gene_sets])
+    out_path = plan.table(output) if output else None
+    cov_path = plan.table(coverage_path, option="--coverage") if coverage_path else None
     data = read_expression(input_path)
     result = score(
         data, gene_sets, method, min_size=min_size, max_size=max_size, orient=orient,
         layer=layer, use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy,
-        map_ids=map_ids, progress=not quiet, **_parse_params(params),
+        map_ids=map_ids, progress=not quiet, **method_params,
     )
     meta = result.attrs["rrscore"]
     cov = coverage_report(result)
-    if coverage_path:
-        write_table(cov, coverage_path)
     result.attrs.clear()
-    if output:
-        write_table(result, output)
-    else:
+    if cov_path is not None:
+        plan.set_table(cov_path, cov)
+    if out_path is not None:
+        plan.set_table(out_path, result)
+    plan.commit()
+    if out_path is None:
         result.to_csv(sys.stdout, sep="\t")
     if not quiet:
         notes = "; ".join(meta["input"]["notes"])
+        dropped = list(cov.index[~cov["kept"].astype(bool)])
         click.echo(
             f"rrscore: {meta['method']} on {result.shape[0]} samples × {result.shape[1]} sets "
-            f"({int((~cov['kept']).sum())} sets dropped; median coverage "
-            f"{cov['coverage'].median():.0%})" + (f"; input: {notes}" if notes else "")
+            f"({len(dropped)} sets dropped{': ' + ', '.join(dropped[:10]) if dropped else ''}"
+            f"{' ...' if len(dropped) > 10 else ''}; median coverage "
+            f"{cov['coverage'].median():.0%}; input scale {meta['input_scale']['kind']})"
+            + (f"; input: {notes}" if notes else "")
             + (f"; wrote {output}" if output else ""),
             err=True,
         )
@@ -123,13 +136,18 @@ def genesets_export(name: str, output: str) -> None:
     """Write a bundled collection (or any GMT) as a GMT file."""
     import shutil
 
+    from rrscore.cli._outputs import OutputPlan
     from rrscore.genesets import as_collection, load, write_gmt
     from rrscore.genesets._bundled import collection_path, is_bundled
 
+    plan = OutputPlan([name])
     if is_bundled(name):
         # The shipped file itself: keeps the _UP/_DN lines and their own descriptions.
-        shutil.copyfile(collection_path(name), output)
+        plan.file(output, lambda tmp: shutil.copyfile(collection_path(name), tmp), option="-o")
+        plan.commit()
         click.echo(f"rrscore: wrote {output} ({name} {load(name).version})", err=True)
         return
-    write_gmt(as_collection(name), Path(output))
+    collection = as_collection(name)
+    plan.file(output, lambda tmp: write_gmt(collection, tmp), option="-o")
+    plan.commit()
     click.echo(f"rrscore: wrote {output}", err=True)

@@ -1,0 +1,77 @@
+"""``-p NAME=VALUE``: method parameters typed by the method's own parameter dataclass.
+
+``-p kcdf=none`` is the string ``"none"`` for GSVA (a kernel choice), ``-p random_state=none``
+is ``None`` for score_genes (its field admits None), ``-p alpha=abc`` is a one-line error that
+says ``alpha`` takes a number — the field's annotation decides, never a guess from the text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+from rrscore.errors import RRScoreError
+from rrscore.methods import get_method
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _convert(name: str, text: str, annotation: str):
+    kinds = [k.strip() for k in str(annotation).split("|")]
+    low = text.strip().lower()
+    if "None" in kinds and low in ("none", "null"):
+        return None
+    for kind in kinds:
+        if kind == "bool":
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+        elif kind == "int":
+            try:
+                return int(text)
+            except ValueError:
+                pass
+        elif kind == "float":
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        elif kind == "str":
+            return text
+        elif kind.startswith("tuple"):
+            return tuple(p.strip() for p in text.split(",") if p.strip())
+    words = {"bool": "true or false", "int": "an integer", "float": "a number",
+             "None": "none"}
+    expected = " or ".join(words.get(k, k) for k in kinds)
+    raise RRScoreError(f"-p {name}={text}: {name} takes {expected}, got {text!r}")
+
+
+def parse_method_params(pairs: tuple[str, ...], method: str) -> dict:
+    """``NAME=VALUE`` pairs as the parameters of ``method``, typed by its dataclass.
+
+    Raises
+    ------
+    click.BadParameter
+        For a pair without ``=``.
+    RRScoreError
+        For an unknown parameter (naming the method's parameters) or a value of the wrong
+        type.
+    """
+    spec = get_method(method)
+    fields = {f.name: f for f in dataclasses.fields(spec.params)}
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-p")
+        key, value = pair.split("=", 1)
+        key = key.strip().replace("-", "_")
+        if key not in fields:
+            raise RRScoreError(
+                f"-p {key}: method {spec.name!r} has no parameter {key!r}; its parameters "
+                f"are {sorted(fields) or 'none'}"
+            )
+        params[key] = _convert(key, value, fields[key].type)
+    return params
