@@ -16,17 +16,16 @@ from scipy.special import ndtr
 
 import rrscore
 from rrscore.errors import InputDataError, RRScoreError
-from rrscore.methods._gsva import (
+from rrscore.methods._gsva import GsvaParams
+from rrscore.methods._gsva_kcdf import (
     PNORM_TABLE,
-    GsvaParams,
     _gaussian_log_odds,
-    _walk_scores,
     c_sd_bandwidths,
     gene_log_odds,
-    gene_set_index,
     resolve_kcdf,
 )
-from rrscore.ranking import descending_positions, fast_descending_positions
+from rrscore.methods._gsva_walk import _walk_scores, gene_set_index
+from rrscore.ranking._dense import descending_positions, fast_descending_positions
 from tests.conftest import max_abs_diff, read_reference
 
 TOL = 1e-8  # measured: <= 3e-13 on every fixture below (R's running sum drifts ~1e-13)

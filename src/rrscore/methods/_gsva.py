@@ -85,23 +85,25 @@ Default ``kcdf="gaussian"``: it is GSVA 1.46's default and what the reference fi
 use; GSVA 2 switched its default to ``"auto"`` because R's kernel is too slow beyond ~200
 samples, which does not hold here, and ``"auto"`` changes the estimator (and so every
 score) when a cohort crosses 200 samples.
+
+Code: step 2 (CDFs, log-odds, the ``pnorm`` table) is in :mod:`rrscore.methods._gsva_kcdf`,
+step 4 (the walk) in :mod:`rrscore.methods._gsva_walk`; this module holds the parameters,
+the driver :func:`run` (steps 1 and 3, chunking) and ``SPEC``.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
-import numba
 import numpy as np
-from scipy.special import pdtr
 
 from rrscore.errors import InputDataError, RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
+from rrscore.methods._gsva_kcdf import KCDF_CHOICES, c_sd, gene_log_odds, resolve_kcdf
+from rrscore.methods._gsva_walk import _walk_scores, gene_set_index
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._standardize import (
     CONSTANT_SD,
@@ -109,30 +111,7 @@ from rrscore.methods._standardize import (
     constant_genes,
     drop_constant_genes,
 )
-from rrscore.ranking import fast_descending_positions
-
-#: Accepted values of ``kcdf``.
-KCDF_CHOICES = ("gaussian", "poisson", "none", "auto")
-#: GSVA ≥ 2 ``kcdfNoneMinSampleSize``: ``kcdf="auto"`` uses the ECDF from this many samples.
-AUTO_ECDF_MIN_SAMPLES = 200
-#: |E+| and |E-| closer than this (max_diff=False) → replay the walk as R's C code does.
-_TIE = 1e-9
-
-
-def _load_pnorm_table() -> np.ndarray:
-    """GSVA's ``precomputed_cdf``: R 4.2.2 ``pnorm(10 * (0:10000) / 10000)``, exact doubles.
-
-    Made with ``Rscript -e 'writeLines(sprintf("%a", pnorm(10 * (0:10000) / 10000)))'``
-    and parsed with ``float.fromhex``; ``tests/methods/test_gsva.py`` checks it against R
-    when R is installed and against ``scipy.special.ndtr`` (≤ 2 ulp) always.
-    """
-    table = np.load(Path(__file__).with_name("gsva_pnorm_table.npy"), allow_pickle=False)
-    if table.shape != (10001,) or table.dtype != np.float64 or table[-1] != 1.0:
-        raise RuntimeError("rrscore installation is broken: gsva_pnorm_table.npy is invalid")
-    return np.ascontiguousarray(table)
-
-
-PNORM_TABLE = _load_pnorm_table()
+from rrscore.ranking._dense import fast_descending_positions
 
 
 @dataclass(frozen=True)
@@ -176,284 +155,6 @@ class GsvaParams:
         object.__setattr__(self, "tau", float(self.tau))
 
 
-# ----------------------------------------------------------------------------- step 2: CDFs
-
-
-def c_sd(x: np.ndarray) -> np.ndarray:
-    """Standard deviation of every column of ``x`` exactly as GSVA 1.46's C ``sd()``.
-
-    The C code accumulates in ``long double`` (x87, 64-bit mantissa on x86-64 Linux):
-    ``mean = Σx / n`` refined by ``+ Σ(x - mean) / n``, rounded to double; then
-    ``Σ (x - mean)²`` with the squares in double; ``sqrt((double)(sum / (n - 1)))``.
-    NumPy's ``longdouble`` is the same C type, so the result is the same double (where
-    ``long double`` is plain double, both R and NumPy use double). Sums run sequentially
-    over the rows (samples), as in C; columns are processed in C-ordered blocks.
-    """
-    n, g = x.shape
-    ld = np.longdouble
-    out = np.empty(g)
-    width = max(256, (1 << 22) // max(n, 1))
-    for a in range(0, g, width):
-        block = np.array(x[:, a : a + width], dtype=np.float64, order="C")
-        total = np.zeros(block.shape[1], dtype=ld)
-        for i in range(n):
-            total += block[i].astype(ld)
-        mean_ld = total / ld(n)
-        finite = np.isfinite(mean_ld.astype(np.float64))
-        corr = np.zeros(block.shape[1], dtype=ld)
-        for i in range(n):
-            corr += block[i].astype(ld) - mean_ld
-        mean_ld = np.where(finite, mean_ld + corr / ld(n), mean_ld)
-        mean = mean_ld.astype(np.float64)
-        squares = np.zeros(block.shape[1], dtype=ld)
-        for i in range(n):
-            d = block[i] - mean
-            squares += (d * d).astype(ld)
-        out[a : a + block.shape[1]] = np.sqrt((squares / ld(n - 1)).astype(np.float64))
-    return out
-
-
-def c_sd_bandwidths(x: np.ndarray) -> np.ndarray:
-    """GSVA's Gaussian kernel bandwidths ``sd / 4`` per column (``SIGMA_FACTOR``)."""
-    return c_sd(x) / 4.0
-
-
-#: First table index whose value is exactly 1.0 (tab[8293:] == 1.0): an index that is
-#: uncertain only between values >= this one cannot change a term.
-_TABLE_ONE = int(np.argmax(PNORM_TABLE == 1.0))
-#: Bound on |fl(|d| * fl(1000 / h)) - R's fl(fl(fl(|d| / h) / 10) * 10000)| for results
-#: up to 10000: five roundings of relative size 2^-53 give 5.6e-12.
-_INDEX_MARGIN = 1e-11
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy")
-def _exact_index(v, xi, h, k):
-    """R's table index for every ``v[j] - xi``, with R's operations (two divisions)."""
-    for j in range(len(v)):
-        # |v| > 10 saturates to 0 or 1; tab[10000] == 1.0, so clamping the index to 10000
-        # gives exactly the saturated values
-        k[j] = np.uint32(min(abs(v[j] - xi) / h / 10.0 * 10000.0, 10000.0))
-
-
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def _gaussian_log_odds(x, cols, bw, tab, out):
-    """Kernel CDF log-odds of the genes ``cols`` of ``x`` (samples × genes) into ``out``.
-
-    For every density sample i (in column order, as R sums) the N terms are produced in
-    three vectorisable passes: table index, table lookup, signed accumulation. The index
-    is first computed with one multiplication; it is R's exactly unless the product lies
-    within ``_INDEX_MARGIN`` of an integer (where the two could truncate differently and
-    the table values differ), and then that row is recomputed with R's operations.
-    """
-    n = x.shape[0]
-    for c in numba.prange(len(cols)):
-        g = cols[c]
-        v = np.empty(n)
-        for j in range(n):
-            v[j] = x[j, g]
-        h = bw[c]
-        scale = 1000.0 / h
-        acc = np.zeros(n)
-        k = np.empty(n, dtype=np.uint32)  # unsigned: no negative-index wraparound code
-        t = np.empty(n)
-        for i in range(n):
-            xi = v[i]
-            unsure = np.uint32(0)
-            for j in range(n):
-                w = min(abs(v[j] - xi) * scale, 10000.0)
-                low = np.uint32(max(w - _INDEX_MARGIN, 0.0))
-                high = np.uint32(w + _INDEX_MARGIN)
-                unsure += np.uint32((low != high) & (low < _TABLE_ONE))
-                k[j] = low
-            if unsure > 0:
-                _exact_index(v, xi, h, k)
-            for j in range(n):
-                t[j] = tab[k[j]]
-            for j in range(n):
-                acc[j] += (1.0 - t[j]) if v[j] < xi else t[j]
-        for j in range(n):
-            lt = acc[j] / n
-            out[j, c] = -math.log((1.0 - lt) / lt)
-
-
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def _ecdf_log_odds(x, cols, out):
-    """Empirical-CDF log-odds ``log(F / (1 - F))``, ``F = #{x_i <= x_j} / N`` (R ``ecdf``)."""
-    n = x.shape[0]
-    by_count = np.empty(n + 1)  # the log-odds of F = count / N, as R computes them
-    for count in range(1, n + 1):
-        f = count / n
-        by_count[count] = math.log(f / (1.0 - f))
-    for c in numba.prange(len(cols)):
-        g = cols[c]
-        v = np.empty(n)
-        for j in range(n):
-            v[j] = x[j, g]
-        order = np.argsort(v)
-        z = np.empty(n)
-        start = 0
-        while start < n:
-            stop = start + 1
-            while stop < n and v[order[stop]] == v[order[start]]:
-                stop += 1
-            for q in range(start, stop):
-                z[order[q]] = by_count[stop]
-            start = stop
-        for j in range(n):
-            out[j, c] = z[j]
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy")
-def _poisson_sums(inv, table, out):
-    """``out[j] = -log((1 - F_j) / F_j)``, ``F_j = Σ_i table[inv[j], inv[i]] / N`` in R's order."""
-    n = len(inv)
-    for j in range(n):
-        row = inv[j]
-        acc = 0.0
-        for i in range(n):
-            acc += table[row, inv[i]]
-        lt = acc / n
-        out[j] = -math.log((1.0 - lt) / lt)
-
-
-def _poisson_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
-    """Poisson-kernel log-odds; R ``ppois(x, λ)`` floors ``x + 1e-7`` and is ``pdtr``.
-
-    One ``pdtr`` per pair of *distinct* values of a gene (rows: evaluation points,
-    columns: kernels), summed in R's order. Genes are shared out to threads (SciPy's
-    ufunc and the summing kernel release the GIL).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def work(lo: int, hi: int) -> None:
-        column = np.empty(x.shape[0])
-        for c in range(lo, hi):
-            values, inv = np.unique(x[:, cols[c]], return_inverse=True)
-            table = pdtr(np.floor(values + 1e-7)[:, None], (values + 0.5)[None, :])
-            _poisson_sums(inv.astype(np.int64).ravel(), np.ascontiguousarray(table), column)
-            out[:, c] = column
-
-    n_threads = max(1, min(numba.get_num_threads(), len(cols)))
-    bounds = np.linspace(0, len(cols), n_threads + 1).astype(int)
-    if n_threads == 1:
-        work(0, len(cols))
-        return
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(work, bounds[:-1], bounds[1:]))
-
-
-# ----------------------------------------------------------------------------- step 4: walk
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _replay_walk(order, member, total, k, tau, unit):
-    """R's C ``ks_sample`` running sum over all n positions: ``(E+, E-)``.
-
-    Used where the closed form could decide differently from R (a near-tie of ``E+`` and
-    ``|E-|`` with ``max_diff=False``) or is undefined (zero weight total, ``k == n``):
-    NaN and infinite steps then propagate exactly as in C.
-    """
-    n = len(order)
-    half = n / 2.0
-    dec = 1.0 / (n - k)
-    cum = 0.0
-    e_pos = 0.0
-    e_neg = 0.0
-    for t in range(n):
-        if member[order[t]]:
-            w = abs(half - t)  # position t + 1
-            cum += (w if unit else w**tau) / total
-        else:
-            cum -= dec
-        if cum > e_pos:
-            e_pos = cum
-        if cum < e_neg:
-            e_neg = cum
-    return e_pos, e_neg
-
-
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def _walk_scores(pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out):
-    """GSVA enrichment scores of every set (CSR ``ptr``/``idx``) in every row of ``pos``.
-
-    ``pos`` holds 1-based positions in the decreasing order of the log-odds; ``gptr``/
-    ``gset`` list the sets of each gene. The running sum rises only at hits, so its
-    maximum is at a hit and its minimum just before one, where ``D = cum_w - misses /
-    (n - k)``. One pass over the positions visits every set's hits in order (no sort per
-    set): O(n + Σk) per sample. The weight totals are summed in each set's own order, as
-    C does. Near-ties of ``E+`` and ``|E-|`` (``max_diff=False``), a zero weight total
-    and ``k == n`` are replayed with the C code's running sum.
-    """
-    n_rows, n = pos.shape
-    n_sets = len(ptr) - 1
-    half = n / 2.0
-    unit = tau == 1.0  # C's pow(x, 1.0) is x: skip the call
-    dec = np.empty(n_sets)
-    for s in range(n_sets):
-        dec[s] = 1.0 / (n - (ptr[s + 1] - ptr[s]))
-    for r in numba.prange(n_rows):
-        order = np.empty(n, dtype=np.int64)
-        for gene in range(n):
-            order[pos[r, gene] - 1] = gene
-        total = np.zeros(n_sets)
-        for s in range(n_sets):
-            acc = 0.0
-            for q in range(ptr[s], ptr[s + 1]):  # the set's order, as C sums the weights
-                w = abs(half - pos[r, idx[q]] + 1.0)
-                acc += w if unit else w**tau
-            total[s] = acc
-        cum = np.zeros(n_sets)
-        hits = np.zeros(n_sets, dtype=np.int64)
-        e_pos = np.zeros(n_sets)
-        e_neg = np.zeros(n_sets)
-        for t in range(n):  # position t + 1
-            gene = order[t]
-            if gptr[gene] == gptr[gene + 1]:
-                continue
-            w = abs(half - t)
-            wt = w if unit else w**tau
-            for q in range(gptr[gene], gptr[gene + 1]):
-                s = gset[q]
-                miss = (t - hits[s]) * dec[s]
-                low = cum[s] - miss  # just before this hit
-                if low < e_neg[s]:
-                    e_neg[s] = low
-                cum[s] += wt / total[s]
-                high = cum[s] - miss  # at this hit
-                if high > e_pos[s]:
-                    e_pos[s] = high
-                hits[s] += 1
-        member = np.zeros(0, dtype=np.bool_)
-        for s in range(n_sets):
-            k = ptr[s + 1] - ptr[s]
-            if k == 0:
-                out[r, s] = np.nan
-                continue
-            ep = e_pos[s]
-            en = e_neg[s]
-            if not (total[s] > 0.0) or k == n or (not max_diff and abs(ep + en) <= _TIE):
-                if len(member) == 0:
-                    member = np.zeros(n, dtype=np.bool_)
-                for q in range(ptr[s], ptr[s + 1]):
-                    member[idx[q]] = True
-                ep, en = _replay_walk(order, member, total[s], k, tau, unit)
-                for q in range(ptr[s], ptr[s + 1]):
-                    member[idx[q]] = False
-            if max_diff:
-                out[r, s] = ep - en if abs_ranking else ep + en
-            else:
-                out[r, s] = ep if ep > abs(en) else en
-
-
-def gene_set_index(ptr: np.ndarray, idx: np.ndarray, n_genes: int):
-    """The transpose of a set → genes CSR: ``(gptr, gset)``, the sets of every gene."""
-    owner = np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))
-    by_gene = np.argsort(idx, kind="stable")
-    gptr = np.zeros(n_genes + 1, dtype=np.int64)
-    gptr[1:] = np.cumsum(np.bincount(idx, minlength=n_genes))
-    return gptr, np.ascontiguousarray(owner[by_gene])
-
-
 # ----------------------------------------------------------------------------- driver
 
 
@@ -472,64 +173,10 @@ def _dense_values(expr: ExpressionMatrix) -> np.ndarray:
     return out
 
 
-def resolve_kcdf(kcdf: str, values: np.ndarray) -> str:
-    """The kernel ``kcdf`` stands for; ``"auto"`` applies GSVA ≥ 2's rule to ``values``.
-
-    ``"auto"``: ``"none"`` (ECDF) with at least 200 samples (rows), else ``"poisson"``
-    when every value is a non-negative whole number, else ``"gaussian"``.
-    """
-    if kcdf != "auto":
-        return kcdf
-    if values.shape[0] >= AUTO_ECDF_MIN_SAMPLES:
-        return "none"
-    width = max(1, (1 << 22) // max(values.shape[0], 1))
-    for a in range(0, values.shape[1], width):  # column blocks: no full-size temporaries
-        block = values[:, a : a + width]
-        if not (np.all(block >= 0) and np.all(np.floor(block) == block)):
-            return "gaussian"
-    return "poisson"
-
-
 def _note(expr: ExpressionMatrix, text: str) -> None:
     notes = expr.report.notes
     if text not in notes:
         notes.append(text)
-
-
-def gene_log_odds(
-    x: np.ndarray, cols: np.ndarray, kcdf: str, *, sd: np.ndarray | None = None,
-    progress: bool = False,
-) -> np.ndarray:
-    """``(n_samples, len(cols))`` CDF log-odds of the genes ``cols`` (GSVA step 2).
-
-    ``x`` is the dense samples × genes matrix; ``sd`` optionally its :func:`c_sd` (all
-    genes). Genes are processed in blocks (numba in parallel over the genes of a block),
-    each a column slice of the output.
-    """
-    n = x.shape[0]
-    z = np.empty((n, len(cols)))
-    if len(cols) == 0:
-        return z
-    if kcdf == "gaussian":
-        bw = (c_sd(x) if sd is None else sd)[cols] / 4.0  # GSVA's SIGMA_FACTOR
-    size = int(min(4096, max(64, (1 << 24) // max(n * n, 1))))
-    starts = range(0, len(cols), size)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(len(cols) + size - 1) // size, unit="block",
-                      desc=f"gsva CDF ({kcdf})", leave=False)
-    for start in starts:
-        stop = min(len(cols), start + size)
-        block_cols = np.ascontiguousarray(cols[start:stop], dtype=np.int64)
-        block = z[:, start:stop]  # a view: the kernels write the log-odds in place
-        if kcdf == "gaussian":
-            _gaussian_log_odds(x, block_cols, bw[start:stop], PNORM_TABLE, block)
-        elif kcdf == "none":
-            _ecdf_log_odds(x, block_cols, block)
-        else:
-            _poisson_log_odds(x, block_cols, block)
-    return z
 
 
 def _remapped(sets: AlignedSets, part: str, new_index: np.ndarray):
