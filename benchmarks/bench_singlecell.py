@@ -189,7 +189,7 @@ NOTES = {
 
 
 def run_method(method: str, path: Path, wd: Path, n_genes: int, input_bytes: int,
-               timeout: float) -> list[dict]:
+               timeout: float, peers: bool = True) -> list[dict]:
     n_up = math.ceil(0.05 * n_genes)
     if method == "ucell":
         tools = [rrscore_tool(path, "ucell", {"max_rank": 1500}), pyucell_tool(path, -1),
@@ -200,6 +200,8 @@ def run_method(method: str, path: Path, wd: Path, n_genes: int, input_bytes: int
         tools = [rrscore_tool(path, "score_genes", {"random_state": 0}), scanpy_tool(path)]
     else:
         tools = [rrscore_tool(path, "ssgsea", {"normalize": False})]
+    if not peers:
+        tools = tools[:1]  # rrscore's own call only
     print(f"\n=== {method}", flush=True)
     rows = [run_tool(t, wd, timeout) for t in tools]
     table = report(rows, input_bytes, compare=diff_and_corr)
@@ -242,6 +244,8 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--path", default=None, help=f"h5ad cache (default {DEFAULT_PATH})")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per tool")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="time rrscore only (e.g. to compare two rrscore versions)")
     args = parser.parse_args()
 
     path = Path(args.path or DEFAULT_PATH.format(cells=args.cells, genes=args.genes,
@@ -272,7 +276,7 @@ def main() -> None:
     try:
         for method in args.methods:
             results[method] = run_method(method, path, wd, args.genes, input_bytes,
-                                         args.timeout)
+                                         args.timeout, peers=not args.no_peers)
         full = (args.cells, args.genes, args.density, args.sets) == (50_000, 20_000, 0.08, 20)
         check_goals(results, full)
     finally:

@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--sets", type=int, default=60)
     parser.add_argument("--no-r", action="store_true", help="skip R GSVA")
+    parser.add_argument("--no-gseapy", action="store_true", help="skip gseapy")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--leukemia", action="store_true",
                         help="use ../shared/data/gsvadata_leukemia_armstrong instead")
@@ -74,7 +75,9 @@ def main() -> None:
     write_inputs(wd, expr, sets, tsv=not args.no_r)
     print(f"ssGSEA: {expr.shape[0]} genes × {expr.shape[1]} samples × {len(sets)} sets "
           f"(workdir {wd})")
-    rows = [run_tool(RRSCORE, wd, args.timeout), run_tool(GSEAPY, wd, args.timeout)]
+    rows = [run_tool(RRSCORE, wd, args.timeout)]
+    if not args.no_gseapy:
+        rows.append(run_tool(GSEAPY, wd, args.timeout))
     if not args.no_r:
         rows.append(run_r(wd, "ssgsea", ["--tau=0.25", "--ssgsea-norm=TRUE"], args.timeout))
 

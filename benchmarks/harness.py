@@ -117,8 +117,20 @@ def run_tool(tool: Tool, workdir: Path, timeout: float) -> dict:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         return {"tool": tool.name, "status": "failed: " + " | ".join(tail)}
     info = json.loads(line[6:])
+    _log({"tool": tool.name, "call": tool.call, "status": "ok", **info})
     return {"tool": tool.name, "status": "ok", **info,
             "result": workdir / f"{tool.name}.npy"}
+
+
+def _log(row: dict) -> None:
+    """Append a tool's timing to ``$RRSCORE_BENCH_LOG`` (JSON lines) when it is set.
+
+    ``bench_trees.py`` sets it to collect the rrscore rows of repeated runs.
+    """
+    path = os.environ.get("RRSCORE_BENCH_LOG")
+    if path:
+        with open(path, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
 
 
 def run_r(workdir: Path, method: str, extra: list[str], timeout: float, *,
