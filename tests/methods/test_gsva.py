@@ -47,11 +47,11 @@ def leukemia(tests_data) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("mx", ["TRUE", "FALSE"])
-def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data, mx):
-    d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = read_reference(d / "expr.tsv.gz")
-    ref = read_reference(d / f"fixtures/reference_GSVA1.46.0_gsva_gaussian_mxdiff{mx}.tsv")
-    result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "gsva",
+def test_parity_with_gsva_146_on_leukemia_200_sets(tests_data, mx):
+    d = tests_data / "leukemia_200sets"
+    expr = read_reference(tests_data / "leukemia_small" / "expr.tsv.gz")
+    ref = read_reference(d / f"reference_GSVA1.46.0_gsva_gaussian_mxdiff{mx}.tsv")
+    result = rrscore.score(expr, d / "reference_genesets_symbols_200.gmt", "gsva",
                            max_diff=mx == "TRUE")
     assert result.shape == (37, 200)
     assert max_abs_diff(result, ref) <= TOL

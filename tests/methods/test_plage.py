@@ -30,11 +30,11 @@ def leukemia(tests_data) -> pd.DataFrame:
     return read_reference(tests_data / "leukemia_small/expr.tsv.gz")
 
 
-def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
-    d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = read_reference(d / "expr.tsv.gz")
-    ref = read_reference(d / "fixtures/reference_GSVA1.46.0_plage.tsv")
-    result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "plage")
+def test_parity_with_gsva_146_on_leukemia_200_sets(tests_data):
+    d = tests_data / "leukemia_200sets"
+    expr = read_reference(tests_data / "leukemia_small" / "expr.tsv.gz")
+    ref = read_reference(d / "reference_GSVA1.46.0_plage.tsv")
+    result = rrscore.score(expr, d / "reference_genesets_symbols_200.gmt", "plage")
     assert result.shape == (37, 200)
     assert diff_up_to_sign(result, ref) <= 1e-8
 
@@ -101,3 +101,26 @@ def test_sparse_input_gives_the_dense_scores(tests_data):
                                genes=list(expr.index), samples=list(expr.columns))
     assert np.isfinite(dense.to_numpy()).all()
     np.testing.assert_allclose(sparse.to_numpy(), dense.to_numpy(), atol=1e-10)
+
+
+def test_two_anticorrelated_genes_get_the_same_sign_dense_and_sparse():
+    """Issue 10: a 2-gene set of anti-correlated genes has v ⟂ mean z; rounding decided the
+    sign, so dense and sparse input gave opposite scores."""
+    import scipy.sparse as sp
+
+    genes = ["A", "B", "C"]
+    sets = {"pair": ["A", "B"]}
+    for seed in range(8):  # with the old rule, 5 of these 8 had dense and sparse disagree
+        rng = np.random.default_rng(seed)
+        base = rng.gamma(2.0, 1.0, size=40)
+        x = np.column_stack([base, 10.0 - base + rng.normal(0, 0.3, 40),
+                             rng.gamma(2, 1, 40)])
+        dense = rrscore.score(x, sets, "plage", genes=genes)
+        sparse = rrscore.score(sp.csr_matrix(x), sets, "plage", genes=genes)
+        fortran = rrscore.score(np.asfortranarray(x), sets, "plage", genes=genes)
+        np.testing.assert_allclose(sparse.to_numpy(), dense.to_numpy(), atol=1e-12)
+        np.testing.assert_allclose(fortran.to_numpy(), dense.to_numpy(), atol=1e-12)
+        # the tie rule: the first sample with the largest |score| is positive
+        v = dense["pair"].to_numpy()
+        first = int(np.flatnonzero(np.abs(v) >= np.abs(v).max() * (1 - 1e-9))[0])
+        assert v[first] > 0

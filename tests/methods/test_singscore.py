@@ -99,12 +99,13 @@ def test_ties_methods_on_rounded_data(tgfb, ties):
         ("up_unknownDirection", False, {"known_direction": False}),
     ],
 )
-def test_parity_with_the_shared_fixtures(shared_data, tgfb, fixture, signed, params):
+def test_parity_with_the_shared_fixtures(tests_data, tgfb, fixture, signed, params):
     # the shared expr_entrez.tsv.gz is printed with 6 digits, which creates ties R did not
     # see; the committed full-precision copy of the same data is scored instead
     _, expr, up, down = tgfb
-    ref = read_reference(shared_data / f"singscore_tgfb_foroutan/fixtures/"
-                                   f"reference_singscore_{fixture}.tsv")
+    # ../shared/data/singscore_tgfb_foroutan/fixtures, committed as shared_reference_*
+    ref = read_reference(tests_data / "singscore_tgfb" /
+                         f"shared_reference_singscore_{fixture}.tsv")
     scores, dispersion = score(expr, collection(up, down if signed else ()), **params)
     assert np.abs(scores - ref["TotalScore"]).max() <= TOL  # 12 significant digits
     assert np.abs(dispersion - ref["TotalDispersion"]).max() <= TOL

@@ -36,11 +36,11 @@ def luad() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("norm", ["FALSE", "TRUE"])
-def test_parity_with_gsva_146_on_leukemia(shared_data, norm):
-    d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = pd.read_csv(d / "expr.tsv.gz", sep="\t", index_col=0)
-    sets = rrscore.read_gmt(d / "fixtures/reference_genesets_symbols_200.gmt")
-    ref = read_reference(d / f"fixtures/reference_GSVA1.46.0_ssgsea_tau0.25_norm{norm}.tsv")
+def test_parity_with_gsva_146_on_leukemia(tests_data, norm):
+    d = tests_data / "leukemia_200sets"
+    expr = pd.read_csv(tests_data / "leukemia_small" / "expr.tsv.gz", sep="\t", index_col=0)
+    sets = rrscore.read_gmt(d / "reference_genesets_symbols_200.gmt")
+    ref = read_reference(d / f"reference_GSVA1.46.0_ssgsea_tau0.25_norm{norm}.tsv")
     result = rrscore.score(expr, sets, "ssgsea", alpha=0.25, normalize=norm == "TRUE")
     assert result.shape == (37, 200)
     assert max_abs_diff(result, ref) <= 1e-8
@@ -129,7 +129,7 @@ LEUKEMIA_VARIANTS = [
 def test_parity_with_gsva_146_committed_fixture(tests_data, variant, alpha, normalize):
     """All 9,052 genes × 37 samples, 22 sets incl. sizes 2 and 3 (tests/data/leukemia_small)."""
     d = tests_data / "leukemia_small"
-    expr = pd.read_csv(d / "expr.tsv.gz", sep="\t", index_col=0)
+    expr = pd.read_csv(tests_data / "leukemia_small" / "expr.tsv.gz", sep="\t", index_col=0)
     ref = read_reference(d / f"reference_GSVA1.46.0_{variant}.tsv")
     result = rrscore.score(expr, d / "genesets.gmt", alpha=alpha, normalize=normalize)
     assert list(result.columns) == list(ref.index)

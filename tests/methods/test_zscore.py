@@ -19,11 +19,11 @@ def leukemia(tests_data) -> pd.DataFrame:
     return read_reference(tests_data / "leukemia_small/expr.tsv.gz")
 
 
-def test_parity_with_gsva_146_on_leukemia_200_sets(shared_data):
-    d = shared_data / "gsvadata_leukemia_armstrong"
-    expr = read_reference(d / "expr.tsv.gz")
-    ref = read_reference(d / "fixtures/reference_GSVA1.46.0_zscore.tsv")
-    result = rrscore.score(expr, d / "fixtures/reference_genesets_symbols_200.gmt", "zscore")
+def test_parity_with_gsva_146_on_leukemia_200_sets(tests_data):
+    d = tests_data / "leukemia_200sets"
+    expr = read_reference(tests_data / "leukemia_small" / "expr.tsv.gz")
+    ref = read_reference(d / "reference_GSVA1.46.0_zscore.tsv")
+    result = rrscore.score(expr, d / "reference_genesets_symbols_200.gmt", "zscore")
     assert result.shape == (37, 200)
     assert max_abs_diff(result, ref) <= 1e-8
 

@@ -14,8 +14,9 @@ rounding for the leading vector.
 **Orientation (deviation, documented).** A singular vector's sign is arbitrary; R returns
 whatever LAPACK gives. rrscore orients it so that the score correlates positively with the
 set's mean z-score per sample (for a signed set, with mean z(up) - mean z(down)): a high
-score then means high expression of the set. If that correlation is exactly 0, the
-largest-magnitude entry is made positive. Compare to R up to the sign of each set.
+score then means high expression of the set. If that correlation is 0 (to 1e-9), the
+largest-magnitude entry is made positive (both tests robust to rounding: see :func:`orient`).
+Compare to R up to the sign of each set.
 
 **Signed sets.** Negating genes does not change the singular vectors, so the up and down
 genes form one block; the sign of the down genes only enters the orientation above.
@@ -74,16 +75,30 @@ def leading_right_vector(z: np.ndarray) -> np.ndarray:
     return v / norm if norm > 0 else np.full(n, np.nan)
 
 
+#: A dot product this small relative to the norms is a tie (rounding noise, not a sign).
+_ORTHOGONAL = 1e-9
+
+
 def orient(v: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """``v`` or ``-v``: the one with a non-negative dot product with ``direction``.
+    """``v`` or ``-v``: the one with a positive dot product with ``direction``.
 
     Both are centred over samples (z-scores are), so the dot product has the sign of their
-    correlation. Ties (dot exactly 0) make the largest-magnitude entry positive.
+    correlation. When ``v`` is orthogonal to ``direction`` — exactly so for a 2-gene set whose
+    genes are anti-correlated: ``v ∝ z1 - z2`` and ``direction ∝ z1 + z2``, whose dot product
+    is ``|z1|² - |z2|² = 0`` up to rounding — the rounding noise must not decide the sign
+    (dense and sparse input would get opposite scores). A dot product within
+    ``1e-9 × |v| × |direction|`` of 0 is a tie, and a tie makes positive the first sample
+    (in row order) among those whose ``|v|`` is within ``1e-9`` of the largest: a rule on the
+    data, not on the last bits of the arithmetic.
     """
     dot = float(v @ direction)
-    if dot < 0 or (dot == 0 and v[np.argmax(np.abs(v))] < 0):
-        return -v
-    return v
+    scale = float(np.linalg.norm(v) * np.linalg.norm(direction))
+    if abs(dot) > _ORTHOGONAL * scale:
+        return -v if dot < 0 else v
+    magnitude = np.abs(v)
+    top = magnitude.max() if magnitude.size else 0.0
+    first = int(np.flatnonzero(magnitude >= top * (1 - _ORTHOGONAL))[0]) if top > 0 else 0
+    return -v if magnitude.size and v[first] < 0 else v
 
 
 def _one_blas_thread():
