@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rrscore.expression._idmap import alias_resolver
 from rrscore.genesets import load
 from rrscore.genesets._matching import align_gene_sets
+from rrscore.ids import alias_resolver
 
 ROOT = Path(__file__).resolve().parents[1]
 TCGA = ROOT / "examples" / "data" / "tcga_luad_agilent" / "expr.tsv.gz"

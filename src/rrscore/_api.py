@@ -14,8 +14,8 @@ from rrscore._prepare import GeneSetsLike, prepare
 from rrscore._records import coverage_table
 from rrscore._runner import INPUT_OPTIONS, RUN_OPTIONS, run_scoring
 from rrscore.errors import RRScoreError
-from rrscore.expression._idmap import MapIds
 from rrscore.genesets._matching import LOW_COVERAGE
+from rrscore.ids import MapIds
 
 
 def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:

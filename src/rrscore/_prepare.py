@@ -18,12 +18,13 @@ import pandas as pd
 
 from rrscore.errors import ConstantGenesWarning, warn
 from rrscore.expression._adapters import as_expression
-from rrscore.expression._idmap import MapIds, alias_resolver
-from rrscore.expression._lazy import is_lazy_anndata, lazy_expression
+from rrscore.expression._anndata import is_lazy_anndata
+from rrscore.expression._lazy import lazy_expression
 from rrscore.expression._matrix import ExpressionMatrix
-from rrscore.genesets._gmt import as_collection
+from rrscore.genesets._coerce import as_collection
 from rrscore.genesets._matching import LOW_COVERAGE, AlignedSets, align_gene_sets
 from rrscore.genesets._model import GeneSetCollection
+from rrscore.ids import MapIds, alias_resolver
 from rrscore.methods import MethodSpec
 from rrscore.methods._parallel import KERNEL_LOCK
 

@@ -1,6 +1,9 @@
 """Input adapters: DataFrame, NumPy array + gene names, AnnData → :class:`ExpressionMatrix`.
 
-All validation of expression input lives here, so that methods can trust what they get.
+All validation of expression input lives in the input layer, so that methods can trust what
+they get. Every adapter ends in the same steps: the gene plan from the labels
+(:mod:`rrscore.expression._genes`), the value checks (:mod:`rrscore.expression._values`),
+the plan applied to the matrix.
 """
 
 from __future__ import annotations
@@ -12,19 +15,21 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rrscore.errors import InputDataError
-from rrscore.expression._collapse import collapse_duplicate_genes
-from rrscore.expression._geneids import ID_TYPE_WORDS, clean_gene_ids, detect_id_type
-from rrscore.expression._idmap import (
+from rrscore.expression._anndata import is_anndata, lazy_kind, load_matrix, select_matrix
+from rrscore.expression._collapse import column_means
+from rrscore.expression._genes import check_enough_genes, plan_genes
+from rrscore.expression._lazy import lazy_expression
+from rrscore.expression._matrix import ExpressionMatrix, InputReport
+from rrscore.expression._values import as_float, check_values
+from rrscore.ids import (
     MapIds,
     check_map_ids,
-    map_ids_to_symbols,
+    clean_gene_ids,
+    gene_reference,
     wants_symbol_mapping,
 )
-from rrscore.expression._lazy import lazy_expression, lazy_kind, select_matrix
-from rrscore.expression._matrix import ExpressionMatrix, InputReport
 
 ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
-NAN_POLICIES = ("error", "drop_genes")
 
 
 def _is_positional(labels: Iterable[object]) -> bool:
@@ -46,8 +51,6 @@ def _match_count(
     ids = cleaned.ids[cleaned.keep]
     if wants_symbol_mapping(map_ids, cleaned.id_type, universe_upper):
         # Ensembl/Entrez labels would be mapped to symbols: count what they will match.
-        from rrscore.genesets._reference import gene_reference
-
         mapped = gene_reference().to_symbol(ids, cleaned.id_type)
         ids = [m if m is not None else i for i, m in zip(ids, mapped, strict=True)]
     return int(sum(1 for x in ids if str(x).upper() in universe_upper))
@@ -87,114 +90,46 @@ def _check_labels_unique(labels: pd.Index, what: str) -> None:
         )
 
 
-def _validate_values(
-    values: np.ndarray | sp.csr_matrix, genes: np.ndarray, samples: pd.Index,
-    nan_policy: str, report: InputReport,
-) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray]:
-    """Check finiteness and apply the NaN policy; returns (values, genes)."""
-    if nan_policy not in NAN_POLICIES:
-        raise InputDataError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
-    data = values.data if sp.issparse(values) else values
-    if np.isinf(data).any():
-        if sp.issparse(values):
-            coo = values.tocoo()
-            k = int(np.flatnonzero(np.isinf(coo.data))[0])
-            r, c = int(coo.row[k]), int(coo.col[k])
-            n_inf = int(np.isinf(coo.data).sum())
-        else:
-            rows, cols = np.nonzero(np.isinf(values))
-            r, c, n_inf = int(rows[0]), int(cols[0]), len(rows)
-        raise InputDataError(
-            f"{n_inf} infinite values, e.g. gene {genes[c]!r} in sample {samples[r]!r}; "
-            "remove or replace them (log of zero? use log1p)"
-        )
-    nan_mask = np.isnan(data)
-    if not nan_mask.any():
-        return values, genes
-    if sp.issparse(values):
-        nan_cells = sp.csr_matrix(
-            (nan_mask.astype(np.int8), values.indices, values.indptr), shape=values.shape
-        )
-        per_sample = np.asarray(nan_cells.sum(axis=1)).ravel()
-        per_gene = np.asarray(nan_cells.sum(axis=0)).ravel()
-        n_genes_total = values.shape[1]
-    else:
-        per_sample = nan_mask.sum(axis=1)
-        per_gene = nan_mask.sum(axis=0)
-        n_genes_total = values.shape[1]
-    all_nan_samples = samples[per_sample == n_genes_total]
-    if len(all_nan_samples):
-        raise InputDataError(
-            f"{len(all_nan_samples)} samples have no values at all (all NaN): "
-            f"{list(map(str, all_nan_samples[:5]))}"
-        )
-    n_samples = values.shape[0]
-    genes_with_nan = np.flatnonzero(per_gene > 0)
-    all_nan_genes = np.flatnonzero(per_gene == n_samples)
-    if nan_policy == "error":
-        worst = genes_with_nan[np.argsort(-per_gene[genes_with_nan], kind="stable")][:5]
-        raise InputDataError(
-            f"{int(per_gene.sum())} missing values (NaN) in {len(genes_with_nan)} genes "
-            f"({len(all_nan_genes)} entirely NaN), e.g. "
-            + ", ".join(f"{genes[g]} ({per_gene[g]} samples)" for g in worst)
-            + "; pass nan_policy='drop_genes' to drop those genes, or impute first"
-        )
-    keep = per_gene == 0
-    report.notes.append(
-        f"nan_policy='drop_genes': dropped {len(genes_with_nan)} genes with missing values "
-        f"({len(all_nan_genes)} of them entirely NaN)"
-    )
-    report.dropped_genes.extend(map(str, genes[~keep]))
-    return values[:, np.flatnonzero(keep)], genes[keep]
-
-
 def _finish(
     values: np.ndarray | sp.spmatrix, raw_genes: Sequence[object], samples: pd.Index,
     report: InputReport, duplicates: str, nan_policy: str,
     map_ids: MapIds = "off", gene_universe: set[str] | None = None,
 ) -> ExpressionMatrix:
-    """Shared tail of every adapter: clean and map IDs, validate, collapse duplicates."""
+    """Shared tail of every adapter: the gene plan from the labels, value checks, the plan applied.
+
+    ``values`` is samples × stored columns, one column per label of ``raw_genes``.
+    """
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise InputDataError(
             f"expression data is empty ({values.shape[1]} genes × {values.shape[0]} samples)"
         )
     samples = pd.Index(samples).map(str)
     _check_labels_unique(samples, "sample")
-    cleaned = clean_gene_ids(raw_genes)
-    report.id_type = cleaned.id_type
-    report.notes.extend(cleaned.notes)
-    if not cleaned.keep.all():
-        report.dropped_genes.extend(
-            str(g) for g, k in zip(raw_genes, cleaned.keep, strict=True) if not k
-        )
-        values = values[:, np.flatnonzero(cleaned.keep)]
-    genes = cleaned.ids[cleaned.keep]
-    if len(genes) == 0:
-        raise InputDataError("no gene has a usable identifier")
-    if wants_symbol_mapping(map_ids, cleaned.id_type, gene_universe):
-        # Before the duplicates policy: IDs mapping to one symbol are duplicates of it.
-        genes, report.id_mapping, notes = map_ids_to_symbols(genes, cleaned.id_type)
-        report.notes.extend(notes)
-    if sp.issparse(values):
-        values = sp.csr_matrix(values)
-        if not np.issubdtype(values.dtype, np.floating):
-            values = values.astype(np.float64)
-    else:
-        # No contiguous copy here: a genes × samples table arrives as a transposed view, and
-        # methods copy one chunk of samples at a time (ExpressionMatrix.dense_rows).
-        values = np.asarray(values, dtype=np.float64)
-    values, genes = _validate_values(values, genes, samples, nan_policy, report)
-    values, genes, notes = collapse_duplicate_genes(values, genes, duplicates)
-    report.notes.extend(notes)
-    if len(genes) < 2:
-        raise InputDataError(f"need at least 2 genes, have {len(genes)}")
+    first = plan_genes(raw_genes, map_ids=map_ids, gene_universe=gene_universe)
+    first.fill_report(report)
+    # No contiguous copy here: a genes × samples table arrives as a transposed view, and
+    # methods copy one chunk of samples at a time (ExpressionMatrix.dense_rows).
+    values = as_float(values)
+    selected = first.select(values)
+    plan = first
+    keep = check_values(selected, first.labels, samples, nan_policy, report)
+    if keep is not None:
+        plan = first.without(~keep)
+    # means as of the stored columns: the same columns, hence the same means, as the
+    # selected matrix has
+    read = plan.read
+    plan = plan.grouped(duplicates, lambda cols: column_means(values, read[cols]))
+    report.notes.extend(plan.collapse_notes)
+    check_enough_genes(plan.genes)
+    # select once: the checked selection when no column left it since, else from the store
+    values = plan.collapse(selected) if len(plan.read) == len(first.read) else plan.apply(values)
     if sp.issparse(values):
         values = sp.csr_matrix(values)
         if not values.has_sorted_indices:
             # sorted_indices() copies: sort_indices() would reorder the caller's arrays,
             # which csr_matrix() shares (e.g. adata.raw.X).
             values = values.sorted_indices()
-    return ExpressionMatrix(values, pd.Index(genes.astype(str)), samples, report)
+    return ExpressionMatrix(values, plan.genes, samples, report)
 
 
 def _numeric_frame(df: pd.DataFrame, gene_axis: str) -> np.ndarray:
@@ -313,12 +248,7 @@ def from_anndata(
     if lazy_kind(X) is not None and getattr(X, "format", None) != "csc":
         return lazy_expression(adata, layer=layer, use_raw=use_raw, gene_universe=gene_universe,
                                duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids)
-    if hasattr(X, "to_memory"):  # backed sparse dataset
-        X = X.to_memory()
-    elif hasattr(X, "compute"):  # Dask array: materialised here; the engine streams blocks
-        X = X.compute()
-    elif not sp.issparse(X) and not isinstance(X, np.ndarray):
-        X = X[...]  # h5py dataset of a backed dense AnnData
+    X = load_matrix(X)  # a backed CSC matrix: read whole (blocks of cells would re-read it)
     map_ids = check_map_ids(map_ids)
     if gene_universe:
         upper = {g.upper() for g in gene_universe}
@@ -373,7 +303,7 @@ def as_expression(
         approved symbols when ``gene_universe`` uses symbols (counts in the report's notes
         and ``id_mapping``; unmapped IDs keep their label; IDs mapping to one symbol are
         collapsed by ``duplicates``). ``"symbol"``: map even without ``gene_universe``.
-        ``"off"``: use the identifiers as given. See :mod:`rrscore.expression._idmap`.
+        ``"off"``: use the identifiers as given. See :mod:`rrscore.ids`.
 
     Returns
     -------
@@ -389,7 +319,7 @@ def as_expression(
             data, orient=orient, gene_universe=gene_universe, duplicates=duplicates,
             nan_policy=nan_policy, map_ids=map_ids,
         )
-    if type(data).__name__ in ("AnnData", "AnnCollection") or hasattr(data, "obs_names"):
+    if is_anndata(data):
         return from_anndata(
             data, layer=layer, use_raw=use_raw, gene_universe=gene_universe,
             duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
@@ -412,7 +342,3 @@ def as_expression(
         "a NumPy/scipy matrix with genes=, or an AnnData"
     )
 
-
-def describe_ids(labels: Iterable[object]) -> str:
-    """Words for the ID type of ``labels`` (for error messages)."""
-    return ID_TYPE_WORDS[detect_id_type(labels)]

@@ -28,6 +28,7 @@ cell, its row and the gene — possibly after earlier blocks were scored.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -96,23 +97,61 @@ def _accumulate(acc: np.ndarray | None, block, slot: np.ndarray) -> np.ndarray:
     return acc
 
 
-def apply_plan(plan: GenePlan, block, row_start: int,
-               names: Sequence[object]) -> np.ndarray | sp.csr_matrix:
-    """Put one stored block of rows through the input layer.
+@dataclass(frozen=True)
+class BlockPlan:
+    """A :class:`~rrscore.expression._genes.GenePlan` as lazy input applies it: to one stored
+    block of cells at a time, checking the values on the way (picklable, for Dask workers).
 
-    Converts (CSR keeps its float dtype, dense becomes float64), selects the read columns,
-    checks that every value is finite (naming the cell and gene otherwise), combines
-    duplicated genes, and sorts CSR indices.
+    Attributes
+    ----------
+    genes_plan
+        The plan decided from the gene labels.
     """
-    block = plan.select(as_float(block))
-    check_finite(block, row_start, names, plan.labels)
-    block = plan.collapse(block)
-    if sp.issparse(block):
-        block = sp.csr_matrix(block)
-        if not block.has_sorted_indices:
-            block = block.sorted_indices()  # a copy: the block may share user arrays
-        return block
-    return np.ascontiguousarray(block, dtype=np.float64)
+
+    genes_plan: GenePlan
+
+    @property
+    def genes(self) -> pd.Index:
+        """The output genes."""
+        return self.genes_plan.genes
+
+    @property
+    def n_input(self) -> int:
+        """Columns of the stored matrix."""
+        return self.genes_plan.n_input
+
+    def apply(self, block, row_start: int, names: Sequence[object]
+              ) -> np.ndarray | sp.csr_matrix:
+        """Put one stored block of rows through the input layer.
+
+        Converts (CSR keeps its float dtype, dense becomes float64), selects the read
+        columns, checks that every value is finite (naming the cell and gene otherwise),
+        combines duplicated genes, and sorts CSR indices.
+
+        Parameters
+        ----------
+        block
+            Rows of the stored matrix (dense or sparse), all stored columns.
+        row_start
+            Position of the block's first row in the whole data set (for messages).
+        names
+            The block's row names (for messages).
+
+        Returns
+        -------
+        numpy.ndarray or scipy.sparse.csr_matrix
+            ``(n_rows, len(genes))``: CSR with sorted indices, or C-contiguous float64.
+        """
+        plan = self.genes_plan
+        block = plan.select(as_float(block))
+        check_finite(block, row_start, names, plan.labels)
+        block = plan.collapse(block)
+        if sp.issparse(block):
+            block = sp.csr_matrix(block)
+            if not block.has_sorted_indices:
+                block = block.sorted_indices()  # a copy: the block may share user arrays
+            return block
+        return np.ascontiguousarray(block, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------
@@ -151,7 +190,7 @@ class LazyRows:
     kind
         ``"backed_dense"``, ``"backed_sparse"`` or ``"dask"``.
     plan
-        The :class:`~rrscore.expression._genes.GenePlan` from stored columns to genes.
+        The :class:`BlockPlan` from stored columns to genes.
     samples
         Row names (for error messages).
     chunk_size
@@ -162,7 +201,7 @@ class LazyRows:
     ndim = 2
     dtype = np.dtype(np.float64)
 
-    def __init__(self, source, kind: str, plan: GenePlan, samples: pd.Index,
+    def __init__(self, source, kind: str, plan: BlockPlan, samples: pd.Index,
                  chunk_size: int | None = None) -> None:
         self.source = source
         self.kind = kind
@@ -194,7 +233,7 @@ class LazyRows:
             empty = sp.csr_matrix((0, self.shape[1]))
             return empty if self.is_sparse_storage else empty.toarray()
         block = _read_stored(self.source, self.kind, start, stop)
-        return apply_plan(self.plan, block, start, self.samples[start:stop])
+        return self.plan.apply(block, start, self.samples[start:stop])
 
     def blocks(self, chunk_size: int | None = None
                ) -> Iterator[tuple[int, int, np.ndarray | sp.csr_matrix]]:
@@ -412,5 +451,5 @@ def lazy_expression(
         duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids, chunk_size=chunk_size,
         progress=progress,
     )
-    rows = LazyRows(source, kind, plan, samples, chunk_size)
+    rows = LazyRows(source, kind, BlockPlan(plan), samples, chunk_size)
     return ExpressionMatrix(rows, plan.genes, samples, report)

@@ -1,31 +1,22 @@
-"""Gene-set collections shipped with rrscore (the top-level ``genesets/`` folder)."""
+"""Gene-set collections shipped with rrscore (the top-level ``genesets/`` folder).
+
+``collections.tsv`` lists each collection with its GMT file, version, SHA-256 and whether its
+``X_UP``/``X_DN`` lines pair into signed sets; the folder is found by
+:func:`rrscore._resources.bundled_dir`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from rrscore._resources import bundled_dir
 from rrscore.errors import GeneSetError
+from rrscore.genesets._gmt import read_gmt
 from rrscore.genesets._model import GeneSetCollection
-
-
-def bundled_dir() -> Path:
-    """The folder holding the bundled collections.
-
-    In an installed wheel it is ``rrscore/_genesets`` (force-included from the repository's
-    ``genesets/``); in a source checkout or editable install it is the repository folder.
-    """
-    packaged = Path(str(resources.files("rrscore"))) / "_genesets"
-    if (packaged / "collections.tsv").exists():
-        return packaged
-    repo = Path(__file__).resolve().parents[3] / "genesets"
-    if (repo / "collections.tsv").exists():
-        return repo
-    raise GeneSetError("bundled gene sets not found: the rrscore installation is incomplete")
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +101,6 @@ def verify_collection(name: str) -> None:
 
 @lru_cache(maxsize=32)
 def _load_cached(name: str, pair_signed: bool) -> GeneSetCollection:
-    from rrscore.genesets._gmt import read_gmt
-
     row = _index().loc[name]
     return read_gmt(
         bundled_dir() / row["file"], pair_signed=pair_signed, name=name, version=row["version"]

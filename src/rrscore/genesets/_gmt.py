@@ -1,14 +1,12 @@
-"""Reading and writing gene sets: GMT files, dicts and decoupler-style long tables."""
+"""Reading and writing GMT files (the Broad's gene-set format), signed sets included."""
 
 from __future__ import annotations
 
 import gzip
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-
-import pandas as pd
 
 from rrscore.errors import GeneSetError
 from rrscore.genesets._model import GeneSet, GeneSetCollection, split_signed_genes
@@ -126,10 +124,18 @@ def read_gmt(
 def write_gmt(
     collection: GeneSetCollection, path: str | os.PathLike, *, split_signed: bool = True
 ) -> None:
-    """Write a collection as GMT.
+    """Write a collection as GMT (UTF-8, one set per line, LF line ends).
 
-    Signed sets are written as ``X_UP`` and ``X_DN`` lines when ``split_signed`` is true,
-    otherwise as one line with down genes suffixed ``-``.
+    Parameters
+    ----------
+    collection
+        The gene sets.
+    path
+        The file to write (overwritten).
+    split_signed
+        Write a signed set as ``X_UP`` and ``X_DN`` lines (read back with
+        ``read_gmt(path, pair_signed=True)``); otherwise as one line with down genes
+        suffixed ``-``.
     """
     lines = []
     for gs in collection:
@@ -142,75 +148,3 @@ def write_gmt(
             genes = list(gs.up) + [f"{g}-" for g in gs.down]
             lines.append("\t".join([gs.name, desc, *genes]))
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def from_long_table(
-    table: pd.DataFrame, *, source: str = "source", target: str = "target",
-    weight: str = "weight", name: str = "",
-) -> GeneSetCollection:
-    """Build gene sets from a long table (decoupler's ``net``).
-
-    Rows with a negative ``weight`` go to the down part; the magnitude of the weight is
-    not used by rrscore's methods (they are unweighted).
-    """
-    missing = [c for c in (source, target) if c not in table.columns]
-    if missing:
-        raise GeneSetError(
-            f"long gene-set table needs columns {source!r} and {target!r}; missing {missing}; "
-            f"it has {list(table.columns)}"
-        )
-    dup = table.duplicated([source, target])
-    if dup.any():
-        pairs = table.loc[dup, [source, target]].head(5).values.tolist()
-        raise GeneSetError(
-            f"long gene-set table has duplicated (source, target) rows, e.g. {pairs}"
-        )
-    w = table[weight] if weight in table.columns else pd.Series(1.0, index=table.index)
-    if w.isna().any():
-        raise GeneSetError("long gene-set table: 'weight' has missing values")
-    sets = []
-    for set_name, grp in table.groupby(source, sort=False):
-        ww = w.loc[grp.index]
-        up = grp.loc[ww >= 0, target].astype(str).tolist()
-        down = grp.loc[ww < 0, target].astype(str).tolist()
-        sets.append(GeneSet(str(set_name), up, down, source=name))
-    return GeneSetCollection(tuple(sets), name=name)
-
-
-def as_collection(
-    gene_sets: GeneSetCollection | Mapping[str, Iterable[str]] | pd.DataFrame | str | os.PathLike,
-    *, pair_signed: bool | None = None,
-) -> GeneSetCollection:
-    """Coerce any supported gene-set specification into a :class:`GeneSetCollection`.
-
-    Accepts a collection, a dict ``name -> genes``, a long DataFrame (``source``,
-    ``target``, optional ``weight``), a path to a GMT file, or the name of a bundled
-    collection (see :func:`rrscore.genesets.list_collections`).
-    """
-    from rrscore.genesets._bundled import is_bundled, load
-
-    if isinstance(gene_sets, GeneSetCollection):
-        return gene_sets
-    if isinstance(gene_sets, GeneSet):
-        return GeneSetCollection((gene_sets,))
-    if isinstance(gene_sets, pd.DataFrame):
-        return from_long_table(gene_sets)
-    if isinstance(gene_sets, Mapping):
-        return GeneSetCollection.from_dict(gene_sets)
-    if isinstance(gene_sets, (str, os.PathLike)):
-        text = str(gene_sets)
-        if is_bundled(text):
-            return load(text) if pair_signed is None else load(text, pair_signed=pair_signed)
-        path = Path(text)
-        if path.exists():
-            return read_gmt(path, pair_signed=bool(pair_signed))
-        from rrscore.genesets._bundled import list_collections
-
-        raise GeneSetError(
-            f"{text!r} is neither a gene-set file nor a bundled collection "
-            f"(bundled: {', '.join(list_collections()['name'])})"
-        )
-    raise GeneSetError(
-        f"cannot use {type(gene_sets).__name__} as gene sets: give a GMT path, a bundled "
-        "collection name, a dict name -> genes, a long DataFrame or a GeneSetCollection"
-    )

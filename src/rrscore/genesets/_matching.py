@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from rrscore.errors import GeneMatchError
-from rrscore.expression._geneids import ID_TYPE_WORDS, detect_id_type
+from rrscore.errors import GeneMatchError, LowCoverageWarning
+from rrscore.errors import warn as _warn
 from rrscore.genesets._model import GeneSetCollection
+from rrscore.ids import ID_TYPE_WORDS, detect_id_type
 
 #: Sets whose found fraction is below this get a warning by default.
 LOW_COVERAGE = 0.5
@@ -101,7 +101,7 @@ def align_gene_sets(
     synonyms
         Optional resolver of alternative names.
     warn
-        Emit the low-coverage warning.
+        Emit the low-coverage warning (:class:`~rrscore.errors.LowCoverageWarning`).
     excluded
         Boolean mask over ``genes``: columns present in the data but not usable by the
         method (GSVA, z-score, PLAGE and mean drop genes that are constant across samples
@@ -224,12 +224,11 @@ def align_gene_sets(
     if warn:
         low = coverage[coverage["kept"] & (coverage["coverage"] < low_coverage)]
         if len(low):
-            warnings.warn(
+            _warn(
                 f"{len(low)} gene sets have less than {low_coverage:.0%} of their genes in the "
                 "data: " + ", ".join(
                     f"{n} ({r.n_found}/{r.n_listed})" for n, r in low.head(10).iterrows()
                 ) + (" ..." if len(low) > 10 else "") + " (see the coverage report)",
-                UserWarning,
-                stacklevel=3,
+                LowCoverageWarning,
             )
     return AlignedSets(tuple(kept), len(genes), coverage)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from rrscore.errors import GeneSetError
+from rrscore.errors import DuplicateGenesWarning, GeneSetError, warn
 
 
 def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple[str, ...]:
@@ -23,10 +22,9 @@ def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple
         seen[gene] = None
     if duplicated:
         # GSVA <= 2.0 counted duplicates twice, GSVA >= 2.2 drops them; we drop them and say so.
-        warnings.warn(
+        warn(
             f"gene set {set_name!r} ({part}): removed duplicated genes {sorted(set(duplicated))}",
-            UserWarning,
-            stacklevel=4,
+            DuplicateGenesWarning,
         )
     return tuple(seen)
 

@@ -33,7 +33,19 @@ ID_TYPE_WORDS = {
 def detect_id_type(labels: Iterable[object], *, sample: int = 5000) -> str:
     """Guess the identifier type of gene labels by majority vote over a sample.
 
-    Returns one of the keys of :data:`ID_TYPE_WORDS`.
+    Parameters
+    ----------
+    labels
+        Gene labels (anything with a string form).
+    sample
+        At most this many labels, spread evenly over ``labels``, are looked at.
+
+    Returns
+    -------
+    str
+        One of the keys of :data:`ID_TYPE_WORDS`: the first type (Ensembl, TCGA, probe IDs,
+        RefSeq, Entrez, in that order) that at least half the labels match, else
+        ``"symbol"`` when half of them look like symbols, else ``"unknown"``.
     """
     values = [str(x).strip() for x in labels]
     if not values:
@@ -89,6 +101,17 @@ def clean_gene_ids(labels: Iterable[object]) -> CleanedIds:
     * TCGA ``SYMBOL|ENTREZ`` labels keep the symbol; ``?|ENTREZ`` rows (no symbol) are dropped.
 
     Case is kept: matching to gene sets falls back to case-insensitive comparison.
+
+    Parameters
+    ----------
+    labels
+        Gene labels as found in the data (``None``/NaN count as empty).
+
+    Returns
+    -------
+    CleanedIds
+        The cleaned identifier of every label, which ones to keep, notes for the input
+        report, and the detected type of the labels.
     """
     raw = ["" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in labels]
     id_type = detect_id_type(raw)

@@ -1,4 +1,4 @@
-"""Gene-ID mapping in the input layer: Ensembl/Entrez data to symbols, alias matching.
+"""Gene-ID mapping: Ensembl/Entrez data to symbols, alias matching of set genes.
 
 One switch, ``map_ids``, decides both steps (it is a parameter of :func:`rrscore.score`,
 :func:`rrscore.prepare` and :func:`rrscore.as_expression`):
@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from rrscore.errors import InputDataError
-from rrscore.expression._geneids import ID_TYPE_WORDS, detect_id_type
+from rrscore.ids._detect import ID_TYPE_WORDS, detect_id_type
+from rrscore.ids._reference import REFERENCE_SOURCE, gene_reference
 
 MAP_IDS_CHOICES = ("auto", "symbol", "off")
 #: Data ID types the bundled reference can turn into symbols.
@@ -34,7 +35,24 @@ MapIds = str | bool | None
 
 
 def check_map_ids(map_ids: MapIds) -> str:
-    """Normalise the ``map_ids`` switch to one of :data:`MAP_IDS_CHOICES`."""
+    """Normalise the ``map_ids`` switch to one of :data:`MAP_IDS_CHOICES`.
+
+    Parameters
+    ----------
+    map_ids
+        ``"auto"``, ``"symbol"`` or ``"off"`` (any case); ``True`` means ``"auto"``,
+        ``False`` or ``None`` mean ``"off"``.
+
+    Returns
+    -------
+    str
+        ``"auto"``, ``"symbol"`` or ``"off"``.
+
+    Raises
+    ------
+    InputDataError
+        For any other value.
+    """
     if map_ids is True:
         return "auto"
     if map_ids is False or map_ids is None:
@@ -55,7 +73,22 @@ def _sets_use_symbols(gene_universe: Iterable[str] | None) -> bool:
 def wants_symbol_mapping(
     map_ids: MapIds, data_id_type: str, gene_universe: Iterable[str] | None
 ) -> bool:
-    """Whether data whose IDs are of ``data_id_type`` should be mapped to symbols."""
+    """Whether data whose IDs are of ``data_id_type`` should be mapped to symbols.
+
+    Parameters
+    ----------
+    map_ids
+        The ``map_ids`` switch (see :func:`check_map_ids`).
+    data_id_type
+        The data's identifier type (:func:`rrscore.ids.detect_id_type`); only Ensembl and
+        Entrez IDs are mapped.
+    gene_universe
+        Genes of the gene sets to be scored; ``"auto"`` maps only when they are symbols.
+
+    Returns
+    -------
+    bool
+    """
     mode = check_map_ids(map_ids)
     if mode == "off" or data_id_type not in MAPPABLE_ID_TYPES:
         return False
@@ -83,8 +116,6 @@ def map_ids_to_symbols(ids: np.ndarray, id_type: str) -> tuple[np.ndarray, dict,
         ``n_mapped``, ``n_unmapped``, ``n_ambiguous``, ``n_symbols``) and notes for the
         input report.
     """
-    from rrscore.genesets._reference import REFERENCE_SOURCE, gene_reference
-
     ref = gene_reference()
     symbols = ref.to_symbol(ids, id_type)
     out = np.array(
@@ -130,9 +161,20 @@ def alias_resolver(
     """The ``synonyms`` hook for gene-set matching, or None when alias matching is off.
 
     Alias matching is used when ``map_ids`` is not ``"off"`` and the gene sets use symbols.
+
+    Parameters
+    ----------
+    map_ids
+        The ``map_ids`` switch (see :func:`check_map_ids`).
+    gene_universe
+        Genes of the gene sets to be matched.
+
+    Returns
+    -------
+    callable or None
+        :meth:`GeneReference.synonyms <rrscore.ids.GeneReference.synonyms>` of the bundled
+        reference, or None.
     """
     if check_map_ids(map_ids) == "off" or not _sets_use_symbols(gene_universe):
         return None
-    from rrscore.genesets._reference import gene_reference
-
     return gene_reference().synonyms

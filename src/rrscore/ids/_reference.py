@@ -21,8 +21,8 @@ from functools import cached_property, lru_cache
 
 import pandas as pd
 
+from rrscore._resources import bundled_dir
 from rrscore.errors import GeneSetError
-from rrscore.genesets._bundled import bundled_dir
 
 REFERENCE_FILE = "gene_reference.tsv.gz"
 #: Where the table's data comes from (see gene_reference.README.md).

@@ -54,7 +54,7 @@ from rrscore._prepare import GeneSetsLike
 from rrscore._records import plain
 from rrscore._runner import run_scoring
 from rrscore.errors import GeneMatchError, InputDataError, RRScoreError
-from rrscore.genesets._gmt import as_collection
+from rrscore.genesets._coerce import as_collection
 from rrscore.genesets._model import GeneSet, GeneSetCollection
 from rrscore.methods import get_method
 from rrscore.radiation._drivers import driver_component

@@ -44,8 +44,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from rrscore._resources import bundled_dir
 from rrscore.errors import InputDataError
-from rrscore.genesets._bundled import bundled_dir
 
 #: Reported driver components (column name → genes; a component is mutated when any of its
 #: genes is). KEAP1 and NFE2L2 form one component: both act through NRF2 activation and their

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from rrscore.errors import GeneMatchError, InputDataError, RRScoreError
 from rrscore.expression._adapters import as_expression
 from rrscore.expression._collapse import collapse_duplicate_genes
-from rrscore.expression._geneids import clean_gene_ids
+from rrscore.ids import clean_gene_ids
 from rrscore.ranking import average_ranks
 
 #: The 10 RSI genes, in the order of the authors' coefficient vector.
