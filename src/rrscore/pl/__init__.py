@@ -30,6 +30,7 @@ from rrscore.pl._embedding import embedding
 from rrscore.pl._grouped import dotplot, heatmap, violin
 from rrscore.pl._heatmap import sample_heatmap
 from rrscore.pl._input import plot_data
+from rrscore.pl._stats import forest, km, running_sum, volcano  # noqa: F401  (stats plots)
 
 __all__ = [
     "contributions",

@@ -80,7 +80,8 @@ def _ssgsea_stat(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _gsva_stats(expr, tau: float, kcdf: str) -> tuple[np.ndarray, np.ndarray]:
     """(kept gene indices, samples × kept-genes log-odds) of GSVA's first step."""
-    from rrscore.methods._gsva import CONSTANT_SD, c_sd, gene_log_odds, resolve_kcdf
+    from rrscore.methods._gsva_kcdf import c_sd, gene_log_odds, resolve_kcdf
+    from rrscore.methods._standardize import CONSTANT_SD
 
     x = _dense(expr.values)
     sd = c_sd(x)

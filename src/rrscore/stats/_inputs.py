@@ -175,7 +175,8 @@ def labels_for(spec, rows: pd.Index, *, table: pd.DataFrame, obs: pd.DataFrame |
         have = list(obs.columns)[:15] if obs is not None else []
         raise RRScoreError(
             f"{what} {spec!r} is not a column of the annotations ({have}) or of the score "
-            f"table; pass obs=<annotation table> or a Series"
+            f"table; give the annotation table (obs=, or --groups/--clinical on the command "
+            f"line) or a Series"
         )
     if isinstance(spec, pd.Series):
         return align_rows(spec, rows, what=what)
