@@ -13,7 +13,8 @@ import scipy.sparse as sp
 import rrscore
 from rrscore.errors import GeneMatchError, InputDataError
 from rrscore.expression import as_expression
-from rrscore.genesets import GeneSet, GeneSetCollection, gene_reference, load, read_gmt
+from rrscore.genesets import GeneSet, GeneSetCollection, load, read_gmt
+from rrscore.ids import gene_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 TCGA = ROOT / "examples" / "data" / "tcga_luad_agilent" / "expr.tsv.gz"

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from rrscore.errors import GeneSetError
-from rrscore.genesets import GeneSet, GeneSetCollection, gene_reference
+from rrscore.genesets import GeneSet, GeneSetCollection
 from rrscore.genesets._matching import align_gene_sets
+from rrscore.ids import gene_reference
 
 
 @pytest.fixture(scope="module")
