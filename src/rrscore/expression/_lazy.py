@@ -97,6 +97,11 @@ def _accumulate(acc: np.ndarray | None, block, slot: np.ndarray) -> np.ndarray:
     return acc
 
 
+# --------------------------------------------------------------------------------------
+# The gene plan, applied to a block
+# --------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class BlockPlan:
     """A :class:`~rrscore.expression._genes.GenePlan` as lazy input applies it: to one stored
