@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import mannwhitneyu
 
-from rrscore.radiation import radioresistance_anndata
+from rrscore.tl import radioresistance as radioresistance_anndata
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/sc_mixology_luad_celllines_celseq2"
 FOCUS = ("RR_DRIVER_NRF2_TARGETS", "RR_FERROPTOSIS")

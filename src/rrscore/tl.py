@@ -20,7 +20,6 @@ from rrscore._runner import run_scoring
 from rrscore.errors import RRScoreError
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import get_method
-from rrscore.radiation._composite import radioresistance_anndata as radioresistance
 
 __all__ = ["radioresistance", "score"]
 
@@ -154,4 +153,123 @@ def score(
         for col, name in zip(obs_names, names, strict=True):
             adata.obs[col] = scores[name].to_numpy()
     adata.uns[key_added] = record.to_uns()
+    return adata if copy else None
+
+
+def radioresistance(
+    adata,
+    *,
+    reference=None,
+    method: str | None = None,
+    weights: dict[str, float] | None = None,
+    layer: str | None = None,
+    use_raw: bool | None = None,
+    key_added: str = "rrscore_radioresistance",
+    obs_key: str = "rr_composite",
+    inplace: bool = True,
+    copy: bool = False,
+    **kwargs,
+):
+    """Per-cell radioresistance score of an AnnData, stored in it scanpy-style.
+
+    Runs :func:`rrscore.radioresistance` on the cells and stores the result:
+    ``adata.obsm[key_added]`` (cells × mechanism z-scores, ``composite``,
+    ``composite_percentile``), ``adata.obs[obs_key]`` (the composite) and
+    ``adata.uns[key_added]`` (method, parameters, weights, mechanisms, reference mean and SD —
+    plain values that survive ``write_h5ad``). Without ``reference`` the cells are their own
+    reference: scores are relative to the cells of this AnnData.
+
+    Parameters
+    ----------
+    adata
+        An in-memory AnnData (dense or sparse; ``layer``/``use_raw`` choose the matrix as in
+        scanpy). Backed AnnData is not supported here.
+    reference, method, weights
+        As in :func:`rrscore.radioresistance` (e.g. a
+        :class:`~rrscore.RadioresistanceScorer` fitted on a reference set of cells, or its
+        JSON path).
+    layer, use_raw
+        Which matrix to score, as in scanpy and :func:`score`.
+    key_added
+        Key of the results: ``adata.obsm[key_added]`` (all columns) and
+        ``adata.uns[key_added]`` (the record).
+    obs_key
+        Name of the one ``adata.obs`` column that receives the composite (default
+        ``"rr_composite"``); it is always written with ``inplace=True``. This is the
+        composite's counterpart of :func:`score`'s ``obs_columns`` (which writes one column
+        per set, off by default); the per-mechanism columns stay in ``obsm[key_added]``.
+    inplace, copy
+        ``inplace=False`` returns the scores and leaves ``adata`` untouched; ``copy=True``
+        annotates and returns a copy.
+    **kwargs
+        Other arguments of :func:`rrscore.radioresistance` (``mechanisms``, ``gene_sets``,
+        ``mutations``, method parameters, ``nan_policy``, ...).
+
+    Returns
+    -------
+    None, AnnData or pandas.DataFrame
+        None by default; the annotated copy with ``copy=True``; the scores with
+        ``inplace=False``.
+
+    Raises
+    ------
+    RRScoreError
+        For an object that is not an AnnData, a backed AnnData, or ``copy=True`` with
+        ``inplace=False``.
+    """
+    # Imported here so this function stays one self-contained block of the module.
+    import pandas as pd
+
+    from rrscore._records import plain
+    from rrscore.radiation._composite import radioresistance as composite_radioresistance
+
+    def h5ad_safe(value):
+        # plain values h5ad can store: None becomes "None", an empty list empty text
+        value = plain(value)
+        if value is None:
+            return "None"
+        if isinstance(value, dict):
+            return {k: h5ad_safe(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [h5ad_safe(v) for v in value] if value else ""
+        return value
+
+    if not hasattr(adata, "obs_names") or not hasattr(adata, "obsm"):
+        raise RRScoreError(
+            f"rrscore.tl.radioresistance takes an AnnData, got {type(adata).__name__}; "
+            "use rrscore.radioresistance for tables and arrays"
+        )
+    if getattr(adata, "isbacked", False):
+        raise RRScoreError("rrscore.tl.radioresistance needs an in-memory AnnData")
+    if copy and not inplace:
+        raise RRScoreError("copy=True returns an annotated copy; it cannot be combined with "
+                           "inplace=False (which returns the scores only)")
+    scores, _, scorer = composite_radioresistance(
+        adata, reference=reference, method=method, weights=weights, layer=layer,
+        use_raw=use_raw, return_contributions=True, **kwargs,
+    )
+    scores.index = pd.Index(adata.obs_names)
+    if not inplace:
+        return scores
+    if copy:
+        adata = adata.copy()
+    meta = scores.attrs["rrscore"]
+    record = {
+        "method": meta["method"],
+        "params": meta["params"],
+        "collection": meta["collection"],
+        "collection_version": meta["collection_version"],
+        "mechanisms": meta["mechanisms"],
+        "weights": meta["weights"],
+        "reference": {**meta["reference"],
+                      "mean": {m: float(scorer.mean_[m]) for m in scorer.mechanisms_},
+                      "sd": {m: float(scorer.scale_[m]) for m in scorer.mechanisms_}},
+        "standardisation": meta["standardisation"],
+        "obs_key": obs_key,
+    }
+    stored = scores.copy()
+    stored.attrs = {}
+    adata.obsm[key_added] = stored
+    adata.obs[obs_key] = stored["composite"].to_numpy()
+    adata.uns[key_added] = h5ad_safe(record)
     return adata if copy else None

@@ -8,21 +8,20 @@
 * :func:`rsi` — Eschrich et al. 2009 RSI, exactly as the authors' code computes it.
 * :func:`gard` — genomic-adjusted radiation dose (Scott et al. 2017) from RSI and a schedule.
 * :func:`dose_for_gard` — total dose needed to reach a target GARD (RxRSI).
+
+Modules, one job each: ``_mechanisms`` (which sets the composite scores, weights),
+``_scorer`` (fit/transform), ``_persistence`` (the JSON reference), ``_composite`` (the
+one-call API), ``_groups``, ``_drivers`` (mutation columns), ``_rsi``, ``_gard``. Placing the
+score into an AnnData is :func:`rrscore.tl.radioresistance`.
 """
 
-from rrscore.radiation._composite import (
-    DEFAULT_MECHANISMS,
-    DEFAULT_METHOD,
-    EXCLUDED_BY_DEFAULT,
-    RadioresistanceResult,
-    RadioresistanceScorer,
-    assign_groups,
-    radioresistance,
-    radioresistance_anndata,
-)
+from rrscore.radiation._composite import RadioresistanceResult, radioresistance
 from rrscore.radiation._drivers import COUNTED_CLASSES, DRIVER_COMPONENTS, driver_table
 from rrscore.radiation._gard import RSI_FLOOR, dose_for_gard, gard
+from rrscore.radiation._groups import assign_groups
+from rrscore.radiation._mechanisms import DEFAULT_MECHANISMS, EXCLUDED_BY_DEFAULT, MIN_GENES
 from rrscore.radiation._rsi import RSI_ALIASES, RSI_COEFFICIENTS, RSI_GENES, rsi
+from rrscore.radiation._scorer import DEFAULT_METHOD, RadioresistanceScorer
 
 __all__ = [
     "COUNTED_CLASSES",
@@ -30,6 +29,7 @@ __all__ = [
     "DEFAULT_METHOD",
     "DRIVER_COMPONENTS",
     "EXCLUDED_BY_DEFAULT",
+    "MIN_GENES",
     "RSI_ALIASES",
     "RSI_COEFFICIENTS",
     "RSI_FLOOR",
@@ -41,6 +41,5 @@ __all__ = [
     "driver_table",
     "gard",
     "radioresistance",
-    "radioresistance_anndata",
     "rsi",
 ]
