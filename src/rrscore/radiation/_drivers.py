@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -45,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from rrscore._resources import bundled_dir
-from rrscore.errors import InputDataError
+from rrscore.errors import InputDataError, RadiationModelWarning, warn
 
 #: Reported driver components (column name → genes; a component is mutated when any of its
 #: genes is). KEAP1 and NFE2L2 form one component: both act through NRF2 activation and their
@@ -363,10 +362,10 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
             f"mutation samples e.g. {list(status.index[:3])})"
         )
     if unmatched:
-        warnings.warn(
+        warn(
             f"{len(unmatched)} samples have no mutation data (driver columns NaN): "
             f"{unmatched[:5]}{' ...' if len(unmatched) > 5 else ''}",
-            UserWarning, stacklevel=3,
+            RadiationModelWarning,
         )
     signs = component_signs()
     out = pd.DataFrame(index=samples)
@@ -384,12 +383,12 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
         out[column] = value
     absent = [g for g in DRIVER_GENES if g not in aligned.columns]
     if absent:
-        warnings.warn(
+        warn(
             f"mutation data has no column for {', '.join(absent)}: "
             + ("components without any gene are NaN and left out of driver_score"
                if len(present_components) < len(DRIVER_COMPONENTS)
                else "their components use the remaining genes only"),
-            UserWarning, stacklevel=3,
+            RadiationModelWarning,
         )
     sign = pd.Series({c: signs[c] for c in present_components}, dtype=float)
     out["driver_score"] = out[present_components].mul(sign, axis=1).sum(axis=1, skipna=False)

@@ -14,13 +14,12 @@ script_OS.R`` and with Scott et al.'s worked values (RSI 0.30 at 30 × 2 Gy → 
 
 from __future__ import annotations
 
-import warnings
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import RadiationModelWarning, RRScoreError, warn
 
 NONPOSITIVE_POLICIES = ("nan", "error", "clip")
 
@@ -95,7 +94,7 @@ def _alpha(
         )
         if nonpositive == "error":
             raise RRScoreError(msg + "; pass nonpositive='nan' or 'clip'")
-        warnings.warn(msg + "; set to NaN", UserWarning, stacklevel=3)
+        warn(msg + "; set to NaN", RadiationModelWarning)
         rsi[bad] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         return -np.log(rsi) / 2.0 - 2.0 * beta
@@ -206,11 +205,11 @@ def dose_for_gard(
     with np.errstate(invalid="ignore"):
         unreachable = effect <= 0
     if np.any(unreachable):
-        warnings.warn(
+        warn(
             f"{int(np.sum(unreachable))} samples have alpha + beta*d <= 0 (no net cell kill "
             f"per fraction in the LQ model), so no finite dose reaches the target GARD: "
             f"{_labels(np.broadcast_to(unreachable, np.shape(effect)), index)}; returned inf",
-            UserWarning, stacklevel=2,
+            RadiationModelWarning,
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         total = np.where(unreachable, np.inf, t / effect)

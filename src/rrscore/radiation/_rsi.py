@@ -19,7 +19,6 @@ gene (the probe 205962_at is PAK2), and "PKC" is PRKCB, not PRKCA or PRRT2.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Literal
@@ -28,7 +27,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rrscore.errors import GeneMatchError, InputDataError, RRScoreError
+from rrscore.errors import (
+    GeneMatchError,
+    InputDataError,
+    LowCoverageWarning,
+    RadiationModelWarning,
+    RRScoreError,
+    warn,
+)
 from rrscore.expression._adapters import as_expression
 from rrscore.expression._collapse import collapse_duplicate_genes
 from rrscore.ids import clean_gene_ids
@@ -338,10 +344,10 @@ def rsi(
                     "(RSI is then on a different scale)"
                 )
             raise GeneMatchError(msg)
-        warnings.warn(
+        warn(
             msg + f"; RSI computed from the {len(used)} genes present, ranked among "
             "themselves: values are not on the published RSI scale",
-            UserWarning, stacklevel=2,
+            LowCoverageWarning,
         )
 
     with np.errstate(invalid="ignore"):
@@ -349,11 +355,11 @@ def rsi(
     if has_negative:
         # Ranking genes against each other within a sample needs absolute expression; centred
         # or reference-ratio values (two-colour arrays, z-scores) rank differently.
-        warnings.warn(
+        warn(
             "RSI genes have negative values, as in centred, z-scored or reference-ratio data: "
             "RSI was fitted on absolute log2 expression (RMA, log2(TPM+1)), so these values "
             "are not on the published RSI scale",
-            UserWarning, stacklevel=2,
+            RadiationModelWarning,
         )
         notes.append("negative values in RSI genes: not on the published RSI scale")
 
@@ -367,10 +373,10 @@ def rsi(
     nan_samples = [str(s) for s in expr.samples[nan_rows]]
     if nan_samples:
         nan_genes = [g for g, c in zip(used, np.isnan(sub).any(axis=0), strict=True) if c]
-        warnings.warn(
+        warn(
             f"RSI set to NaN for {len(nan_samples)} samples with missing values in RSI genes "
             f"({', '.join(nan_genes)}): {nan_samples[:5]}{' ...' if len(nan_samples) > 5 else ''}",
-            UserWarning, stacklevel=2,
+            RadiationModelWarning,
         )
 
     result = pd.Series(out, index=pd.Index(expr.samples, name=None), name="RSI")
