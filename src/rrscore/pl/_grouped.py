@@ -111,6 +111,7 @@ def dotplot(
     Signed scores (both negative and positive group means) are coloured with ``RdBu_r``
     between ``-m`` and ``m`` (``m`` the largest absolute group mean); other scores with
     scanpy's ``Reds`` over their range.
+
     {shared}    standard_scale
         ``"var"`` scales each set's group means to [0, 1] (compare groups within a set),
         ``"group"`` each group's; None (default) shows the means themselves.
@@ -141,6 +142,7 @@ def heatmap(
     """Heatmap of the mean score of each set in each group (:func:`scanpy.pl.matrixplot`).
 
     For one column per sample instead of per group, see :func:`sample_heatmap`.
+
     {shared}    standard_scale
         As in :func:`dotplot`.
     **kwargs
@@ -167,6 +169,7 @@ def violin(
 
     Violins are filled by the group's median score. For box plots with every sample
     shown, see :func:`distributions`.
+
     {shared}    **kwargs
         Passed to :func:`scanpy.pl.stacked_violin` (``swap_axes``, ``row_palette``,
         ``stripplot``...).
