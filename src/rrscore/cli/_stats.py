@@ -161,6 +161,7 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
                                "--clinical")
         labels = align_rows(source[km_groups], scores.index, what="km groups")
         curves = kaplan_meier(clinical, labels, time=time, event=event)
+        meta = dict(curves.attrs["rrscore_stats"])  # writing the table clears its attrs
         if km_plot:
             import matplotlib
 
@@ -171,7 +172,6 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
         if km_output:
             _write_or_print(curves, km_output)
         if not quiet:
-            meta = curves.attrs["rrscore_stats"]
             test = meta.get("logrank", {})
             arms = ", ".join(f"{g}: {n} patients, {meta['n_events'][g]} events"
                              for g, n in meta["n"].items())
