@@ -12,6 +12,9 @@ By group (drawn by scanpy): :func:`dotplot`, :func:`heatmap` (group means), :fun
 Per sample (bulk cohorts): :func:`sample_heatmap` (sets × samples with driver and group
 bars), :func:`contributions` (what makes up a sample's composite), :func:`coverage` (genes
 found per set), :func:`distributions` (box or violin plots by group).
+Statistical results (:mod:`rrscore.stats`): :func:`forest` (effects with confidence
+intervals), :func:`volcano`, :func:`km` (Kaplan–Meier curves), :func:`running_sum` (an
+enrichment walk).
 
 Needs matplotlib (``pip install 'rrscore[plot]'``); the grouped plots and :func:`embedding`
 also need scanpy (``'rrscore[sc,plot]'``).
@@ -30,7 +33,7 @@ from rrscore.pl._embedding import embedding
 from rrscore.pl._grouped import dotplot, heatmap, violin
 from rrscore.pl._heatmap import sample_heatmap
 from rrscore.pl._input import plot_data
-from rrscore.pl._stats import forest, km, running_sum, volcano  # noqa: F401  (stats plots)
+from rrscore.pl._stats import forest, km, running_sum, volcano
 
 __all__ = [
     "contributions",
@@ -38,10 +41,14 @@ __all__ = [
     "distributions",
     "dotplot",
     "embedding",
+    "forest",
     "heatmap",
+    "km",
+    "running_sum",
     "sample_heatmap",
     "scores",
     "violin",
+    "volcano",
 ]
 
 

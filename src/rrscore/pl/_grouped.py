@@ -126,7 +126,7 @@ def dotplot(
         The figure with ``return_fig=True``; the axes (scanpy's ``get_axes()``) with
         ``show=False``; otherwise None.
     """
-    kwargs.setdefault("size_title", "fraction of samples\nwith score > cut-off")
+    kwargs.setdefault("size_title", "fraction with\nscore > cut-off")
     kwargs.setdefault("colorbar_title", "mean score")
     return _grouped("dotplot", data, groupby, key=key, sets=sets, obs=obs, ax=ax, show=show,
                     save=save, return_fig=return_fig, dpi=dpi,

@@ -64,7 +64,28 @@ def collect(data, *, mutations=None, annotations=None, groupby=None, reference=N
             method: str | None = None, gene_sets=None, weights: Mapping | None = None,
             title: str | None = None, n_top: int = 5, command: str | None = None,
             **score_kwargs) -> dict:
-    """Everything the template shows, as plain data (see :func:`rrscore.report.report`)."""
+    """Everything the template shows, as plain data: score, then compute every section.
+
+    Parameters
+    ----------
+    data, mutations, annotations, groupby, reference, method
+        As in :func:`report`.
+    gene_sets, weights, title, n_top, command
+        As in :func:`report`.
+    **score_kwargs
+        As in :func:`report`.
+
+    Returns
+    -------
+    dict
+        The template's context: formatted tables (``{"columns", "rows"}``), figures as PNG
+        data URIs, and the facts of each section.
+
+    Raises
+    ------
+    RRScoreError
+        As :func:`report`.
+    """
     import rrscore
     import rrscore.pl as pl
 
@@ -124,7 +145,18 @@ def _default_command(source: str, groupby) -> str:
 
 
 def render(context: dict) -> str:
-    """The HTML of the report (jinja2 template ``templates/report.html.j2``)."""
+    """The HTML of the report (jinja2 template ``templates/report.html.j2``).
+
+    Parameters
+    ----------
+    context
+        What :func:`collect` returns.
+
+    Returns
+    -------
+    str
+        One self-contained HTML page.
+    """
     try:
         import jinja2
     except ImportError as err:  # pragma: no cover - jinja2 is in the test environment
