@@ -233,3 +233,29 @@ def test_distributions_ungrouped_and_colours_of_the_data(scored):
     faces = [matplotlib.colors.to_hex(p.get_facecolor(), keep_alpha=False)
              for p in ax.patches]
     assert faces == ["#ff0000", "#00ff00"]  # the data's own colours, for the groups kept
+
+
+# --- scanpy's figure conventions on every bulk plot ----------------------------------------
+
+
+@pytest.mark.parametrize("plot", ["sample_heatmap", "contributions", "coverage",
+                                  "distributions"])
+def test_ax_show_save_and_return_fig(plot, cohort, cohort_expr, tmp_path, monkeypatch):
+    scores, _ = cohort
+    data = rrscore.coverage(cohort_expr, "mechanisms", nan_policy="drop_genes") \
+        if plot == "coverage" else scores
+    kwargs = {"sets": ["RR_HYPOXIA"]} if plot == "distributions" else {}
+    func = getattr(rrscore.pl, plot)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6))
+    assert func(data, ax=right, return_fig=True, save=tmp_path / "p.png", **kwargs) is fig
+    read_png(tmp_path / "p.png")
+    drawn = [a for a in fig.axes if a is not left and (a.patches or a.collections)]
+    assert drawn and not left.patches and not left.collections  # only in the given area
+    box = right.get_position()
+    for a in drawn:
+        inner = a.get_position()
+        assert inner.x0 >= box.x0 - 1e-9 and inner.x1 <= box.x1 + 1e-9
+    calls = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: calls.append(1))
+    assert func(data, **kwargs) is None and calls == [1]
+    assert func(data, show=False, **kwargs) is not None and calls == [1]
