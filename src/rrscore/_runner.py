@@ -19,7 +19,7 @@ import pandas as pd
 from rrscore._prepare import GeneSetsLike, Prepared, prepare
 from rrscore._records import ResultRecord
 from rrscore.errors import InputScaleWarning, warn
-from rrscore.expression._scale import detect_scale
+from rrscore.expression._scale import detect_scale, scale_of_block
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import MethodSpec, get_method
 from rrscore.methods._engine import run_method
@@ -106,6 +106,34 @@ class ScoringRun:
         return frame
 
 
+def _check_scale(spec: MethodSpec, params, scale) -> str | None:
+    """Warn when the data's scale does not fit the method; the reason, or None."""
+    problem = spec.scale_problem(scale.kind, params)
+    if problem is not None:
+        warn(f"{problem} ({scale.evidence})", InputScaleWarning)
+    return problem
+
+
+def _observe_first_block(expr) -> dict | None:
+    """For backed input, keep the first block the method reads (to judge the scale from it
+    without reading the file once more); None for other input."""
+    rows = expr.values
+    if not expr.is_lazy or getattr(rows, "kind", None) == "dask":
+        return None
+    seen: dict = {}
+    read = rows.read
+
+    def observing_read(start, stop):
+        block = read(start, stop)
+        if "block" not in seen and stop > start:
+            seen["block"] = block
+            del rows.read  # back to the class's method: nothing more to observe
+        return block
+
+    rows.read = observing_read
+    return seen
+
+
 def anndata_matrix(data, layer: str | None, use_raw: bool | None) -> str:
     """Which matrix of an AnnData is scored, in words; empty for other inputs."""
     if not (hasattr(data, "obs_names") and hasattr(data, "var_names")):
@@ -145,14 +173,18 @@ def run_scoring(
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids, spec=spec,
         params=params, chunk_size=chunk_size, progress=progress,
     )
-    scale = detect_scale(prepared.expr)
-    problem = spec.scale_problem(scale.kind, params)
-    if problem is not None:
-        warn(f"{problem} ({scale.evidence})", InputScaleWarning)
+    first_block = _observe_first_block(prepared.expr)
+    scale = None if first_block is not None else detect_scale(prepared.expr)
+    if scale is not None:
+        problem = _check_scale(spec, params, scale)
     values, engine = run_method(
         spec, prepared.expr, prepared.sets, params, chunk_size=chunk_size, progress=progress,
         n_jobs=n_jobs, outputs=tuple(outputs),
     )
+    if first_block is not None:  # backed input: judged from the first block the method read
+        block = first_block.get("block")
+        scale = scale_of_block(block) if block is not None else detect_scale(prepared.expr)
+        problem = _check_scale(spec, params, scale)
     return ScoringRun(spec, params, prepared, values, engine,
                       matrix=anndata_matrix(data, layer, use_raw),
                       input_scale={"kind": scale.kind, "evidence": scale.evidence,

@@ -7,8 +7,8 @@ and Dask-backed AnnData are scored by blocks of cells without loading the matrix
 :mod:`rrscore.methods._engine` for which methods allow it).
 
 ``rrscore.tl.radioresistance`` is the per-cell composite radioresistance score
-(:func:`rrscore.radiation.radioresistance_anndata`, from the composite-score work; in-memory
-AnnData only).
+(:func:`rrscore.radioresistance` placed into the AnnData; in-memory AnnData only). All AnnData
+placement lives here; :mod:`rrscore.get` reads results back.
 """
 
 from __future__ import annotations

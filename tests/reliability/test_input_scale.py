@@ -96,3 +96,20 @@ def test_rank_methods_on_scaled_cells_warn():
     counts = np.expm1(pbmc.raw.X.toarray()).round()
     with pytest.warns(InputScaleWarning, match="score_genes assumes log.*normalize_total"):
         rrscore.score(counts, sets, "score_genes", genes=list(pbmc.raw.var_names))
+
+
+def test_backed_input_is_judged_from_the_first_block_read(tmp_path):
+    sc = pytest.importorskip("scanpy")
+    import anndata as ad
+
+    pbmc = sc.datasets.pbmc68k_reduced()
+    scaled = ad.AnnData(pbmc.X.copy(), var=pd.DataFrame(index=pbmc.var_names))
+    path = tmp_path / "scaled.h5ad"
+    scaled.write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    sets = {"T": ["CD3D", "CD3E", "IL7R", "LCK"]}
+    with pytest.warns(InputScaleWarning, match="look like scaled"):
+        got = rrscore.tl.score(backed, sets, "ucell", inplace=False, chunk_size=100)
+    backed.file.close()
+    assert got.attrs["rrscore"]["engine"] == "backed"
+    assert got.attrs["rrscore"]["input_scale"]["kind"] == "scaled"

@@ -16,8 +16,9 @@ does not hold (``rrscore.errors.InputScaleWarning``). The rules (``v`` = the sam
 * ``v >= 0``, not all integers, max > 100: ``"linear"`` (TPM/FPKM/intensities, not logged);
 * otherwise ``"log"`` (log2 intensities, log-CPM, log1p-normalised counts).
 
-For in-memory data up to 1,000 rows spread over the matrix are read; for backed/Dask data the
-first 500 rows (reading more would cost a pass over the file).
+For in-memory data up to 1,000 rows spread over the matrix are read; for Dask data the first
+500 rows; for backed h5ad data the first block the method reads anyway (no extra read of the
+file: :func:`scale_of_block` on that block).
 """
 
 from __future__ import annotations
@@ -72,7 +73,21 @@ def detect_scale(expr) -> Scale:
     -------
     Scale
     """
-    block = _sample_rows(expr)
+    return scale_of_block(_sample_rows(expr))
+
+
+def scale_of_block(block) -> Scale:
+    """The likely scale of a block of rows (dense array or CSR matrix).
+
+    Parameters
+    ----------
+    block
+        ``(n_rows, n_genes)`` values, dense or sparse.
+
+    Returns
+    -------
+    Scale
+    """
     if sp.issparse(block):
         stored = np.asarray(block.data, dtype=np.float64)
         has_zeros = block.nnz < block.shape[0] * block.shape[1]
