@@ -241,9 +241,10 @@ def compare(
     unit = check_replicates(from_cells, sample_key, replicates)
     rows = table.index
     groupings = _groupings(groups, rows, table, obs)
-    exclude = [name for name, _ in groupings]
+    # label columns taken from the score table itself are not scores to test
+    exclude = [name for name, _ in groupings if obs is None or name not in obs.columns]
     for extra in (pair_key, sample_key):
-        if isinstance(extra, str):
+        if isinstance(extra, str) and (obs is None or extra not in obs.columns):
             exclude.append(extra)
     columns = score_columns(table, sets, exclude)
     values_table = table[columns].apply(pd.to_numeric, errors="coerce").astype(float)
