@@ -154,3 +154,43 @@ def test_no_method_name_comparison_outside_its_own_module(module):
                 offending.append(f"{path.name}:{lineno}: {line.strip()}")
     assert offending == [], "method names compared outside the method's module:\n" + "\n".join(
         offending)
+
+
+#: Layers, bottom to top: a module may import its own package and lower layers only. The same
+#: table is drawn in docs/architecture.md; a new package must be placed here.
+LAYERS = {
+    "_version": 0, "_types": 0, "errors": 0,
+    "_resources": 1,
+    "ids": 2,
+    "expression": 3, "genesets": 3,
+    "ranking": 4,
+    "methods": 5,
+    "_prepare": 6, "_records": 6,
+    "_runner": 7,
+    "_api": 8, "radiation": 8,
+    "rrscore": 9, "stats": 9,
+    "tl": 10, "get": 10, "pl": 10,
+    "report": 11,
+    "cli": 12,
+}
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return "rrscore" if len(parts) == 1 else parts[1]
+
+
+def test_every_package_has_a_layer():
+    unknown = sorted({_package(m) for m in _modules()} - set(LAYERS))
+    assert unknown == [], f"place these in LAYERS (and docs/architecture.md): {unknown}"
+
+
+def test_imports_only_go_down():
+    upward = []
+    for module, targets in _graph().items():
+        a = _package(module)
+        for target in targets:
+            b = _package(target)
+            if a != b and LAYERS.get(b, -1) >= LAYERS.get(a, -1):
+                upward.append(f"{module} -> {target}")
+    assert upward == [], "imports that do not go down:\n" + "\n".join(sorted(upward))
