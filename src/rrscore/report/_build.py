@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import rrscore.report._sections as sections
 from rrscore.errors import RRScoreError
-from rrscore.report import _sections as sections
 from rrscore.report._compare import compare_groups
 
 #: Options of the input layer that also shape the coverage table.
