@@ -39,8 +39,10 @@ def _results(data, groups, compare_options: dict) -> pd.DataFrame:
     return compare(data, groups, **compare_options)
 
 
-def _label(row: pd.Series) -> str:
+def _label(row: pd.Series, with_grouping: bool = False) -> str:
     text = str(row["score"])
+    if with_grouping and "grouping" in row.index:
+        text = f"{row['grouping']}: {text}"
     if "term" in row.index and row["term"] not in ("score", None) and \
             isinstance(row["term"], str):
         text += f" [{row['term']}]"
@@ -101,7 +103,8 @@ def forest(
     ax.scatter(est[~strong], y[~strong], facecolor="white", edgecolor="0.2", zorder=3, s=28,
                label=f"q ≥ {q_threshold}" if np.isfinite(q).any() else None)
     ax.axvline(ref, color="0.5", lw=0.8, ls="--")
-    ax.set_yticks(y, [_label(r) for _, r in table.iterrows()], fontsize=8)
+    several = "grouping" in table.columns and table["grouping"].nunique() > 1
+    ax.set_yticks(y, [_label(r, several) for _, r in table.iterrows()], fontsize=8)
     if log:
         ax.set_xscale("log")
     ax.set_xlabel({"difference": "difference of means (group − reference)",
@@ -153,8 +156,9 @@ def volcano(
     centre = 0.5 if x == "auc" else (1.0 if x == "hr" else 0.0)
     ax.axvline(centre, color="0.5", lw=0.8, ls="--")
     order = np.argsort(-ys)[: max(0, int(n_labels))]
+    several = "grouping" in table.columns and table["grouping"].nunique() > 1
     for i in order:
-        ax.annotate(_label(table.iloc[i]), (xs[i], ys[i]), fontsize=7, xytext=(3, 2),
+        ax.annotate(_label(table.iloc[i], several), (xs[i], ys[i]), fontsize=7, xytext=(3, 2),
                     textcoords="offset points")
     ax.set_xlabel(x)
     ax.set_ylabel(f"−log10 {y}")
