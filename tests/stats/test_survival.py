@@ -164,3 +164,12 @@ def test_scores_by_sample_join_clinical_by_patient(rr, clinical_shared):
     patients = rr.index.str[:12]
     usable = os_by_hand(clinical_shared).reindex(patients).dropna()
     assert result["n"].iloc[0] == len(usable)
+
+
+def test_separated_events_are_flagged(rr, samples):
+    # 3 deaths among 21 patients with a known radiotherapy flag: the interaction runs off
+    with pytest.warns(MethodWarning, match="separated"):
+        result = survival(rr, samples, sets=["composite"], interaction="radiotherapy")
+    assert result["n_events"].iloc[0] == 3
+    assert result["model"].str.contains("quasi-separation").all()
+    assert result["coef"].abs().max() > 10

@@ -32,6 +32,9 @@ COLUMNS = (
     "ph_pvalue", "n", "n_events", "concordance", "score_sd", "model",
 )
 SCORE = "score"
+#: A log hazard ratio this large (a HR of 22,000 per unit) only arises when the events are
+#: (almost) separated by the terms: such fits are flagged.
+SEPARATION_COEF = 10.0
 
 
 def lifelines():
@@ -213,8 +216,9 @@ def survival(
         (Benjamini–Hochberg across scores, separately for each term), ``ph_pvalue``,
         ``n`` (patients in the model), ``n_events``, ``concordance`` (Harrell's C of the
         model), ``score_sd`` (the SD one unit stands for), ``model`` (the terms, in
-        words). ``.attrs["rrscore_stats"]`` holds the time/event convention. A score whose
-        model does not converge gets one row with NaN and the reason in ``model``.
+        words; ``[quasi-separation ...]`` when a coefficient ran off, with a warning).
+        ``.attrs["rrscore_stats"]`` holds the time/event convention. A score whose model
+        does not converge gets one row with NaN and the reason in ``model``.
 
     Raises
     ------
@@ -298,6 +302,13 @@ def survival(
             out.append({**common, "term": SCORE,
                         "model": f"not fitted ({type(exc).__name__}): {exc}"[:300]})
             continue
+        if any(abs(r["coef"]) > SEPARATION_COEF for r in fitted):
+            # the partial likelihood keeps rising as a coefficient grows: the events are
+            # (almost) separated by the terms, and the estimates and tests mean nothing
+            common["model"] += f" [quasi-separation: |log HR| > {SEPARATION_COEF:g}]"
+            warn(f"survival: {col}: a coefficient ran beyond |log HR| = {SEPARATION_COEF:g} "
+                 "(the events are almost separated by the model's terms); its estimates "
+                 "and p-values are not interpretable", MethodWarning)
         out.extend({**common, **info, **r} for r in fitted)
     result = pd.DataFrame(out).reindex(columns=list(COLUMNS))
     result["qvalue"] = np.nan
