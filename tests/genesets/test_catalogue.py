@@ -37,6 +37,8 @@ RELEASED = {
         "dfa06dc2181785c3d02b713f261e5cf4060c2a1fa45a41ed806b5723c0197f93",
     ("published", "2026.11.0"):
         "f82f3580f2ca0c92e73d5c4a21a0a8188dd739560cbc642f10cadc5c6a8b0656",
+    ("confounders", "2026.11.0"):
+        "3399eec0eba1d23d3c867c86bd36e058ee7a3bf3b9f14ff0a4742d482a020677",
 }
 
 #: The MSigDB v7.0 hallmark file that scripts/build_hallmark_gmt.py brings to current symbols.
@@ -66,7 +68,7 @@ def approved() -> frozenset[str]:
 
 
 def test_collections_are_registered_with_versions_and_sizes(registry):
-    assert list(registry.index) == ["hallmark", "mechanisms", "published"]
+    assert list(registry.index) == ["hallmark", "mechanisms", "published", "confounders"]
     table = list_collections().set_index("name")
     assert table.loc["mechanisms", "version"] == "2026.11.0"
     assert table.loc["published", "version"] == "2026.11.0"
@@ -84,7 +86,7 @@ def test_collections_are_registered_with_versions_and_sizes(registry):
     assert "CC BY 4.0" in registry.loc["published", "licence"]
 
 
-@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published", "confounders"])
 def test_gmt_matches_the_checksum_recorded_with_its_version(name, registry):
     row = registry.loc[name]
     actual = collection_checksum(name)
@@ -97,7 +99,7 @@ def test_gmt_matches_the_checksum_recorded_with_its_version(name, registry):
     verify_collection(name)
 
 
-@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published", "confounders"])
 def test_a_released_version_never_changes_content(name, registry):
     row = registry.loc[name]
     key = (name, row["version"])
@@ -126,7 +128,7 @@ def test_checksum_guard_detects_an_edited_set(tmp_path, monkeypatch, registry):
     verify_collection("mechanisms")
 
 
-@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published", "confounders"])
 def test_every_symbol_is_an_approved_symbol(name, approved):
     for set_name, genes in _gmt_lines(name).items():
         bad = sorted(set(genes) - approved)
@@ -168,7 +170,7 @@ def test_hallmark_is_msigdb_v7_with_each_symbol_brought_to_its_approved_symbol()
     assert len(dropped) == 16 and {"PTTG3P", "HBBP1", "CROCCP2", "AC139530.1"} <= dropped
 
 
-@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published"])
+@pytest.mark.parametrize("name", ["hallmark", "mechanisms", "published", "confounders"])
 def test_no_set_lists_a_gene_twice(name):
     for set_name, genes in _gmt_lines(name).items():
         assert len(genes) == len(set(genes)), set_name
