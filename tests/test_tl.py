@@ -143,3 +143,26 @@ def test_radioresistance_is_the_composite_wrapper():
     # AnnData placement lives in tl (issue 9): radiation knows nothing of AnnData
     assert rrscore.tl.radioresistance.__module__ == "rrscore.tl"
     assert not hasattr(rrscore.radiation, "radioresistance_anndata")
+
+
+def test_tl_statistics_take_the_anndata_first(pbmc):
+    adata = pbmc.copy()
+    rrscore.tl.score(adata, MARKERS, "ucell")
+    # cells are not replicates: refused without a sample key
+    with pytest.raises(RRScoreError, match="replicates"):
+        rrscore.tl.compare(adata, "louvain")
+    i = np.arange(adata.n_obs)
+    adata.obs["arm"] = np.where(i % 4 < 2, "a", "b")
+    adata.obs["donor"] = adata.obs["arm"] + np.where(i % 8 < 4, "1", "2")  # nested in arm
+    got = rrscore.tl.compare(adata, "arm", sample_key="donor")
+    expected = rrscore.stats.compare(adata, "arm", sample_key="donor")
+    pd.testing.assert_frame_equal(got, expected)
+    # the test ran on 2 + 2 donors, not on 700 cells, with the donors' mean scores
+    assert (got["n_group"] == 2).all() and (got["n_reference"] == 2).all()
+    means = adata.obsm["rrscore"].groupby(adata.obs["donor"], observed=True).mean()
+    b_cell = got.set_index("score").loc["B_cell"]
+    assert b_cell["mean_group"] == pytest.approx(means.loc[["b1", "b2"], "B_cell"].mean())
+    calls = rrscore.tl.binarize(adata, 0.1)
+    np.testing.assert_array_equal(calls.to_numpy(), adata.obsm["rrscore"].to_numpy() > 0.1)
+    with pytest.raises(RRScoreError, match="takes an AnnData"):
+        rrscore.tl.compare(adata.obsm["rrscore"], "arm")

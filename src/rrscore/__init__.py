@@ -27,21 +27,27 @@ from rrscore.radiation import (
     rsi,
 )
 
-_LAZY_MODULES = ("tl", "pl", "get")
+_LAZY_MODULES = ("tl", "pl", "get", "stats", "report")
+#: Public functions defined in a lazily imported module (statistics load scipy.stats,
+#: lifelines and gseapy parts that plain scoring does not need).
+_LAZY_FUNCTIONS = {"compare": "stats", "survival": "stats", "gsea_prerank": "stats"}
 
 
 def __getattr__(name: str):
-    # rrscore.tl / pl / get on first use: pl imports matplotlib and scanpy, which plain
-    # scoring does not need.
-    if name in _LAZY_MODULES:
-        import importlib
+    # rrscore.tl / pl / get / stats / report on first use: pl imports matplotlib and scanpy,
+    # stats scipy.stats and lifelines, which plain scoring does not need. rrscore.report is
+    # the report package, itself callable as its report() function.
+    import importlib
 
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(f"rrscore.{_LAZY_FUNCTIONS[name]}"), name)
+    if name in _LAZY_MODULES:
         return importlib.import_module(f"rrscore.{name}")
     raise AttributeError(f"module 'rrscore' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*__all__, *_LAZY_MODULES])
+    return sorted({*__all__, *_LAZY_MODULES})
 
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "RadioresistanceScorer",
     "__version__",
     "assign_groups",
+    "compare",
     "coverage",
     "coverage_report",
     "dose_for_gard",
@@ -62,11 +69,13 @@ __all__ = [
     "gard",
     "genesets",
     "get_method",
+    "gsea_prerank",
     "list_methods",
     "radioresistance",
     "read_gmt",
     "rsi",
     "score",
     "score_with_dispersion",
+    "survival",
     "write_gmt",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "RRScoreError",
     "RRScoreWarning",
     "RadiationModelWarning",
+    "StatisticsWarning",
     "warn",
 ]
 
@@ -72,6 +73,11 @@ class InputScaleWarning(RRScoreWarning):
 
 class MethodWarning(RRScoreWarning):
     """A method's parameters or results need attention (e.g. a set larger than max_rank)."""
+
+
+class StatisticsWarning(RRScoreWarning):
+    """A statistical result needs care: few events, cells as replicates, a circular grouping,
+    a separated fit."""
 
 
 class RadiationModelWarning(RRScoreWarning):

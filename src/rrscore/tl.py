@@ -20,8 +20,12 @@ from rrscore._runner import run_scoring
 from rrscore.errors import RRScoreError
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import get_method
+from rrscore.stats import binarize as _binarize
+from rrscore.stats import compare as _compare
+from rrscore.stats import score_thresholds as _score_thresholds
+from rrscore.stats import smooth_scores as _smooth_scores
 
-__all__ = ["radioresistance", "score"]
+__all__ = ["binarize", "compare", "radioresistance", "score", "score_thresholds", "smooth_scores"]
 
 
 def _obs_prefix(obs_columns: bool | str, key_added: str) -> str | None:
@@ -273,3 +277,113 @@ def radioresistance(
     adata.obs[obs_key] = stored["composite"].to_numpy()
     adata.uns[key_added] = h5ad_safe(record)
     return adata if copy else None
+
+
+# Statistics on AnnData (obs groups, obsm scores, sample_key pseudobulk, obsp neighbours) are
+# implemented in rrscore.stats, which reads AnnData itself; tl offers them scanpy-style, with
+# the AnnData first.
+
+
+def _require_anndata(adata, name: str) -> None:
+    if not hasattr(adata, "obs_names") or not hasattr(adata, "obsm"):
+        raise RRScoreError(f"rrscore.tl.{name} takes an AnnData, got {type(adata).__name__}; "
+                           f"use rrscore.stats.{name} for tables")
+
+
+def compare(adata, groupby, *, key: str = "rrscore", sample_key=None, **options):
+    """Compare the scores stored in ``adata.obsm[key]`` between groups of cells or samples.
+
+    Parameters
+    ----------
+    adata
+        An AnnData scored by :func:`score` or :func:`radioresistance`.
+    groupby
+        An ``adata.obs`` column (or a Series / list of columns; see
+        :func:`rrscore.stats.compare`).
+    key
+        ``adata.obsm`` key of the scores.
+    sample_key
+        ``adata.obs`` column naming the sample (donor, patient, cell line) of each cell:
+        scores are averaged per sample before testing. Without it, cells are refused as
+        replicates unless ``replicates="cells"`` is passed (with a warning).
+    **options
+        Other arguments of :func:`rrscore.stats.compare` (``group``, ``reference``,
+        ``test``, ``pair_key``, ``replicates``, ``alternative``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per score and contrast (see :func:`rrscore.stats.compare`).
+    """
+    _require_anndata(adata, "compare")
+    return _compare(adata, groupby, key=key, sample_key=sample_key, **options)
+
+
+def score_thresholds(adata, *, key: str = "rrscore", **options):
+    """AUCell-style on/off threshold of every set's score distribution in ``adata.obsm[key]``.
+
+    Parameters
+    ----------
+    adata
+        An AnnData scored by :func:`score`.
+    key
+        ``adata.obsm`` key of the scores.
+    **options
+        ``sets``, ``thr_p``, ``smallest_pop``, ``dens_adjust`` of
+        :func:`rrscore.stats.score_thresholds`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set (see :func:`rrscore.stats.score_thresholds`).
+    """
+    _require_anndata(adata, "score_thresholds")
+    return _score_thresholds(adata, key=key, **options)
+
+
+def binarize(adata, thresholds=None, *, key: str = "rrscore", key_added: str | None = None,
+             **options):
+    """On/off calls per cell and set from the scores in ``adata.obsm[key]``.
+
+    Parameters
+    ----------
+    adata
+        An AnnData scored by :func:`score`.
+    thresholds
+        A number, a dict/Series per set, the table of :func:`score_thresholds`, or None to
+        compute it.
+    key, key_added
+        Where the scores are, and where the calls go (``adata.obsm[key_added]``, thresholds
+        in ``adata.uns[key_added]``); ``key_added=None`` stores nothing.
+    **options
+        Threshold options when ``thresholds`` is None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Cells × sets, boolean.
+    """
+    _require_anndata(adata, "binarize")
+    return _binarize(adata, thresholds, key=key, key_added=key_added, **options)
+
+
+def smooth_scores(adata, *, key: str = "rrscore", key_added: str | None = None,
+                  self_weight: float = 1.0):
+    """Scores averaged over each cell's neighbours (``adata.obsp["connectivities"]``).
+
+    Parameters
+    ----------
+    adata
+        An AnnData scored by :func:`score`, with a neighbour graph (``sc.pp.neighbors``).
+    key, key_added
+        Where the scores are, and where the smoothed scores go (``adata.obsm[key_added]``).
+    self_weight
+        Weight of a cell's own score (see :func:`rrscore.stats.smooth_scores`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Smoothed cells × sets.
+    """
+    _require_anndata(adata, "smooth_scores")
+    return _smooth_scores(adata, key=key, key_added=key_added, self_weight=self_weight)

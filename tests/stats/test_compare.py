@@ -12,7 +12,7 @@ import pytest
 from scipy import special, stats
 
 import rrscore
-from rrscore.errors import MethodWarning, RRScoreError
+from rrscore.errors import RRScoreError, StatisticsWarning
 from rrscore.stats import compare
 
 MECHANISMS = ["RR_DNA_REPAIR", "RR_HYPOXIA", "RR_EMT", "RR_DRIVER_NRF2_TARGETS", "composite"]
@@ -161,7 +161,7 @@ def cells(rr) -> ad.AnnData:
 def test_cells_are_not_replicates_unless_asked(cells):
     with pytest.raises(RRScoreError, match="sample_key"):
         compare(cells, "keap1")
-    with pytest.warns(MethodWarning, match="pseudoreplication"):
+    with pytest.warns(StatisticsWarning, match="pseudoreplication"):
         as_cells = compare(cells, "keap1", replicates="cells")
     assert as_cells["n_group"].iloc[0] == 12 and set(as_cells["unit"]) == {"cells"}
 

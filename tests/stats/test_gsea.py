@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import rrscore
-from rrscore.errors import MethodWarning
+from rrscore.errors import StatisticsWarning
 from rrscore.stats import gsea_prerank, ranking_statistic
 
 gseapy = pytest.importorskip("gseapy")
@@ -101,9 +101,9 @@ def test_groups_cut_from_a_tested_score_are_flagged_circular(complete):
         warnings.simplefilter("ignore")
         nrf2 = rrscore.score(complete, "mechanisms", method="singscore")["RR_HYPOXIA_UP"]
     high = rrscore.assign_groups(nrf2, quantiles=(0.5,))
-    with pytest.warns(MethodWarning, match="perfectly separated by the score of RR_HYPOXIA_UP"):
+    with pytest.warns(StatisticsWarning, match="perfectly separated by the score of RR_HYPOXIA_UP"):
         gsea_prerank(complete, high, permutation_num=20, seed=1)
-    with pytest.warns(MethodWarning, match="circular"):
+    with pytest.warns(StatisticsWarning, match="circular"):
         marked = gsea_prerank(complete, high, permutation_num=20, seed=1,
                               derived_from="RR_HYPOXIA_UP")
     circular = marked.table.set_index("set")["circular"]

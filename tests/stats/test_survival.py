@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rrscore.errors import MethodWarning
+from rrscore.errors import StatisticsWarning
 from rrscore.stats import kaplan_meier, logrank, survival, tcga_survival
 
 lifelines = pytest.importorskip("lifelines")
@@ -110,7 +110,7 @@ def test_interaction_with_radiotherapy_and_the_effect_among_the_treated(clinical
 
 
 def test_bundled_cohort_composite_equals_lifelines_and_warns_about_few_events(rr, samples):
-    with pytest.warns(MethodWarning, match="events"):
+    with pytest.warns(StatisticsWarning, match="events"):
         result = survival(rr, samples, sets=["composite"], covariates=["age"])
     frame = _cox_frame(rr["composite"], samples.assign(age=samples["age_at_diagnosis"]),
                        ["age"])
@@ -168,7 +168,7 @@ def test_scores_by_sample_join_clinical_by_patient(rr, clinical_shared):
 
 def test_separated_events_are_flagged(rr, samples):
     # 3 deaths among 21 patients with a known radiotherapy flag: the interaction runs off
-    with pytest.warns(MethodWarning, match="separated"):
+    with pytest.warns(StatisticsWarning, match="separated"):
         result = survival(rr, samples, sets=["composite"], interaction="radiotherapy")
     assert result["n_events"].iloc[0] == 3
     assert result["model"].str.contains("quasi-separation").all()

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rrscore.errors import MethodWarning, RRScoreError, warn
+from rrscore.errors import RRScoreError, StatisticsWarning, warn
 from rrscore.stats._compare import REST, _contrasts, _normalise_labels
 from rrscore.stats._inputs import check_replicates, is_anndata, labels_for
 
@@ -326,7 +326,7 @@ def gsea_prerank(
                  f"{', '.join(separated)}; if the grouping was derived from that score, its "
                  "enrichment (and that of sets sharing its genes) is circular — tested on "
                  "the data that defined the groups. Pass derived_from= to mark it, or "
-                 "check_circular=False if the grouping is independent.", MethodWarning)
+                 "check_circular=False if the grouping is independent.", StatisticsWarning)
     rnk = pd.Series(ranking.to_numpy(), index=ranking.index.astype(str))
     res = gp.prerank(rnk=rnk, gene_sets=sets, permutation_num=int(permutation_num),
                      seed=int(seed), min_size=min_size, max_size=max_size, weight=weight,
@@ -352,7 +352,7 @@ def gsea_prerank(
     if circular:
         warn(f"gsea_prerank: the grouping was derived from {derived_from!r}: the enrichment "
              f"of {', '.join(sorted(circular))} is circular (marked in the 'circular' "
-             "column) and says nothing beyond how the groups were made", MethodWarning)
+             "column) and says nothing beyond how the groups were made", StatisticsWarning)
     return PrerankResult(table=table, ranking=ranking, gene_sets=sets, prerank=res)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from rrscore.errors import MethodWarning, RRScoreError, warn
+from rrscore.errors import RRScoreError, StatisticsWarning, warn
 
 #: Columns of a :func:`rrscore.radioresistance` table that are not scores (driver calls) or
 #: that re-express another score (percentiles of the composite): not tested by default.
@@ -207,7 +207,7 @@ def check_replicates(from_cells: bool, sample_key, replicates: str | None) -> st
             "testing cells as replicates: cells of one donor, patient or cell line are not "
             "independent, so p-values overstate the evidence (pseudoreplication); give "
             "sample_key= to test samples",
-            MethodWarning,
+            StatisticsWarning,
         )
         return "cells"
     if from_cells and replicates is None:

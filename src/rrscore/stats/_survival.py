@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rrscore.errors import MethodWarning, RRScoreError, warn
+from rrscore.errors import RRScoreError, StatisticsWarning, warn
 from rrscore.stats._clinical import has_tcga_survival, tcga_survival
 from rrscore.stats._effects import bh_qvalues
 from rrscore.stats._inputs import align_rows, labels_for, pseudobulk, score_columns, score_table
@@ -227,7 +227,7 @@ def survival(
 
     Warns
     -----
-    MethodWarning
+    StatisticsWarning
         Fewer than 10 events per model parameter: estimates are unstable and p-values
         approximate; report them as exploratory.
     """
@@ -294,7 +294,7 @@ def survival(
         if n_events < 10 * len(terms):
             warn(f"survival: {col}: {n_events} events for {len(terms)} model terms (fewer "
                  "than 10 per term): hazard ratios are unstable and p-values approximate; "
-                 "report them as exploratory", MethodWarning)
+                 "report them as exploratory", StatisticsWarning)
         try:
             fitted, info = _fit_one(ll, frame, strata=strata or None, penalizer=penalizer,
                                     ci=ci, check_ph=check_ph, interaction=interaction)
@@ -308,7 +308,7 @@ def survival(
             common["model"] += f" [quasi-separation: |log HR| > {SEPARATION_COEF:g}]"
             warn(f"survival: {col}: a coefficient ran beyond |log HR| = {SEPARATION_COEF:g} "
                  "(the events are almost separated by the model's terms); its estimates "
-                 "and p-values are not interpretable", MethodWarning)
+                 "and p-values are not interpretable", StatisticsWarning)
         out.extend({**common, **info, **r} for r in fitted)
     result = pd.DataFrame(out).reindex(columns=list(COLUMNS))
     result["qvalue"] = np.nan
