@@ -67,7 +67,8 @@ def test_anndata_wrapper_stores_scores_scanpy_style(complete, tmp_path):
     back = ad.read_h5ad(tmp_path / "cells.h5ad")
     assert back.uns["rrscore_radioresistance"]["method"] == "singscore"
     only = radioresistance_anndata(adata, inplace=False, mechanisms=["RR_EMT", "RR_HYPOXIA"])
-    assert list(only.columns) == ["RR_EMT", "RR_HYPOXIA", "composite", "composite_percentile"]
+    assert list(only.columns) == ["RR_EMT", "RR_HYPOXIA", "composite", "composite_percentile",
+                                  "proliferation", "stromal", "immune"]
 
 
 def _plain_types(value, where: str = "attrs") -> list[str]:

@@ -4,20 +4,26 @@ and aliases of `_UP`/`_DN` sets, weight validation, mechanisms dropped for too f
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rrscore.errors import GeneMatchError, RRScoreError
 from rrscore.radiation import (
     DEFAULT_MECHANISMS,
+    REVIEW_MECHANISMS,
     radioresistance,
 )
+from tests.radiation.conftest import GENESETS
 
 
-def test_default_mechanisms_are_the_parent_sets_without_lncrna(cohort_result):
+def test_default_mechanisms_are_those_of_composite_tsv(cohort_result):
     scores = cohort_result.scores
     mechanisms = scores.attrs["rrscore"]["mechanisms"]
     assert mechanisms == list(DEFAULT_MECHANISMS)
-    assert list(scores.columns) == [*DEFAULT_MECHANISMS, "composite", "composite_percentile"]
+    listed = pd.read_csv(GENESETS / "composite.tsv", sep="\t")["mechanism"].tolist()
+    assert list(DEFAULT_MECHANISMS) == listed
+    assert list(scores.columns) == [*DEFAULT_MECHANISMS, "composite", "composite_percentile",
+                                    "proliferation", "stromal", "immune"]
     assert "RR_NONCODING_LNCRNA" not in scores.columns
     assert not any(c.startswith("RR_DNA_REPAIR_") for c in scores.columns)
     assert scores.attrs["rrscore"]["reference"] == {
@@ -60,11 +66,13 @@ def test_bad_weights_are_errors(complete, weights, message):
 
 
 def test_mechanism_with_too_few_genes_is_dropped_with_a_warning(complete):
+    # the review's catalogue (gene_sets="mechanisms") still holds RR_EXOSOME
     data = complete.drop(index=["ALDOA", "ALDH3A1"])  # RR_EXOSOME keeps 1 of 3 genes
     with pytest.warns(UserWarning, match=r"RR_EXOSOME \(1/3\)"):
-        scores, _, scorer = radioresistance(data.iloc[:, :8], return_contributions=True)
+        scores, _, scorer = radioresistance(data.iloc[:, :8], gene_sets="mechanisms",
+                                            return_contributions=True)
     assert "RR_EXOSOME" not in scores.columns
-    assert len(scorer.mechanisms_) == len(DEFAULT_MECHANISMS) - 1
+    assert len(scorer.mechanisms_) == len(REVIEW_MECHANISMS) - 1
     assert scorer.weights_.sum() == pytest.approx(1)
     np.testing.assert_allclose(scores["composite"],
                                scores[scorer.mechanisms_].mean(axis=1), atol=1e-13)

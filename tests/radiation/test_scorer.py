@@ -18,21 +18,41 @@ from rrscore.radiation import (
 from tests.radiation.conftest import _raw_mechanism_scores, _singscore_signed
 
 
-def test_signed_mechanism_is_resistance_minus_sensitising_genes(expr, cohort_result):
-    # RR_APOPTOSIS: anti-apoptotic UP genes, pro-apoptotic DN genes (all on the array)
+def test_signed_mechanism_weighs_its_parts_by_size(expr, cohort_result):
+    # RR_APOPTOSIS: anti-apoptotic UP genes, pro-apoptotic DN genes (all on the array). Composite
+    # v2 weighs the parts by their sizes (issue 11: singscore's equal halves let a one-gene
+    # part outweigh the rest), so the score is (k_up*up + k_dn*down) / (k_up + k_dn) on
+    # singscore's centred part scores (the down part on reversed ranks).
     coll = rrscore.genesets.load("mechanisms")
     gs = coll["RR_APOPTOSIS"]
     data = expr.dropna()
-    assert set(gs.up) | set(gs.down) <= set(data.index)
-    raw = _singscore_signed(data, list(gs.up), list(gs.down))
+    up, down = list(gs.up), list(gs.down)
+    assert set(up) | set(down) <= set(data.index)
+    up_part = _singscore_signed(data, up, [])
+    down_part = _singscore_signed(data, up, down) - up_part
+    raw = (len(up) * up_part + len(down) * down_part) / (len(up) + len(down))
     z = (raw - raw.mean()) / raw.std(ddof=1)
     scores = radioresistance(data, mechanisms=["RR_APOPTOSIS", "RR_HYPOXIA"])
     np.testing.assert_allclose(scores["RR_APOPTOSIS"], z.loc[scores.index], atol=1e-12)
+    # the parts are weighted 9:5, not 1:1 as in singscore's own signed score
+    assert scores.attrs["rrscore"]["readouts"]["RR_APOPTOSIS"]["part_weights"] == \
+        pytest.approx({"up": len(up) / (len(up) + len(down)),
+                       "down": len(down) / (len(up) + len(down))})
+    equal = up_part + down_part
+    assert abs(np.corrcoef(equal, raw)[0, 1]) < 1 - 1e-6
     # raising a sensitising gene lowers the score, raising a promoting gene raises it
     bumped = data.copy()
-    bumped.loc[gs.down[0]] = bumped.max(axis=0) + 1
-    lower = _singscore_signed(bumped, list(gs.up), list(gs.down))
-    assert (lower <= raw + 1e-15).all() and (lower < raw).any()
+    bumped.loc[down[0]] = bumped.max(axis=0) + 1
+    lower = radioresistance(bumped, mechanisms=["RR_APOPTOSIS", "RR_HYPOXIA"],
+                            reference=data)
+    assert (lower["RR_APOPTOSIS"] <= scores["RR_APOPTOSIS"] + 1e-12).all()
+    assert (lower["RR_APOPTOSIS"] < scores["RR_APOPTOSIS"]).any()
+    bumped = data.copy()
+    bumped.loc[up[0]] = bumped.max(axis=0) + 1
+    higher = radioresistance(bumped, mechanisms=["RR_APOPTOSIS", "RR_HYPOXIA"],
+                             reference=data)
+    assert (higher["RR_APOPTOSIS"] >= scores["RR_APOPTOSIS"] - 1e-12).all()
+    assert (higher["RR_APOPTOSIS"] > scores["RR_APOPTOSIS"]).any()
 
 
 def test_standardisation_matches_an_independent_pandas_computation(expr, cohort_result):

@@ -1,33 +1,44 @@
 """The composite radioresistance score, one call: :func:`radioresistance`.
 
 This module is the thin functional API; the work is done by the fitted scorer
-(:class:`~rrscore.radiation._scorer.RadioresistanceScorer`), the mechanism selection
-(:mod:`rrscore.radiation._mechanisms`) and the JSON reference
-(:mod:`rrscore.radiation._persistence`); groups are :mod:`rrscore.radiation._groups`.
+(:class:`~rrscore.radiation._scorer.RadioresistanceScorer`), the mechanism selection and
+read-outs (:mod:`rrscore.radiation._mechanisms`, :mod:`rrscore.radiation._readouts`), the part
+weights (:mod:`rrscore.radiation._parts`), the confounders (:mod:`rrscore.radiation._confounders`)
+and the JSON reference (:mod:`rrscore.radiation._persistence`); groups are
+:mod:`rrscore.radiation._groups`.
 
-How the score is built, for each sample:
+How the score is built (composite v2), for each sample:
 
-1. **Mechanism scores.** Every mechanism of the bundled ``"mechanisms"`` collection (the review's
-   radioresistance mechanisms, ``genesets/MECHANISMS.md``) is scored by a registered method
-   (default :data:`DEFAULT_METHOD`, singscore). The collection is paired: a mechanism with
-   resistance-promoting (``_UP``) and sensitising (``_DN``) genes is one signed set, scored by
-   the method's own signed-set handling (singscore: up score + down score on reversed ranks),
-   so a high score always means "more resistance-like".
-2. **Standardisation.** Each mechanism score becomes a z-score against a reference cohort:
+1. **Mechanism read-outs.** Each mechanism of ``genesets/composite.tsv`` is read by the gene set
+   that measures its activity: the review's effector genes where they do, a published, cited
+   signature where they do not (hypoxia by its response genes, the NRF2/KEAP1 axis by NRF2
+   targets). A gene shared by several read-outs counts in one mechanism only
+   (``genesets/gene_assignment.tsv``).
+2. **Mechanism scores.** Each read-out is scored by a registered method (default
+   :data:`DEFAULT_METHOD`, singscore). A signed read-out (resistance-promoting ``up`` genes,
+   sensitising ``down`` genes) is scored part by part and the parts are weighted by their
+   number of genes, ``(k_up·S(up) − k_dn·S(down)) / (k_up + k_dn)``, so that a part with one
+   or two genes cannot outweigh the rest; ``small_parts=drop`` leaves such a part out. A high
+   score always means "more resistance-like" (a read-out with direction -1 is negated).
+3. **Standardisation.** Each mechanism score becomes a z-score against a reference cohort:
    ``z = (score - reference mean) / reference SD`` (sample SD, ``ddof=1``). Without a
    reference the cohort being scored is its own reference, and every z-score (and the
    composite) is then *relative to that cohort*: it says how a tumour compares with the
    others scored with it, not with any external population.
-3. **Composite.** ``composite = sum_m w_m * z_m`` over the mechanisms, with weights ``w`` that
+4. **Confounders beside it.** ``proliferation``, ``stromal`` and ``immune`` (the bundled
+   ``"confounders"`` collection) are scored and standardised the same way and reported next to
+   the composite; they never enter it. ``adjust=`` replaces each mechanism z by its residual
+   from an OLS on chosen confounders fitted on the reference.
+5. **Composite.** ``composite = sum_m w_m * z_m`` over the mechanisms, with weights ``w`` that
    sum to 1 (equal by default). The per-mechanism terms ``w_m * z_m`` are the contributions;
    they add up to the composite exactly.
-4. **Percentile.** ``composite_percentile`` is the percentage of reference samples whose
+6. **Percentile.** ``composite_percentile`` is the percentage of reference samples whose
    composite is at or below the sample's. There are no clinical cut-offs: groups come only from
    quantiles the user chooses (:func:`assign_groups`).
 
-Which mechanisms enter the default composite, and why the others are left out:
-:mod:`rrscore.radiation._mechanisms`. A mechanism with fewer than ``min_genes`` genes found in
-the reference data is dropped with a warning. Scoring single new samples against a saved
+A mechanism with fewer than ``min_genes`` genes found in the reference data is dropped with a
+warning; in a sample scored against a saved reference it is NaN when its genes found fall below
+``min_genes`` or ``min_coverage`` of the reference's. Scoring single new samples against a saved
 reference: :mod:`rrscore.radiation._scorer`.
 """
 
@@ -41,7 +52,7 @@ from rrscore._prepare import GeneSetsLike
 from rrscore._records import plain
 from rrscore.errors import RRScoreError
 from rrscore.methods import get_method
-from rrscore.radiation._mechanisms import MIN_GENES
+from rrscore.radiation._mechanisms import MIN_COVERAGE, MIN_GENES
 from rrscore.radiation._scorer import (
     DEFAULT_METHOD,
     INPUT_KWARGS,
@@ -81,9 +92,15 @@ def radioresistance(
     reference=None,
     weights: Mapping[str, float] | None = None,
     mutations=None,
+    sequenced=None,
     gene_sets: GeneSetsLike | None = None,
     mechanisms: Sequence[str] | None = None,
     min_genes: int | None = None,
+    min_coverage: float | None = None,
+    confounders=None,
+    adjust: Sequence[str] | None = None,
+    significance: bool | int = False,
+    seed: int = 0,
     return_contributions: bool = False,
     **score_kwargs,
 ):
@@ -115,12 +132,42 @@ def radioresistance(
         ``Tumor_Sample_Barcode``, ``Variant_Classification``) or a binary samples × genes
         table (DataFrame or file). Adds the driver columns ``driver_KEAP1_NFE2L2``,
         ``driver_STK11``, ``driver_KRAS``, ``driver_EGFR``, ``driver_TP53`` (1/0/NaN) and
-        ``driver_score`` (the number of mutated driver components; all five promote
-        resistance per ``genesets/drivers.tsv``). They are reported beside the composite and
-        never enter it. Which variant classes count: :mod:`rrscore.radiation._drivers`.
-    gene_sets, mechanisms, min_genes
-        The mechanism collection (default the bundled ``"mechanisms"``), which of its sets to
-        score (default :data:`DEFAULT_MECHANISMS`) and the minimum number of genes found.
+        ``driver_score`` (the number of mutated components whose mutations promote
+        resistance per ``genesets/drivers.tsv``; sensitising ones are reported, not counted).
+        They are reported beside the composite and never enter it. Which variant classes
+        count: :mod:`rrscore.radiation._drivers`.
+    sequenced
+        With a MAF: the IDs of every sequenced sample (list, or a file with one ID per
+        line). A sequenced sample absent from the MAF is wild type (0), not unknown (NaN).
+    gene_sets, mechanisms, min_genes, min_coverage
+        Where the mechanisms come from (default: the composite v2 definition of
+        ``genesets/composite.tsv``; ``"mechanisms"``: the review's effector sets as they are;
+        any collection), which to score (default :data:`DEFAULT_MECHANISMS`), the minimum
+        number of genes found (default 3) and the minimum share of the reference's genes a
+        sample scored against a saved reference must have (default 0.8); see
+        :class:`RadioresistanceScorer`.
+    confounders
+        The confounder sets scored beside the composite (default: the bundled
+        ``"confounders"`` collection, giving ``proliferation``, ``stromal``, ``immune``;
+        ``False``: none).
+    adjust
+        Confounder columns to adjust the mechanisms for (e.g. ``("proliferation",
+        "stromal", "immune")`` or a subset; default none): each mechanism z is replaced by
+        its residual from an OLS on them fitted on the reference, and the composite is built
+        from the residuals. The coefficients are kept with the reference (and its JSON), so
+        a single new sample is adjusted the same way. Adjustment removes what the
+        confounders linearly predict in the reference cohort; it does not make a score
+        tumour-intrinsic, and proliferation is both sensitising per fraction (cycling cells
+        are radiosensitive) and a driver of repopulation over a course: adjusting for it
+        removes radiation biology too. Report both.
+    significance
+        ``True`` (1,000 random sets per part size) or a number of random sets: adds, per
+        mechanism, ``<mechanism>_null_z`` and ``<mechanism>_p`` — each sample's score against
+        size-matched random gene sets scored and combined the same way (empirical z and
+        two-sided p, :mod:`rrscore.radiation._significance`), so a mechanism score can be
+        told from chance. Needs a sample-independent method.
+    seed
+        Seed of the random sets (``significance``).
     return_contributions
         Return a :class:`RadioresistanceResult` ``(scores, contributions, scorer)``: the
         contributions are ``weight × z`` per mechanism and each row sums to ``composite``.
@@ -132,11 +179,19 @@ def radioresistance(
     Returns
     -------
     pandas.DataFrame or RadioresistanceResult
-        Samples as rows; columns: one per mechanism (its standardised score; high = more
-        resistance-like), ``composite`` (weighted mean of the z-scores),
-        ``composite_percentile`` (percentage of reference samples at or below), then the
-        driver columns when ``mutations`` is given. ``.attrs["rrscore"]`` records the method,
-        parameters, weights, reference and input report.
+        Samples as rows; columns: one per mechanism (its standardised score, or residual
+        with ``adjust``; high = more resistance-like), ``composite`` (weighted mean of the
+        z-scores), ``composite_percentile`` (percentage of reference samples at or below),
+        the confounder columns, the driver columns when ``mutations`` is given and the
+        significance columns when asked for. ``.attrs["rrscore"]`` records the method,
+        parameters, read-outs and part weights, weights, adjustment, reference and input
+        report.
+
+    Raises
+    ------
+    RRScoreError
+        For unknown arguments, options that are fixed by a fitted reference, a single sample
+        without a reference, bad weights or adjustment names.
 
     Examples
     --------
@@ -144,20 +199,20 @@ def radioresistance(
     >>> expr = pd.read_csv("examples/data/tcga_luad_agilent/expr.tsv.gz", sep="\\t",
     ...                    index_col=0)                                    # doctest: +SKIP
     >>> res = rrscore.radioresistance(expr, nan_policy="drop_genes")      # doctest: +SKIP
-    >>> res["composite"].sort_values().tail(3)                            # doctest: +SKIP
+    >>> res[["composite", "proliferation", "stromal", "immune"]].head()   # doctest: +SKIP
     """
+    options = {"mutations": mutations, "sequenced": sequenced, "significance": significance,
+               "seed": seed, "return_contributions": return_contributions}
     if reference is None or not isinstance(reference, (RadioresistanceScorer, str, os.PathLike)):
         method_kw, input_kw, run_kw = _split_kwargs(method or DEFAULT_METHOD, score_kwargs)
         scorer = RadioresistanceScorer(
-            method or DEFAULT_METHOD, weights=weights,
-            gene_sets="mechanisms" if gene_sets is None else gene_sets,
+            method or DEFAULT_METHOD, weights=weights, gene_sets=gene_sets,
             mechanisms=mechanisms, min_genes=MIN_GENES if min_genes is None else min_genes,
-            method_params=method_kw,
+            min_coverage=MIN_COVERAGE if min_coverage is None else min_coverage,
+            confounders=confounders, adjust=adjust, method_params=method_kw,
         )
         if reference is None:
-            return scorer.fit_transform(data, mutations=mutations,
-                                        return_contributions=return_contributions,
-                                        **input_kw, **run_kw)
+            return scorer.fit_transform(data, **options, **input_kw, **run_kw)
         scorer.fit(reference, **input_kw, **run_kw)
     else:
         scorer = (reference if isinstance(reference, RadioresistanceScorer)
@@ -165,7 +220,8 @@ def radioresistance(
         scorer._check_fitted()
         method_kw, input_kw, run_kw = _split_kwargs(scorer.method_, score_kwargs)
         fixed = {"weights": weights, "gene_sets": gene_sets, "mechanisms": mechanisms,
-                 "min_genes": min_genes}
+                 "min_genes": min_genes, "min_coverage": min_coverage,
+                 "confounders": confounders, "adjust": adjust}
         given = [k for k, v in fixed.items() if v is not None]
         if given:
             raise RRScoreError(
@@ -184,5 +240,4 @@ def radioresistance(
                 f"method parameters {differ} differ from the fitted reference's "
                 f"{scorer.method_params_}"
             )
-    return scorer.transform(data, mutations=mutations,
-                            return_contributions=return_contributions, **input_kw, **run_kw)
+    return scorer.transform(data, **options, **input_kw, **run_kw)

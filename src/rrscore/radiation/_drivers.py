@@ -100,16 +100,29 @@ def driver_table() -> pd.DataFrame:
     return table.set_index("symbol")
 
 
+#: ``direction`` values of drivers.tsv and their sign: +1 promotes resistance, -1 sensitises,
+#: 0 evidence unclear or context-dependent (reported, never counted).
+DIRECTIONS: MappingProxyType[str, int] = MappingProxyType({
+    "promotes_resistance": 1,
+    "sensitises": -1,
+    "sensitizes": -1,
+    "unclear": 0,
+    "context_dependent": 0,
+})
+
+
 def _direction_sign(direction: str) -> int:
-    if direction == "promotes_resistance":
-        return 1
-    if direction == "sensitises":
-        return -1
-    raise InputDataError(f"drivers.tsv: unknown direction {direction!r}")
+    key = str(direction).strip().lower()
+    if key not in DIRECTIONS:
+        raise InputDataError(
+            f"drivers.tsv: unknown direction {direction!r}; expected one of {list(DIRECTIONS)}"
+        )
+    return DIRECTIONS[key]
 
 
 def component_signs() -> dict[str, int]:
-    """+1 when the component's mutations promote resistance (drivers.tsv), -1 when sensitising."""
+    """Per component: +1 when its mutations promote resistance (drivers.tsv ``direction``),
+    -1 when they sensitise, 0 when the evidence is unclear."""
     table = driver_table()
     signs = {}
     for column, genes in DRIVER_COMPONENTS.items():
@@ -313,7 +326,25 @@ def align_samples(status: pd.DataFrame, samples: pd.Index) -> tuple[pd.DataFrame
     return pd.DataFrame(out, index=samples, columns=status.columns), unmatched
 
 
-def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame, dict]:
+def _sequenced_wild_type(aligned: pd.DataFrame, sequenced, samples: pd.Index,
+                         unmatched: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Samples sequenced but absent from the mutation data: wild type (0) for every gene."""
+    keys = {str(s) for s in sequenced}
+    tcga = {_tcga_key(k) for k in keys} - {None}
+    absent = set(unmatched)  # samples in the mutation data keep their calls and unknowns
+    declared = []
+    out = aligned.copy()
+    for r, sample in enumerate(samples.astype(str)):
+        if sample not in absent:
+            continue
+        if sample in keys or (_tcga_key(sample) is not None and _tcga_key(sample) in tcga):
+            out.iloc[r] = 0.0
+            declared.append(sample)
+    return out, declared
+
+
+def driver_component(mutations, samples: Sequence[object], *, sequenced=None
+                     ) -> tuple[pd.DataFrame, dict]:
     """The driver columns for ``samples`` from a mutation table, a MAF DataFrame or a path.
 
     Parameters
@@ -324,17 +355,24 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
         table (DataFrame, or a path to a TSV/CSV whose first column is the sample label).
     samples
         The expression samples, in order.
+    sequenced
+        Optional: the IDs of every sample that was sequenced (a list, or a path to a text
+        file with one ID per line). A MAF lists only samples with some variant, so a
+        sequenced sample absent from it has no mutation in any driver: it gets 0 (wild
+        type) instead of NaN (unknown). IDs match exactly or by TCGA sample barcode.
 
     Returns
     -------
     (pandas.DataFrame, dict)
         Columns ``driver_KEAP1_NFE2L2``, ``driver_STK11``, ``driver_KRAS``, ``driver_EGFR``,
-        ``driver_TP53`` (1 mutated, 0 wild type, NaN unknown) and ``driver_score`` — the sum
-        of the components' signs (+1 for each mutated component whose mutations promote
-        resistance per drivers.tsv; all five do), so 0 to 5; NaN where a component is
-        unknown. Components whose genes are all absent from a table are left out of the
-        score (and are NaN) with a warning. The dict records the source, counted classes,
-        genes per component and unmatched samples.
+        ``driver_TP53`` (1 mutated, 0 wild type, NaN unknown) and ``driver_score``: the
+        number of mutated components whose mutations promote resistance per drivers.tsv
+        (``direction`` ``promotes_resistance``); components that sensitise (EGFR's activating
+        mutations, per drivers.tsv) or whose evidence is unclear are reported in their own
+        column and never counted. NaN where a counted component is unknown. Components whose
+        genes are all absent from a table are left out of the score (and are NaN) with a
+        warning. The dict records the source, counted classes, genes per component, signs,
+        the components counted and unmatched samples.
     """
     if isinstance(mutations, (str, os.PathLike)):
         path = Path(mutations)
@@ -350,12 +388,17 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
         raise InputDataError(
             f"mutations must be a DataFrame or a file path, got {type(mutations).__name__}"
         )
+    sequenced = _read_sequenced(sequenced)
     if is_maf(mutations):
         status, notes = maf_to_status(mutations)
     else:
         status, notes = table_to_status(mutations)
     samples = pd.Index([str(s) for s in samples])
     aligned, unmatched = align_samples(status, samples)
+    declared: list[str] = []
+    if sequenced is not None:
+        aligned, declared = _sequenced_wild_type(aligned, sequenced, samples, unmatched)
+        unmatched = [s for s in unmatched if s not in set(declared)]
     if len(unmatched) == len(samples):
         raise InputDataError(
             f"no expression sample is in the mutation data (samples e.g. {list(samples[:3])}; "
@@ -364,7 +407,10 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
     if unmatched:
         warn(
             f"{len(unmatched)} samples have no mutation data (driver columns NaN): "
-            f"{unmatched[:5]}{' ...' if len(unmatched) > 5 else ''}",
+            f"{unmatched[:5]}{' ...' if len(unmatched) > 5 else ''}"
+            + ("" if sequenced is not None else
+               "; if they were sequenced and have no variant, pass sequenced= (the list of "
+               "sequenced samples) to make them wild type"),
             RadiationModelWarning,
         )
     signs = component_signs()
@@ -382,6 +428,7 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
                          np.where(block.notna().all(axis=1), 0.0, np.nan))
         out[column] = value
     absent = [g for g in DRIVER_GENES if g not in aligned.columns]
+    counted = [c for c in present_components if signs[c] > 0]
     if absent:
         warn(
             f"mutation data has no column for {', '.join(absent)}: "
@@ -390,15 +437,34 @@ def driver_component(mutations, samples: Sequence[object]) -> tuple[pd.DataFrame
                else "their components use the remaining genes only"),
             RadiationModelWarning,
         )
-    sign = pd.Series({c: signs[c] for c in present_components}, dtype=float)
-    out["driver_score"] = out[present_components].mul(sign, axis=1).sum(axis=1, skipna=False)
+    out["driver_score"] = out[counted].sum(axis=1, skipna=False) if counted else np.nan
     out = out.astype("Int64")  # 1/0 with <NA> for unknown
     notes = {
         **notes,
         "components": {c: list(g) for c, g in DRIVER_COMPONENTS.items()},
-        "in_driver_score": present_components,
+        "in_driver_score": counted,
         "signs": {c: signs[c] for c in present_components},
+        "not_counted": {c: ("sensitises" if signs[c] < 0 else "unclear evidence")
+                        for c in present_components if signs[c] <= 0},
         "absent_genes": absent,
         "unmatched_samples": unmatched,
+        "sequenced_wild_type": declared,
     }
     return out, notes
+
+
+def _read_sequenced(sequenced) -> list[str] | None:
+    """``sequenced=`` as a list of IDs (a path is a file with one ID per line)."""
+    if sequenced is None:
+        return None
+    if isinstance(sequenced, (str, os.PathLike)):
+        path = Path(sequenced)
+        if not path.is_file():
+            raise InputDataError(f"sequenced-samples file not found: {path}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [x.strip() for x in lines if x.strip() and not x.startswith("#")]
+    if isinstance(sequenced, (pd.Series, pd.Index, np.ndarray, list, tuple, set, frozenset)):
+        return [str(x) for x in sequenced]
+    raise InputDataError(
+        f"sequenced must be a list of sample IDs or a file path, got {type(sequenced).__name__}"
+    )

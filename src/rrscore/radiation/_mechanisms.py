@@ -1,16 +1,22 @@
-"""Which mechanisms the composite scores: the catalogue's selection, names and weights.
+"""Which mechanisms the composite scores: the read-out of each, their names and weights.
 
-The bundled ``"mechanisms"`` collection (``genesets/MECHANISMS.md``) holds the review's
-radioresistance mechanisms; a mechanism with resistance-promoting (``_UP``) and sensitising
-(``_DN``) genes is one signed set once the collection is read with ``pair_signed=True``.
+**Composite v2 (default).** The composite's mechanisms, and the gene set that reads out each,
+come from the bundled ``genesets/composite.tsv`` (:mod:`rrscore.radiation._readouts`): where
+the review's molecules do not read a mechanism's activity in expression data, a published,
+cited read-out set is scored instead (hypoxia by its response genes, the NRF2 axis by NRF2
+targets), and each gene shared by several read-outs counts in one mechanism only
+(``genesets/gene_assignment.tsv``). :data:`DEFAULT_MECHANISMS` is that table's list.
 
-Mechanisms in the default composite (:data:`DEFAULT_MECHANISMS`) are the parent sets of the
-catalogue: DNA repair as one mechanism (not its SSB/HR/NHEJ sub-sets, which are contained in it),
-metabolism as one (not its six sub-sets), immune escape without the IRDS sub-set (the IRDS is
-a published interferon signature listed under the same review section, 3.3.3, and would count
-the interferon axis twice). The lncRNA set is left out because mRNA arrays do not measure
-lncRNAs (:data:`EXCLUDED_BY_DEFAULT` lists each left-out set and why). Any set of the collection
-can be chosen with ``mechanisms=``.
+**The review's effector sets** stay in the bundled ``"mechanisms"`` collection
+(``genesets/MECHANISMS.md``); a mechanism with resistance-promoting (``_UP``) and sensitising
+(``_DN``) genes is one signed set once the collection is read with ``pair_signed=True``. They
+are scored with ``gene_sets="mechanisms"`` (default selection :data:`REVIEW_MECHANISMS`: DNA
+repair as one mechanism, not its SSB/HR/NHEJ sub-sets; metabolism as one, not its six sub-sets;
+immune escape without the IRDS sub-set, a published interferon signature of the same review
+section, 3.3.3, that would count the interferon axis twice; the lncRNA set left out because mRNA
+arrays do not measure lncRNAs — :data:`EXCLUDED_BY_DEFAULT`). Under the default definition,
+``mechanisms=`` may also name any set of the catalogue that is not a mechanism of
+``composite.tsv`` (e.g. ``RR_DNA_REPAIR_HR``): it is scored from its effector genes.
 
 This module selects and names; it never scores (that is :mod:`rrscore.radiation._scorer`).
 """
@@ -27,11 +33,14 @@ import pandas as pd
 
 from rrscore._prepare import GeneSetsLike
 from rrscore.errors import GeneMatchError, RRScoreError
+from rrscore.genesets._bundled import load
 from rrscore.genesets._coerce import as_collection
 from rrscore.genesets._model import GeneSet, GeneSetCollection
+from rrscore.radiation._readouts import CompositeDefinition, bundled_definition
 
-#: Mechanisms of the bundled ``"mechanisms"`` collection that enter the default composite.
-DEFAULT_MECHANISMS: tuple[str, ...] = (
+#: The review's mechanisms: the parent sets of the bundled ``"mechanisms"`` collection (its
+#: default selection, and the composite's mechanisms when no ``composite.tsv`` is bundled).
+REVIEW_MECHANISMS: tuple[str, ...] = (
     "RR_DNA_REPAIR",
     "RR_CELL_CYCLE_CHECKPOINT",
     "RR_APOPTOSIS",
@@ -64,8 +73,24 @@ EXCLUDED_BY_DEFAULT: dict[str, str] = {
     "RR_NONCODING_LNCRNA": "lncRNAs: not measured by mRNA arrays",
 }
 
-#: Default minimum number of a mechanism's genes (up + down) found in the reference data.
+#: Default minimum number of a mechanism's genes (up + down) found in the data, at fit and at
+#: transform.
 MIN_GENES = 3
+
+#: Default minimum share of a mechanism's reference genes that a new sample must have for the
+#: mechanism to be scored at transform (below it the mechanism is NaN, never scored from the
+#: genes that remain and compared with the full-gene reference).
+MIN_COVERAGE = 0.8
+
+
+def _default_mechanisms() -> tuple[str, ...]:
+    definition = bundled_definition()
+    return tuple(definition.mechanisms) if definition is not None else REVIEW_MECHANISMS
+
+
+#: The composite's default mechanisms: those of the bundled ``composite.tsv`` (the review's
+#: :data:`REVIEW_MECHANISMS` when the bundle has none).
+DEFAULT_MECHANISMS: tuple[str, ...] = _default_mechanisms()
 
 _SIGN_SUFFIX = re.compile(r"^(?P<base>.+?)_(?P<dir>UP|DN|DOWN)$", re.IGNORECASE)
 
@@ -113,7 +138,7 @@ def select_mechanisms(
         paired into signed sets), a dict, a long table or a :class:`~rrscore.GeneSetCollection`.
     mechanisms
         Mechanism names or set names to score, in the order wanted. ``None``:
-        :data:`DEFAULT_MECHANISMS` for the bundled ``"mechanisms"`` collection, every set for
+        :data:`REVIEW_MECHANISMS` for the bundled ``"mechanisms"`` collection, every set for
         any other collection.
 
     Returns
@@ -163,7 +188,7 @@ def select_mechanisms(
         if len(set(wanted)) != len(wanted):
             raise RRScoreError(f"mechanisms lists a mechanism twice: {mechanisms}")
     elif collection.name == "mechanisms":
-        wanted = [m for m in DEFAULT_MECHANISMS if m in by_mechanism]
+        wanted = [m for m in REVIEW_MECHANISMS if m in by_mechanism]
     else:
         wanted = list(by_mechanism)
     for mech in wanted:
@@ -175,6 +200,109 @@ def select_mechanisms(
     )
     sub = GeneSetCollection(renamed, name=collection.name, version=collection.version)
     return sub, wanted, aliases
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """The mechanisms to score and how each is read out.
+
+    Attributes
+    ----------
+    sets
+        One gene set per mechanism, named by the mechanism, in order.
+    names
+        The mechanism names.
+    aliases
+        Accepted spellings → mechanism name (``weights=`` keys are resolved through it).
+    readouts
+        Mechanism → ``{"collection", "collection_version", "set", "direction",
+        "small_parts", "reassigned"}``.
+    definition
+        Where the composite definition came from (``composite.tsv`` path), or ``""`` when
+        the sets of one collection are scored as they are.
+    collection_name, collection_version
+        The mechanism catalogue (``"mechanisms"`` and its version under a definition) or
+        the collection scored.
+    """
+
+    sets: tuple[GeneSet, ...]
+    names: list[str]
+    aliases: dict[str, str]
+    readouts: dict[str, dict]
+    definition: str
+    collection_name: str
+    collection_version: str
+
+
+def resolve_mechanisms(gene_sets, mechanisms: Sequence[str] | None = None) -> Selection:
+    """The mechanisms to score: from the composite definition, or from one collection.
+
+    Parameters
+    ----------
+    gene_sets
+        ``None``: the bundled composite definition (``composite.tsv``; the review's effector
+        sets when it is absent); a :class:`~rrscore.radiation._readouts.CompositeDefinition`;
+        or any gene-set specification (bundled name, GMT path, dict, table, collection),
+        whose sets are scored as they are (see :func:`select_mechanisms`).
+    mechanisms
+        Names to score, in order. Under a definition: its mechanisms (also spelled
+        ``X_UP``), and any other set of the ``"mechanisms"`` catalogue (scored from its
+        effector genes). Default: every mechanism of the definition.
+
+    Returns
+    -------
+    Selection
+
+    Raises
+    ------
+    RRScoreError
+        For an unknown name, a name listed twice or an empty selection.
+    """
+    definition = (gene_sets if isinstance(gene_sets, CompositeDefinition)
+                  else bundled_definition() if gene_sets is None else None)
+    if definition is None:
+        coll, names, aliases = select_mechanisms(
+            "mechanisms" if gene_sets is None else gene_sets, mechanisms)
+        original = {}
+        for alias, mech in aliases.items():
+            if mech in names and alias != mech:
+                original.setdefault(mech, alias)
+        readouts = {m: {"collection": str(coll.name), "collection_version": str(coll.version),
+                        "set": original.get(m, m), "direction": 1, "small_parts": "weight",
+                        "reassigned": []} for m in names}
+        return Selection(tuple(coll), names, aliases, readouts, "", str(coll.name),
+                         str(coll.version))
+    catalogue = load("mechanisms", pair_signed=True)
+    _, _, aliases = select_mechanisms(catalogue, None)
+    own = definition.mechanisms
+    for mech in own:
+        aliases[mech] = mech
+        aliases[f"{mech}_UP"] = mech
+    if mechanisms is None:
+        wanted = list(own)
+    else:
+        wanted = [aliases.get(str(m)) for m in mechanisms]
+        unknown = [str(m) for m, w in zip(mechanisms, wanted, strict=True) if w is None]
+        if unknown:
+            raise RRScoreError(
+                f"mechanisms not in the gene sets (neither the composite definition nor the "
+                f"mechanisms catalogue): {unknown}; the composite's: {own}"
+            )
+        if len(set(wanted)) != len(wanted):
+            raise RRScoreError(f"mechanisms lists a mechanism twice: {mechanisms}")
+    if not wanted:
+        raise RRScoreError("no mechanism to score")
+    defined = [m for m in wanted if m in own]
+    sets, readouts = definition.sets(defined) if defined else ([], {})
+    by_name = {gs.name: gs for gs in sets}
+    others = [m for m in wanted if m not in own]
+    if others:
+        extra = resolve_mechanisms(catalogue, others)
+        by_name.update({gs.name: gs for gs in extra.sets})
+        readouts.update(extra.readouts)
+    return Selection(tuple(by_name[m] for m in wanted), wanted, aliases,
+                     {m: readouts[m] for m in wanted}, definition.source, catalogue.name,
+                     str(catalogue.version))
 
 
 def validate_weights(

@@ -1,11 +1,18 @@
 """A fitted radioresistance reference as JSON: what is stored, and how it is written and read.
 
-The record (``format`` ``"rrscore.RadioresistanceScorer"``, ``format_version`` 1) holds the
-method and its parameters, the gene-set collection's name and version, the mechanisms, their
-weights, the genes found per mechanism (``up``/``down``), and the reference statistics (number
-of samples and genes, per-mechanism mean and SD, the sorted reference composite). Floats are
-written by :func:`json.dumps`, whose shortest repr round-trips exactly, so a reloaded scorer
-scores bit-identically.
+The record (``format`` ``"rrscore.RadioresistanceScorer"``, ``format_version`` 2) holds the
+method and its parameters, the mechanism catalogue's name and version (``gene_sets``) and the
+composite definition file, ``min_genes`` and ``min_coverage``, the mechanisms, their weights,
+their read-outs (collection, its version, set, direction, ``small_parts``), the genes found per
+mechanism and part (``up``/``down``; their counts are the part weights), the confounders (genes,
+reference mean and SD), the adjustment (OLS coefficients, or ``null``) and the reference
+statistics (number of samples and genes, per-mechanism mean and SD, the sorted reference
+composite). Floats are written by :func:`json.dumps`, whose shortest repr round-trips exactly,
+so a reloaded scorer scores bit-identically.
+
+Reading checks the record against a JSON schema (:mod:`rrscore.radiation._schema`): a file
+that is not a reference, of format version 1 (before composite v2: refit), malformed, or holding
+NaN/Infinity is a one-line :class:`~rrscore.errors.InputDataError`.
 
 :func:`save_scorer` writes atomically: the whole text is built first, written to a temporary
 file in the target's directory and moved over the target with :func:`os.replace`. A failure at
@@ -34,10 +41,10 @@ import pandas as pd
 
 from rrscore._records import plain
 from rrscore._version import __version__
-from rrscore.errors import InputDataError
+from rrscore.errors import InputDataError, RRScoreError
+from rrscore.radiation._schema import FORMAT, FORMAT_VERSION, check_record
 
-FORMAT = "rrscore.RadioresistanceScorer"
-FORMAT_VERSION = 1
+__all__ = ["FORMAT", "FORMAT_VERSION", "ReferenceJSON", "write_atomically"]
 
 
 class ReferenceJSON:
@@ -62,6 +69,7 @@ class ReferenceJSON:
             When the scorer is not fitted.
         """
         self._check_fitted()
+        adjustment = self.adjustment_
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -69,17 +77,31 @@ class ReferenceJSON:
             "method": self.method_,
             "method_params": dict(self.method_params_),
             "gene_sets": {"name": self.collection_name_, "version": self.collection_version_},
+            "definition": self.definition_,
             "min_genes": int(self.min_genes),
+            "min_coverage": float(self.min_coverage),
             "mechanisms": list(self.mechanisms_),
             "weights": {m: float(self.weights_[m]) for m in self.mechanisms_},
+            "readouts": plain({m: self.readouts_[m] for m in self.mechanisms_}),
             "genes": {m: {"up": list(g["up"]), "down": list(g["down"])}
                       for m, g in self.genes_.items()},
+            "confounders": {
+                "columns": list(self.confounders_),
+                "sets": plain(self.confounder_info_),
+                "genes": {c: {"up": list(g["up"]), "down": list(g["down"])}
+                          for c, g in self.confounder_genes_.items()},
+                "mean": {c: float(self.confounder_mean_[c]) for c in self.confounders_},
+                "sd": {c: float(self.confounder_scale_[c]) for c in self.confounders_},
+            },
+            "adjustment": None if adjustment is None else plain(adjustment),
             "reference": {
                 "n_samples": self.n_reference_,
                 "n_genes": self.n_genes_reference_,
                 "mean": {m: float(self.mean_[m]) for m in self.mechanisms_},
                 "sd": {m: float(self.scale_[m]) for m in self.mechanisms_},
                 "composite": [float(v) for v in self.reference_composite_],
+                "composite_r2_confounders": (None if not np.isfinite(self.composite_r2_)
+                                             else float(self.composite_r2_)),
             },
         }
 
@@ -106,13 +128,15 @@ class ReferenceJSON:
         write_atomically(path, text)
 
     @classmethod
-    def from_dict(cls, record: Mapping) -> Self:
+    def from_dict(cls, record: Mapping, *, source: str = "reference") -> Self:
         """Rebuild a fitted scorer from :meth:`to_dict` output.
 
         Parameters
         ----------
         record
-            The plain-data record.
+            The plain-data record (checked against the schema first).
+        source
+            How to name the record in error messages (e.g. the file path).
 
         Returns
         -------
@@ -122,48 +146,56 @@ class ReferenceJSON:
         Raises
         ------
         InputDataError
-            When the record is not a reference, is of a newer format version, or is malformed.
+            When the record is not a reference, is of another format version, or is
+            malformed (one line naming the entry at fault).
         """
-        if record.get("format") != FORMAT:
-            raise InputDataError(
-                f"not a fitted radioresistance reference (format {record.get('format')!r})"
-            )
-        if int(record.get("format_version", 0)) > FORMAT_VERSION:
-            raise InputDataError(
-                f"reference format version {record['format_version']} is newer than this "
-                f"rrscore understands ({FORMAT_VERSION}); update rrscore"
-            )
+        check_record(record, source)
+        mechanisms = list(record["mechanisms"])
+        ref, conf = record["reference"], record["confounders"]
+        adjustment = record["adjustment"]
         try:
-            mechanisms = list(record["mechanisms"])
-            ref = record["reference"]
             scorer = cls(
                 record["method"], weights=dict(record["weights"]),
-                gene_sets=record["gene_sets"]["name"], mechanisms=mechanisms,
-                min_genes=int(record["min_genes"]), method_params=dict(record["method_params"]),
+                gene_sets=None if record.get("definition") else record["gene_sets"]["name"],
+                mechanisms=mechanisms, min_genes=int(record["min_genes"]),
+                min_coverage=float(record["min_coverage"]),
+                adjust=None if adjustment is None else list(adjustment["confounders"]),
+                method_params=dict(record["method_params"]),
             )
             spec, params = scorer._spec_and_params()
-            scorer.method_ = spec.name
-            scorer.method_params_ = plain(dataclasses.asdict(params))
-            scorer.mechanisms_ = mechanisms
-            weights = pd.Series({m: float(record["weights"][m]) for m in mechanisms})
-            # stored normalised: validate, but keep the values so a reload is exact
-            if not (np.isfinite(weights).all() and (weights >= 0).all()
-                    and abs(weights.sum() - 1.0) < 1e-9):
-                raise ValueError(f"weights must be >= 0 and sum to 1, got {dict(weights)}")
-            scorer.weights_ = weights
-            scorer.genes_ = {m: {"up": list(record["genes"][m]["up"]),
-                                 "down": list(record["genes"][m]["down"])} for m in mechanisms}
-            scorer.mean_ = pd.Series({m: float(ref["mean"][m]) for m in mechanisms})
-            scorer.scale_ = pd.Series({m: float(ref["sd"][m]) for m in mechanisms})
-            scorer.n_reference_ = int(ref["n_samples"])
-            scorer.n_genes_reference_ = int(ref["n_genes"])
-            scorer.reference_composite_ = np.sort(np.asarray(ref["composite"], dtype=float))
-            scorer.collection_name_ = str(record["gene_sets"]["name"])
-            scorer.collection_version_ = str(record["gene_sets"]["version"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputDataError(f"malformed radioresistance reference: {exc!r}") from None
-        if len(scorer.reference_composite_) == 0 or (scorer.scale_ <= 0).any():
-            raise InputDataError("malformed radioresistance reference: empty or zero SD")
+        except RRScoreError as exc:
+            raise InputDataError(f"{source}: not a fitted radioresistance reference: "
+                                 f"{exc}") from None
+        scorer.method_ = spec.name
+        scorer.method_params_ = plain(dataclasses.asdict(params))
+        scorer.mechanisms_ = mechanisms
+        # stored normalised: kept as stored so that a reload is exact
+        scorer.weights_ = pd.Series({m: float(record["weights"][m]) for m in mechanisms})
+        scorer.genes_ = {m: {"up": list(record["genes"][m]["up"]),
+                             "down": list(record["genes"][m]["down"])} for m in mechanisms}
+        scorer.readouts_ = {m: dict(record["readouts"][m]) for m in mechanisms}
+        scorer.directions_ = {m: int(record["readouts"][m]["direction"]) for m in mechanisms}
+        scorer.mean_ = pd.Series({m: float(ref["mean"][m]) for m in mechanisms})
+        scorer.scale_ = pd.Series({m: float(ref["sd"][m]) for m in mechanisms})
+        columns = list(conf["columns"])
+        scorer.confounders_ = columns
+        scorer.confounder_genes_ = {c: {"up": list(conf["genes"][c]["up"]),
+                                        "down": list(conf["genes"][c]["down"])}
+                                    for c in columns}
+        scorer.confounder_info_ = {c: dict(conf.get("sets", {}).get(c, {})) for c in columns}
+        scorer.confounder_mean_ = pd.Series({c: float(conf["mean"][c]) for c in columns},
+                                            dtype=float)
+        scorer.confounder_scale_ = pd.Series({c: float(conf["sd"][c]) for c in columns},
+                                             dtype=float)
+        scorer.adjustment_ = None if adjustment is None else dict(adjustment)
+        r2 = ref.get("composite_r2_confounders")
+        scorer.composite_r2_ = float(r2) if isinstance(r2, (int, float)) else float("nan")
+        scorer.n_reference_ = int(ref["n_samples"])
+        scorer.n_genes_reference_ = int(ref["n_genes"])
+        scorer.reference_composite_ = np.sort(np.asarray(ref["composite"], dtype=float))
+        scorer.collection_name_ = str(record["gene_sets"]["name"])
+        scorer.collection_version_ = str(record["gene_sets"]["version"])
+        scorer.definition_ = str(record.get("definition", ""))
         scorer.coverage_ = None
         scorer.reference_source_ = "loaded"
         return scorer
@@ -191,12 +223,21 @@ class ReferenceJSON:
         if not path.exists():
             raise InputDataError(f"reference file not found: {path}")
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputDataError(f"{path}: cannot read the reference ({exc})") from None
+        try:
+            record = json.loads(text, parse_constant=_no_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
             raise InputDataError(f"{path}: not JSON ({exc})") from None
-        scorer = cls.from_dict(record)
+        scorer = cls.from_dict(record, source=str(path))
         scorer.reference_source_ = str(path)
         return scorer
+
+
+def _no_constant(name: str):
+    """``json.loads`` hook: NaN/Infinity are not JSON (Python's reader accepts them)."""
+    raise ValueError(f"{name} is not a number JSON allows (no NaN or Infinity)")
 
 
 def write_atomically(path: str | os.PathLike, text: str) -> None:

@@ -1,43 +1,60 @@
 """The fitted radioresistance scorer: mechanism scores standardised against a reference.
 
-:class:`RadioresistanceScorer` scores the selected mechanisms (:mod:`._mechanisms`) through the
-one scoring runner (:func:`rrscore._runner.run_scoring`), learns each mechanism's reference mean
-and SD (``ddof=1``) and the reference composite in :meth:`~RadioresistanceScorer.fit`, and
-standardises, combines and ranks new samples in :meth:`~RadioresistanceScorer.transform`
-(the steps: :mod:`rrscore.radiation._composite`). Its JSON form is :mod:`._persistence`.
+:class:`RadioresistanceScorer` resolves the mechanisms and their read-out sets
+(:mod:`._mechanisms`, :mod:`._readouts`), scores each mechanism part by part with the part
+weights of :mod:`._parts` and the confounders beside them in one run (:mod:`._scoring`, through
+:func:`rrscore._runner.run_scoring`), learns each mechanism's and confounder's reference mean and
+SD (``ddof=1``), the optional adjustment (:mod:`._confounders`) and the reference composite in
+:meth:`~RadioresistanceScorer.fit`, and standardises, adjusts, combines and ranks new samples in
+:meth:`~RadioresistanceScorer.transform` (the steps: :mod:`rrscore.radiation._composite`). Its
+JSON form is :mod:`._persistence`.
 
 Single samples: with a sample-independent method (``MethodSpec.is_sample_independent``:
 singscore, the default; ssGSEA with ``normalize=False``; UCell; AUCell) a sample's mechanism
 scores depend only on that sample, so a fitted (or loaded) scorer scores one new sample exactly
 as it would have scored it inside the cohort — provided the sample has the same genes measured
-(rank-based scores change slightly when the set of ranked genes changes).
+(rank-based scores change slightly when the set of ranked genes changes). A mechanism whose
+genes found in the new sample fall below ``min_genes``, or below ``min_coverage`` of the
+reference's genes, is NaN with a :class:`~rrscore.errors.DroppedSetsWarning`: it is never
+scored from whatever genes remain and compared with the full-gene reference.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from rrscore._prepare import GeneSetsLike
 from rrscore._records import plain
-from rrscore._runner import run_scoring
 from rrscore._types import DEFAULT_METHODS
-from rrscore.errors import (
-    DroppedSetsWarning,
-    LowCoverageWarning,
-    RadiationModelWarning,
-    RRScoreError,
-    warn,
-)
-from rrscore.genesets._model import GeneSet, GeneSetCollection
+from rrscore.errors import DroppedSetsWarning, RadiationModelWarning, RRScoreError, warn
 from rrscore.methods import get_method
-from rrscore.radiation._drivers import driver_component
-from rrscore.radiation._mechanisms import MIN_GENES, select_mechanisms, validate_weights
+from rrscore.radiation._confounders import (
+    apply_adjustment,
+    check_adjust,
+    fit_adjustment,
+    r_squared,
+    resolve_confounders,
+)
+from rrscore.radiation._mechanisms import (
+    MIN_COVERAGE,
+    MIN_GENES,
+    resolve_mechanisms,
+    validate_weights,
+)
+from rrscore.radiation._parts import drop_small_parts
 from rrscore.radiation._persistence import ReferenceJSON
+from rrscore.radiation._result import RadioresistanceResult, build_output
+from rrscore.radiation._scoring import (
+    check_coverage,
+    confounder_scores,
+    mechanism_scores,
+    score_parts,
+)
 
 #: Default scoring method: rank-based and sample-independent (``rrscore._types``).
 DEFAULT_METHOD = DEFAULT_METHODS["radioresistance"][0]
@@ -50,33 +67,7 @@ INPUT_KWARGS = frozenset({
 })
 RUN_KWARGS = frozenset({"chunk_size", "progress", "n_jobs"})
 
-
-class RadioresistanceResult(NamedTuple):
-    """What ``return_contributions=True`` returns (unpacks as a tuple).
-
-    Attributes
-    ----------
-    scores
-        The usual result: samples × (mechanisms, ``composite``, ``composite_percentile``
-        and, with mutations, the driver columns).
-    contributions
-        Samples × mechanisms: ``weight × standardised score``; each row sums to the
-        composite.
-    scorer
-        The fitted :class:`RadioresistanceScorer` (its reference statistics, coverage report,
-        and :meth:`~RadioresistanceScorer.save` to reuse the reference).
-    """
-
-    scores: pd.DataFrame
-    contributions: pd.DataFrame
-    scorer: RadioresistanceScorer
-
-
-def _as_data(data):
-    """A Series is one sample (genes as its index)."""
-    if isinstance(data, pd.Series):
-        return data.to_frame(name=data.name if data.name is not None else "sample")
-    return data
+__all__ = ["DEFAULT_METHOD", "RadioresistanceResult", "RadioresistanceScorer"]
 
 
 class RadioresistanceScorer(ReferenceJSON):
@@ -106,15 +97,37 @@ class RadioresistanceScorer(ReferenceJSON):
         sum to 1. Default: equal weights. If a weighted mechanism is dropped (too few genes),
         the remaining weights are normalised again, with a warning.
     gene_sets
-        The mechanism collection: default the bundled ``"mechanisms"``; any GMT path, bundled
-        name, dict or :class:`~rrscore.GeneSetCollection` works. ``_UP``/``_DN`` lines are
-        paired into signed sets.
+        Where the mechanisms come from. ``None`` (default): the composite v2 definition
+        (``genesets/composite.tsv``: each mechanism read by its cited read-out set, each
+        shared gene counted once; :mod:`rrscore.radiation._readouts`). ``"mechanisms"``: the
+        review's effector sets as they are. Any GMT path, bundled name, dict or
+        :class:`~rrscore.GeneSetCollection` works (``_UP``/``_DN`` lines are paired into
+        signed sets); so does a :class:`~rrscore.radiation._readouts.CompositeDefinition`.
     mechanisms
-        Which sets to score (mechanism names or set names). Default: :data:`DEFAULT_MECHANISMS`
-        for the bundled collection, every set for any other collection.
+        Which mechanisms to score (mechanism names or set names), in order. Default: every
+        mechanism of the definition (:data:`DEFAULT_MECHANISMS`), :data:`REVIEW_MECHANISMS`
+        for the ``"mechanisms"`` collection, every set for any other collection.
     min_genes
-        Minimum number of a mechanism's genes found in the reference data (default 3); smaller
-        mechanisms are dropped with a warning.
+        Minimum number of a mechanism's genes found in the data (default 3), at fit (smaller
+        mechanisms are dropped with a warning) and at transform (the mechanism is NaN).
+    min_coverage
+        Minimum share of a mechanism's reference genes found in a sample scored by
+        :meth:`transform` (default 0.8); below it the mechanism is NaN with a warning.
+    confounders
+        The confounder scores reported beside the composite (``proliferation``, ``stromal``,
+        ``immune``; :mod:`rrscore.radiation._confounders`). ``None``: the bundled
+        ``"confounders"`` collection when installed; ``False``: none; or a gene-set
+        specification with sets ``PROLIFERATION``, ``ESTIMATE_STROMAL``, ``ESTIMATE_IMMUNE``.
+    adjust
+        Confounder columns to adjust the mechanism scores for, e.g.
+        ``("proliferation", "stromal", "immune")`` or a subset; default none. Each mechanism
+        z is replaced by its residual from an OLS on these confounders fitted on the
+        reference cohort; the coefficients are kept with the reference (and in its JSON), so
+        a single new sample is adjusted the same way. Adjustment removes what the confounders
+        linearly predict in the reference; it does not isolate tumour-intrinsic biology, and
+        proliferation is both sensitising per fraction and a driver of repopulation, so
+        adjusting for it also removes radiation biology (see
+        :mod:`rrscore.radiation._confounders`).
     method_params
         The method's parameters (e.g. ``{"normalize": False}`` for ssGSEA).
 
@@ -127,18 +140,30 @@ class RadioresistanceScorer(ReferenceJSON):
     weights_
         ``pandas.Series`` of weights (sum 1) per mechanism.
     genes_
-        Per mechanism, ``{"up": [...], "down": [...]}``: the catalogue genes found in the
-        reference data. New samples are scored with exactly these genes.
+        Per mechanism, ``{"up": [...], "down": [...]}``: the read-out genes found in the
+        reference data (after the ``small_parts`` rule). New samples are scored with exactly
+        these genes, and their part counts are the part weights.
+    directions_, readouts_
+        Per mechanism: +1/-1, and where its read-out set comes from (collection, version,
+        set, ``small_parts``, dropped parts, genes reassigned to other mechanisms).
     mean_, scale_
         ``pandas.Series``: reference mean and SD (``ddof=1``) of each mechanism score.
+    confounders_, confounder_genes_, confounder_mean_, confounder_scale_, confounder_info_
+        The confounder columns scored, their genes, reference mean and SD, and sources.
+    adjustment_
+        None, or the OLS record (confounders, coefficients, R² per mechanism).
+    composite_r2_
+        R² of the (unadjusted) reference composite on all confounder columns (NaN without
+        confounders).
     n_reference_
         Number of reference samples.
     n_genes_reference_
         Number of genes of the reference data (the ranked universe of rank-based methods).
     reference_composite_
         Sorted composite scores of the reference samples (for percentiles).
-    collection_name_, collection_version_
-        The gene-set collection the genes came from.
+    collection_name_, collection_version_, definition_
+        The mechanism catalogue (or the collection scored), its version, and the composite
+        definition file (``""`` when the sets of one collection were scored as they are).
     coverage_
         Coverage report of the fit (genes listed, found and missing per mechanism).
     """
@@ -148,9 +173,12 @@ class RadioresistanceScorer(ReferenceJSON):
         method: str = DEFAULT_METHOD,
         *,
         weights: Mapping[str, float] | None = None,
-        gene_sets: GeneSetsLike = "mechanisms",
+        gene_sets: GeneSetsLike | None = None,
         mechanisms: Sequence[str] | None = None,
         min_genes: int = MIN_GENES,
+        min_coverage: float = MIN_COVERAGE,
+        confounders=None,
+        adjust: Sequence[str] | None = None,
         method_params: Mapping[str, object] | None = None,
     ) -> None:
         self.method = method
@@ -158,6 +186,9 @@ class RadioresistanceScorer(ReferenceJSON):
         self.gene_sets = gene_sets
         self.mechanisms = mechanisms
         self.min_genes = min_genes
+        self.min_coverage = min_coverage
+        self.confounders = confounders
+        self.adjust = adjust
         # stored as given (scikit-learn convention); read through _method_params()
         self.method_params = method_params
 
@@ -178,55 +209,67 @@ class RadioresistanceScorer(ReferenceJSON):
                 "this RadioresistanceScorer is not fitted: call fit(reference_cohort) or load()"
             )
 
-    def _score(self, data, collection: GeneSetCollection, input_kw: dict, run_kw: dict):
-        """Raw method scores (samples × kept sets) and the prepared input."""
-        run = run_scoring(
-            _as_data(data), collection, self.method, method_params=self._method_params(),
-            **{"low_coverage": 0.0, "min_size": 1, **input_kw}, **run_kw,
-        )
-        raw = pd.DataFrame(run.values["score"], index=pd.Index(run.samples, name="sample"),
-                           columns=pd.Index(run.set_names))
-        return raw, run.prepared
+    def _check_thresholds(self) -> None:
+        if not isinstance(self.min_genes, (int, np.integer)) or isinstance(self.min_genes, bool) \
+                or self.min_genes < 1:
+            raise RRScoreError(f"min_genes must be a positive integer, got {self.min_genes!r}")
+        try:
+            cov = float(self.min_coverage)
+        except (TypeError, ValueError):
+            cov = math.nan
+        if not 0.0 <= cov <= 1.0:
+            raise RRScoreError(f"min_coverage must be a number in [0, 1], got "
+                               f"{self.min_coverage!r}")
 
     # -- fitting ---------------------------------------------------------------------------
-    def _fit(self, data, input_kw: dict, run_kw: dict) -> tuple[pd.DataFrame, object]:
-        if not isinstance(self.min_genes, (int, np.integer)) or self.min_genes < 1:
-            raise RRScoreError(f"min_genes must be a positive integer, got {self.min_genes!r}")
+    def _fit(self, data, input_kw: dict, run_kw: dict):
+        self._check_thresholds()
         spec, params = self._spec_and_params()
-        collection, wanted, aliases = select_mechanisms(self.gene_sets, self.mechanisms)
-        # validate the weights before the (slower) scoring
-        weights = validate_weights(self.weights, wanted, aliases)
-        raw, prep = self._score(data, collection, input_kw, run_kw)
-        if raw.shape[0] < 2:
+        sel = resolve_mechanisms(self.gene_sets, self.mechanisms)
+        # validate weights and adjustment before the (slower) scoring
+        weights = validate_weights(self.weights, sel.names, sel.aliases)
+        conf_sets, conf_info = resolve_confounders(self.confounders)
+        adjust = check_adjust(self.adjust, list(conf_sets))
+        listed = {gs.name: {"up": list(gs.up), "down": list(gs.down)} for gs in sel.sets}
+        conf_listed = {c: {"up": list(gs.up), "down": list(gs.down)}
+                       for c, gs in conf_sets.items()}
+        parts = score_parts(data, listed, conf_listed, self.method, self._method_params(),
+                            input_kw, run_kw)
+        if parts.raw.shape[0] < 2:
             raise RRScoreError(
-                f"the reference has {raw.shape[0]} sample: standardisation needs at least 2 "
-                "(score single samples against a fitted reference: "
+                f"the reference has {parts.raw.shape[0]} sample: standardisation needs at "
+                "least 2 (score single samples against a fitted reference: "
                 "RadioresistanceScorer().fit(cohort) or reference=)"
             )
-        coverage = prep.sets.coverage
-        small = [m for m in wanted if coverage.loc[m, "n_found"] < self.min_genes]
+        cov = parts.coverage
+        small = [m for m in sel.names if cov[m]["n_found"] < self.min_genes]
         if small:
             warn(
                 f"mechanisms dropped, fewer than min_genes={self.min_genes} genes found in the "
-                "data: " + ", ".join(
-                    f"{m} ({coverage.loc[m, 'n_found']}/{coverage.loc[m, 'n_listed']})"
-                    for m in small
-                ),
+                "data: " + ", ".join(f"{m} ({cov[m]['n_found']}/{cov[m]['n_listed']})"
+                                     for m in small),
                 DroppedSetsWarning,
             )
-        kept = [m for m in wanted if m not in small]
-        mean = raw.reindex(columns=kept).mean(axis=0)
-        scale = raw.reindex(columns=kept).std(axis=0, ddof=1)
+        kept = [m for m in sel.names if m not in small]
+        genes, readouts = {}, {}
+        for m in kept:
+            info = dict(sel.readouts[m])
+            up, down, dropped = drop_small_parts(
+                m, info["small_parts"], list(cov[m]["found"]["up"]),
+                list(cov[m]["found"]["down"]))
+            genes[m] = {"up": up, "down": down}
+            readouts[m] = {**info, "dropped_parts": dropped}
+        directions = {m: int(readouts[m]["direction"]) for m in kept}
+        raw = mechanism_scores(parts.raw, genes, directions)
+        mean, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
         flat = [m for m in kept if not (np.isfinite(scale[m]) and scale[m] > 0)]
         if flat:
-            warn(
-                f"mechanisms dropped, constant or undefined score in the reference: {flat}",
-                DroppedSetsWarning,
-            )
+            warn(f"mechanisms dropped, constant or undefined score in the reference: {flat}",
+                 DroppedSetsWarning)
             kept = [m for m in kept if m not in flat]
         if not kept:
             raise RRScoreError("no mechanism could be scored and standardised on this reference")
-        lost = [m for m in wanted if m not in kept and weights[m] > 0]
+        lost = [m for m in sel.names if m not in kept and weights[m] > 0]
         weights = weights[kept]
         if weights.sum() <= 0:
             raise RRScoreError(
@@ -236,34 +279,62 @@ class RadioresistanceScorer(ReferenceJSON):
         if lost and self.weights is not None:
             warn(f"weights renormalised without the dropped mechanisms {lost}",
                  DroppedSetsWarning)
-        weights = weights / weights.sum()
+        conf_genes, conf_raw = self._fit_confounders(parts, conf_listed, adjust)
 
-        missing = {m: set(filter(None, str(coverage.loc[m, "missing"]).split(";")))
-                   for m in kept}
-        gene_sets = {gs.name: gs for gs in collection}
         self.method_ = spec.name
         self.method_params_ = plain(dataclasses.asdict(params))
         self.mechanisms_ = kept
-        self.weights_ = weights
-        self.genes_ = {
-            m: {"up": [g for g in gene_sets[m].up if g not in missing[m]],
-                "down": [g for g in gene_sets[m].down if g not in missing[m]]}
-            for m in kept
-        }
+        self.weights_ = weights / weights.sum()
+        self.genes_ = {m: genes[m] for m in kept}
+        self.directions_ = {m: directions[m] for m in kept}
+        self.readouts_ = {m: readouts[m] for m in kept}
         self.mean_ = mean[kept]
         self.scale_ = scale[kept]
-        self.n_reference_ = int(raw.shape[0])
-        self.n_genes_reference_ = int(prep.expr.shape[1])
-        self.collection_name_ = collection.name
-        self.collection_version_ = collection.version
-        self.coverage_ = coverage
-        composite = self._standardise(raw[kept])[1]
+        self.confounders_ = list(conf_genes)
+        self.confounder_genes_ = conf_genes
+        self.confounder_info_ = {c: conf_info[c] for c in conf_genes}
+        self.confounder_mean_ = conf_raw.mean(axis=0)
+        self.confounder_scale_ = conf_raw.std(axis=0, ddof=1)
+        self.n_reference_ = int(parts.raw.shape[0])
+        self.n_genes_reference_ = int(parts.run.prepared.expr.shape[1])
+        self.collection_name_ = sel.collection_name
+        self.collection_version_ = sel.collection_version
+        self.definition_ = sel.definition
+        self.coverage_ = pd.DataFrame(
+            {m: {k: (";".join(v) if k == "missing" else v) for k, v in cov[m].items()
+                 if k != "found"} for m in sel.names}).T.rename_axis("mechanism")
+        self.adjustment_ = None
+        z, conf_z = self._zscores(raw[kept], conf_raw)
+        if adjust:
+            self.adjustment_ = fit_adjustment(z, conf_z, adjust)
+        composite = self._combine(self._adjusted(z, conf_z))[1]
+        self.composite_r2_ = (r_squared(self._combine(z)[1], conf_z) if conf_z.shape[1]
+                              else math.nan)
         finite = composite.to_numpy()[np.isfinite(composite.to_numpy())]
         if len(finite) < 2:
             raise RRScoreError("fewer than 2 reference samples have a finite composite")
         self.reference_composite_ = np.sort(finite)
         self.reference_source_ = "fitted"
-        return raw[kept], prep
+        return raw[kept], conf_raw, parts
+
+    def _fit_confounders(self, parts, listed: dict, adjust: tuple[str, ...]):
+        """Confounders with enough genes and a non-constant reference score."""
+        cov = parts.coverage
+        genes = {c: dict(cov[c]["found"]) for c in listed}
+        few = [c for c in listed if cov[c]["n_found"] < self.min_genes]
+        raw = confounder_scores(parts.raw, genes)
+        sd = raw.std(axis=0, ddof=1)
+        flat = [c for c in listed if c not in few and not (np.isfinite(sd[c]) and sd[c] > 0)]
+        for bad, why in ((few, f"fewer than min_genes={self.min_genes} genes found"),
+                         (flat, "constant or undefined score in the reference")):
+            if not bad:
+                continue
+            used = [c for c in bad if c in adjust]
+            if used:
+                raise RRScoreError(f"cannot adjust for {used}: {why}")
+            warn(f"confounder columns left out, {why}: {bad}", DroppedSetsWarning)
+        keep = [c for c in listed if c not in few and c not in flat]
+        return {c: genes[c] for c in keep}, raw[keep]
 
     def fit(self, data, **input_kwargs) -> RadioresistanceScorer:
         """Learn each mechanism's reference mean and SD (and the composite distribution).
@@ -298,10 +369,22 @@ class RadioresistanceScorer(ReferenceJSON):
             )
         return input_kw, run_kw
 
-    # -- transforming ----------------------------------------------------------------------
-    def _standardise(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-        """z-scores, composite and the weights actually used (renormalised if some are NaN)."""
+    # -- standardising ---------------------------------------------------------------------
+    def _zscores(self, raw: pd.DataFrame, conf_raw: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Mechanism and confounder z-scores against the reference mean and SD."""
         z = (raw[self.mechanisms_] - self.mean_) / self.scale_
+        conf_z = ((conf_raw[self.confounders_] - self.confounder_mean_[self.confounders_])
+                  / self.confounder_scale_[self.confounders_])
+        return z, conf_z
+
+    def _adjusted(self, z: pd.DataFrame, conf_z: pd.DataFrame) -> pd.DataFrame:
+        if self.adjustment_ is None:
+            return z
+        return apply_adjustment(z, conf_z, self.adjustment_)
+
+    def _combine(self, z: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """Weights actually used (renormalised if some mechanisms are all NaN), composite."""
         weights = self.weights_.copy()
         absent = [m for m in self.mechanisms_ if z[m].isna().all() and weights[m] > 0]
         if absent and len(absent) < int((weights > 0).sum()):
@@ -312,10 +395,21 @@ class RadioresistanceScorer(ReferenceJSON):
         composite = np.zeros(len(z))
         for m in weights.index[weights > 0]:
             composite = composite + weights[m] * z[m].to_numpy()
-        return z, pd.Series(composite, index=z.index, name="composite"), weights
+        return weights, pd.Series(composite, index=z.index, name="composite")
 
     def percentile(self, composite) -> pd.Series | np.ndarray:
-        """Percentage of reference samples whose composite is at or below each value."""
+        """Percentage of reference samples whose composite is at or below each value.
+
+        Parameters
+        ----------
+        composite
+            Composite scores (array or Series); NaN gives NaN.
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray
+            The same kind as ``composite`` (a Series is named ``composite_percentile``).
+        """
         self._check_fitted()
         values = np.asarray(composite, dtype=float)
         ref = self.reference_composite_
@@ -325,51 +419,9 @@ class RadioresistanceScorer(ReferenceJSON):
             return pd.Series(pct, index=composite.index, name="composite_percentile")
         return pct
 
-    def _fitted_collection(self) -> GeneSetCollection:
-        sets = tuple(
-            GeneSet(m, self.genes_[m]["up"], self.genes_[m]["down"]) for m in self.mechanisms_
-        )
-        return GeneSetCollection(sets, name=self.collection_name_,
-                                 version=self.collection_version_)
-
-    def _output(self, raw: pd.DataFrame, prep, *, mutations, return_contributions: bool,
-                notes: dict):
-        z, composite, weights = self._standardise(raw)
-        scores = z.copy()
-        scores["composite"] = composite
-        scores["composite_percentile"] = self.percentile(composite)
-        meta = {
-            "method": self.method_,
-            "params": dict(self.method_params_),
-            "collection": self.collection_name_,
-            "collection_version": self.collection_version_,
-            "mechanisms": list(self.mechanisms_),
-            "weights": {m: float(w) for m, w in weights.items()},
-            "standardisation": "z = (score - reference mean) / reference SD (ddof=1)",
-            "reference": {
-                "source": self.reference_source_,
-                "n_samples": self.n_reference_,
-                "n_genes": self.n_genes_reference_,
-            },
-            "input": plain(prep.expr.report.to_dict()),
-            **notes,
-        }
-        if mutations is not None:
-            drivers, driver_notes = driver_component(mutations, scores.index)
-            drivers.index = scores.index
-            scores = pd.concat([scores, drivers], axis=1)
-            meta["drivers"] = plain(driver_notes)
-        scores.columns.name = None
-        scores.attrs["rrscore"] = meta
-        if not return_contributions:
-            return scores
-        contributions = z[self.mechanisms_] * weights
-        contributions.columns.name = None
-        contributions.attrs = {}
-        return RadioresistanceResult(scores, contributions, self)
-
-    def transform(self, data, *, mutations=None, return_contributions: bool = False,
-                  **input_kwargs):
+    # -- transforming ----------------------------------------------------------------------
+    def transform(self, data, *, mutations=None, sequenced=None, significance=False,
+                  seed: int = 0, return_contributions: bool = False, **input_kwargs):
         """Score samples against the fitted reference.
 
         Parameters
@@ -377,8 +429,12 @@ class RadioresistanceScorer(ReferenceJSON):
         data
             Samples to score (one or many), any expression input of :func:`rrscore.score`;
             a pandas Series is one sample with genes as its index.
-        mutations
-            Optional mutation data for the driver columns (see :func:`radioresistance`).
+        mutations, sequenced
+            Optional mutation data for the driver columns, and the samples sequenced (see
+            :func:`radioresistance`).
+        significance, seed
+            Per-sample empirical z and p of each mechanism against random gene sets (see
+            :func:`radioresistance`).
         return_contributions
             Return a :class:`RadioresistanceResult` ``(scores, contributions, scorer)``
             instead of the scores alone.
@@ -388,33 +444,25 @@ class RadioresistanceScorer(ReferenceJSON):
         Returns
         -------
         pandas.DataFrame or RadioresistanceResult
-            Samples as rows; one column per mechanism (z-score against the reference), then
-            ``composite`` and ``composite_percentile`` (and the driver columns with
-            ``mutations``). ``.attrs["rrscore"]`` records the method, weights, reference
-            size, genes missing from the data and the input report.
+            Samples as rows; one column per mechanism (z-score against the reference, or its
+            residual after adjustment), ``composite``, ``composite_percentile``, the
+            confounder columns, then the driver and significance columns when asked for.
+            ``.attrs["rrscore"]`` records the method, read-outs, weights, adjustment,
+            reference size, genes missing from the data and the input report.
         """
         self._check_fitted()
         input_kw, run_kw = self._input_kwargs(input_kwargs)
         spec, params = self._spec_and_params()
-        raw, prep = self._score(data, self._fitted_collection(), input_kw, run_kw)
-        coverage = prep.sets.coverage
-        missing = {m: str(coverage.loc[m, "missing"]).split(";")
-                   for m in self.mechanisms_ if coverage.loc[m, "missing"]}
-        if missing:
-            warn(
-                "genes of the fitted reference missing from the data (those mechanisms are "
-                "scored without them, so their standardised scores are approximate): "
-                + "; ".join(f"{m}: {', '.join(g[:5])}{' ...' if len(g) > 5 else ''}"
-                            for m, g in missing.items()),
-                LowCoverageWarning,
-            )
-        unscored = [m for m in self.mechanisms_ if m not in raw.columns]
-        if unscored:
-            warn(
-                f"mechanisms with no gene in the data are NaN: {unscored}; the composite uses "
-                "the others (weights renormalised) and its percentile is approximate",
-                DroppedSetsWarning,
-            )
+        parts = score_parts(data, self.genes_, self.confounder_genes_, self.method,
+                            self._method_params(), input_kw, run_kw)
+        unscored, missing = check_coverage(parts.coverage, self.genes_, self.min_genes,
+                                           self.min_coverage)
+        raw = mechanism_scores(parts.raw, self.genes_, self.directions_)
+        raw[unscored] = np.nan
+        conf_raw = confounder_scores(parts.raw, self.confounder_genes_)
+        conf_unscored, _ = check_coverage(parts.coverage, self.confounder_genes_,
+                                          self.min_genes, self.min_coverage, kind="confounder")
+        conf_raw[conf_unscored] = np.nan
         if not spec.is_sample_independent(params):
             warn(
                 f"{spec.name} scores depend on the samples scored together, so these samples "
@@ -422,13 +470,15 @@ class RadioresistanceScorer(ReferenceJSON):
                 "ssgsea with normalize=False) to score new samples against a fitted reference",
                 RadiationModelWarning,
             )
-        raw = raw.reindex(columns=self.mechanisms_)
-        notes = {"genes_missing": missing, "mechanisms_unscored": unscored}
-        return self._output(raw, prep, mutations=mutations,
-                            return_contributions=return_contributions, notes=notes)
+        notes = {"genes_missing": missing, "mechanisms_unscored": unscored,
+                 "confounders_unscored": conf_unscored}
+        return build_output(self, raw, conf_raw, parts, mutations=mutations, sequenced=sequenced,
+                            significance=significance, seed=seed,
+                            return_contributions=return_contributions, notes=notes,
+                            run_kw=run_kw)
 
-    def fit_transform(self, data, *, mutations=None, return_contributions: bool = False,
-                      **input_kwargs):
+    def fit_transform(self, data, *, mutations=None, sequenced=None, significance=False,
+                      seed: int = 0, return_contributions: bool = False, **input_kwargs):
         """Fit on ``data`` and score it: every score is relative to this cohort.
 
         Parameters
@@ -436,7 +486,7 @@ class RadioresistanceScorer(ReferenceJSON):
         data
             The cohort, any expression input of :func:`rrscore.score`; it is both the
             reference and the samples scored (at least 2 samples).
-        mutations, return_contributions
+        mutations, sequenced, significance, seed, return_contributions
             As in :meth:`transform`.
         **input_kwargs
             Input options, as in :meth:`fit`.
@@ -448,11 +498,13 @@ class RadioresistanceScorer(ReferenceJSON):
             ``"cohort"``.
         """
         input_kw, run_kw = self._input_kwargs(input_kwargs)
-        raw, prep = self._fit(data, input_kw, run_kw)
+        raw, conf_raw, parts = self._fit(data, input_kw, run_kw)
         self.reference_source_ = "cohort"
-        notes = {"genes_missing": {}, "mechanisms_unscored": []}
-        return self._output(raw, prep, mutations=mutations,
-                            return_contributions=return_contributions, notes=notes)
+        notes = {"genes_missing": {}, "mechanisms_unscored": [], "confounders_unscored": []}
+        return build_output(self, raw, conf_raw, parts, mutations=mutations, sequenced=sequenced,
+                            significance=significance, seed=seed,
+                            return_contributions=return_contributions, notes=notes,
+                            run_kw=run_kw)
 
     def __repr__(self) -> str:
         state = (f"fitted on {self.n_reference_} samples, {len(self.mechanisms_)} mechanisms"
