@@ -260,3 +260,95 @@ def test_cli_lists_shows_and_exports_the_catalogue(tmp_path):
     assert bad.exit_code == 1 and "neither a gene-set file nor a bundled collection" in (
         bad.output
     )
+
+
+# --- composite v2 definition, gene assignment and confounders (issue 11) ---------------------
+
+
+def _composite() -> pd.DataFrame:
+    return _read_tsv(GENESETS / "composite.tsv").set_index("mechanism")
+
+
+def _readout(collection: str, name: str):
+    """A read-out set: ``X`` also names an unpaired ``X_UP`` line of the collection."""
+    coll = load(collection)
+    names = {gs.name for gs in coll}
+    return coll[name if name in names else f"{name}_UP"]
+
+
+def test_every_composite_readout_set_exists_with_a_reason():
+    table = _composite()
+    assert list(table.columns[:4]) == ["readout_collection", "readout_set", "direction",
+                                       "small_parts"]
+    assert table.index.is_unique and len(table) == 13
+    assert "RR_EXOSOME" not in table.index  # documented in MECHANISMS.md
+    for mech, row in table.iterrows():
+        gs = _readout(row["readout_collection"], row["readout_set"])
+        assert gs.up, mech
+        assert row["direction"] in {"+1", "-1"}, mech
+        assert row["small_parts"] in {"weight", "fold", "drop"}, mech
+        assert len(row["reason"]) > 60 and row["references"], mech
+    # the two read-outs that replace or trim the review's set
+    assert table.loc["RR_HYPOXIA", "readout_set"] == "HYPOXIA_BUFFA2010"
+    assert table.loc["RR_HYPOXIA", "readout_collection"] == "published"
+    assert table.loc["RR_CANCER_STEM_CELL", "small_parts"] == "drop"
+    assert load("mechanisms")["RR_CANCER_STEM_CELL"].down == ("KEAP1",)
+
+
+def test_gene_assignment_leaves_each_gene_in_one_readout():
+    table = _composite()
+    assignment = _read_tsv(GENESETS / "gene_assignment.tsv")
+    assert list(assignment.columns) == ["gene", "mechanism", "reason"]
+    assert assignment["gene"].is_unique
+    assert (assignment["reason"].str.len() > 40).all()
+    readouts = {mech: set(_readout(row["readout_collection"], row["readout_set"]).genes)
+                for mech, row in table.iterrows()}
+    owner = dict(zip(assignment["gene"], assignment["mechanism"], strict=True))
+    for gene, mech in owner.items():
+        assert mech in readouts, (gene, mech)
+        assert gene in readouts[mech], f"{gene} is not in the read-out of {mech}"
+    # the 12 review genes of several default mechanisms, each given one home
+    review_shared = {"ACSL3", "ANGPTL4", "CD44", "CHEK1", "CHEK2", "CTNNB1", "CXCL12", "JAK2",
+                     "PRKDC", "PROM1", "TGFB1", "WEE1"}
+    assert review_shared <= set(owner)
+    assert owner["WEE1"] == "RR_CELL_CYCLE_CHECKPOINT" and owner["PRKDC"] == "RR_DNA_REPAIR"
+    # after the assignment no gene is in two read-outs of the composite
+    counted: dict[str, list[str]] = {}
+    for mech, genes in readouts.items():
+        for gene in genes:
+            if owner.get(gene, mech) == mech:
+                counted.setdefault(gene, []).append(mech)
+    twice = {g: m for g, m in counted.items() if len(m) > 1}
+    assert not twice, twice
+    # and every gene the read-outs share has an assignment row
+    shared = {g for g in counted if sum(g in s for s in readouts.values()) > 1}
+    assert shared <= set(owner), sorted(shared - set(owner))
+
+
+def test_confounder_sets_are_the_published_lists(approved):
+    conf = _gmt_lines("confounders")
+    assert list(conf) == ["PROLIFERATION", "ESTIMATE_STROMAL", "ESTIMATE_IMMUNE"]
+    assert conf["PROLIFERATION"] == ["BIRC5", "CCNB1", "CDC20", "NUF2", "CEP55", "NDC80",
+                                     "MKI67", "PTTG1", "RRM2", "TYMS", "UBE2C"]
+    assert len(conf["ESTIMATE_STROMAL"]) == len(conf["ESTIMATE_IMMUNE"]) == 141
+    assert {"DCN", "LUM", "CCN4", "TENM4"} <= set(conf["ESTIMATE_STROMAL"])
+    assert {"PTPRC", "CD3D", "GZMB", "HLA-DRA"} <= set(conf["ESTIMATE_IMMUNE"])
+    for genes in conf.values():
+        assert set(genes) <= approved
+    coll = load("confounders")
+    assert "Nielsen" in coll["PROLIFERATION"].description
+    assert "Yoshihara" in coll["ESTIMATE_IMMUNE"].description
+    source = SHARED_DATA.parent / "reference" / "gene_lists" / "hacksig_signatures.csv"
+    if source.is_file():  # hacksig's lists, gene for gene and in order
+        hack = pd.read_csv(source, dtype=str)
+        for name, sig in (("ESTIMATE_STROMAL", "estimate_stromal"),
+                          ("ESTIMATE_IMMUNE", "estimate_immune")):
+            assert conf[name] == hack.loc[hack.signature_id == sig, "gene_symbol"].tolist()
+
+
+def test_egfr_mutations_sensitise_with_primary_references():
+    drivers = _read_tsv(GENESETS / "drivers.tsv").set_index("symbol")
+    assert drivers.loc["EGFR", "direction"] == "sensitises"
+    assert "Das AK et al. Cancer Res 2006" in drivers.loc["EGFR", "primary_evidence"]
+    promote = drivers.index[drivers["direction"] == "promotes_resistance"]
+    assert set(promote) == {"KRAS", "KEAP1", "NFE2L2", "TP53", "STK11"}
