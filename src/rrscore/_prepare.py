@@ -21,6 +21,7 @@ from rrscore.expression._adapters import as_expression
 from rrscore.expression._anndata import is_lazy_anndata
 from rrscore.expression._lazy import lazy_expression
 from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.expression._values import check_sizes
 from rrscore.genesets._coerce import as_collection
 from rrscore.genesets._matching import LOW_COVERAGE, AlignedSets, align_gene_sets
 from rrscore.genesets._model import GeneSetCollection
@@ -79,6 +80,7 @@ nan_policy, low_coverage, map_ids
     -------
     Prepared
     """
+    check_sizes(min_size, max_size)  # before any work: NaN is not "no limit"
     collection = as_collection(gene_sets)
     expr = None
     if hasattr(data, "obs_names") and is_lazy_anndata(data, layer, use_raw):

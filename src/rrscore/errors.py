@@ -23,9 +23,11 @@ __all__ = [
     "InputScaleWarning",
     "LowCoverageWarning",
     "MethodWarning",
+    "MixedIdsWarning",
     "RRScoreError",
     "RRScoreWarning",
     "RadiationModelWarning",
+    "SpeciesWarning",
     "StatisticsWarning",
     "warn",
 ]
@@ -78,6 +80,14 @@ class MethodWarning(RRScoreWarning):
 class StatisticsWarning(RRScoreWarning):
     """A statistical result needs care: few events, cells as replicates, a circular grouping,
     a separated fit."""
+
+
+class SpeciesWarning(RRScoreWarning):
+    """The data's gene identifiers look like another species than the gene sets'."""
+
+
+class MixedIdsWarning(RRScoreWarning):
+    """One index of gene identifiers mixes several ID types (symbols and Ensembl IDs, ...)."""
 
 
 class RadiationModelWarning(RRScoreWarning):

@@ -55,6 +55,7 @@ def test_clean_gene_ids_tcga_keeps_the_symbol_and_case():
         "TCGA SYMBOL|ENTREZ identifiers: kept the symbol part",
         "dropped 2 TCGA '?|ENTREZ' rows that have no gene symbol",
     ]
-    # a symbol table with one stray '|' label is not TCGA: nothing is split
+    # a symbol table with TCGA labels on some rows only is still a symbol table, and its
+    # TCGA labels are cleaned too (issue 10: they were left unmatched)
     plain = clean_gene_ids(["TP53", "MDM2", "A|1"])
-    assert plain.id_type == "symbol" and list(plain.ids) == ["TP53", "MDM2", "A|1"]
+    assert plain.id_type == "symbol" and list(plain.ids) == ["TP53", "MDM2", "A"]

@@ -20,7 +20,12 @@ from rrscore.expression._collapse import column_means
 from rrscore.expression._genes import check_enough_genes, plan_genes
 from rrscore.expression._lazy import lazy_expression
 from rrscore.expression._matrix import ExpressionMatrix, InputReport
-from rrscore.expression._values import as_float, check_values
+from rrscore.expression._values import (
+    as_float,
+    check_frame_dtypes,
+    check_real_dtype,
+    check_values,
+)
 from rrscore.ids import (
     MapIds,
     check_map_ids,
@@ -94,10 +99,12 @@ def _finish(
     values: np.ndarray | sp.spmatrix, raw_genes: Sequence[object], samples: pd.Index,
     report: InputReport, duplicates: str, nan_policy: str,
     map_ids: MapIds = "off", gene_universe: set[str] | None = None,
+    source_dtype: np.dtype | None = None,
 ) -> ExpressionMatrix:
     """Shared tail of every adapter: the gene plan from the labels, value checks, the plan applied.
 
-    ``values`` is samples × stored columns, one column per label of ``raw_genes``.
+    ``values`` is samples × stored columns, one column per label of ``raw_genes``;
+    ``source_dtype`` the dtype the user's values had (default: ``values.dtype``).
     """
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise InputDataError(
@@ -107,6 +114,7 @@ def _finish(
     _check_labels_unique(samples, "sample")
     first = plan_genes(raw_genes, map_ids=map_ids, gene_universe=gene_universe)
     first.fill_report(report)
+    source_dtype = np.dtype(values.dtype if source_dtype is None else source_dtype)
     # No contiguous copy here: a genes × samples table arrives as a transposed view, and
     # methods copy one chunk of samples at a time (ExpressionMatrix.dense_rows).
     values = as_float(values)
@@ -123,30 +131,21 @@ def _finish(
     check_enough_genes(plan.genes)
     # select once: the checked selection when no column left it since, else from the store
     values = plan.collapse(selected) if len(plan.read) == len(first.read) else plan.apply(values)
-    if sp.issparse(values):
-        values = sp.csr_matrix(values)
-        if not values.has_sorted_indices:
-            # sorted_indices() copies: sort_indices() would reorder the caller's arrays,
-            # which csr_matrix() shares (e.g. adata.raw.X).
-            values = values.sorted_indices()
-    return ExpressionMatrix(values, plan.genes, samples, report)
+    # ExpressionMatrix puts sparse values in canonical form (on a copy when needed)
+    return ExpressionMatrix(values, plan.genes, samples, report, source_dtype=source_dtype)
+
+
+def _frame_dtype(df: pd.DataFrame) -> np.dtype:
+    """The one NumPy dtype of a frame's columns (float32 stays float32), float64 otherwise."""
+    dtypes = [d for d in df.dtypes if isinstance(d, np.dtype)]
+    if len(dtypes) != df.shape[1]:
+        return np.dtype(np.float64)  # nullable extension dtypes become float64
+    return np.result_type(*dtypes) if dtypes else np.dtype(np.float64)
 
 
 def _numeric_frame(df: pd.DataFrame, gene_axis: str) -> np.ndarray:
-    non_numeric = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    if non_numeric:
-        hint = (
-            f"; if {non_numeric[0]!r} holds gene identifiers, make it the index "
-            f"(df.set_index({non_numeric[0]!r}))"
-            if gene_axis == "rows" else ""
-        )
-        raise InputDataError(
-            f"non-numeric columns in the expression table: {list(map(str, non_numeric[:5]))}"
-            f"{' ...' if len(non_numeric) > 5 else ''}{hint}"
-        )
-    bools = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
-    if bools:
-        raise InputDataError(f"boolean columns are not expression values: {bools[:5]}")
+    # dtypes by position: df[label] of a repeated label is a DataFrame, not a column
+    check_frame_dtypes(df, gene_axis)
     return df.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -169,7 +168,7 @@ def from_dataframe(
         report.n_samples_input, report.n_genes_input = df.shape
         values, genes, samples = _numeric_frame(df, "columns"), list(df.columns), df.index
     return _finish(values, genes, pd.Index(samples), report, duplicates, nan_policy,
-                   map_ids, gene_universe)
+                   map_ids, gene_universe, source_dtype=_frame_dtype(df))
 
 
 def from_array(
@@ -186,8 +185,7 @@ def from_array(
     """
     if not sp.issparse(array):
         array = np.asarray(array)
-        if array.dtype.kind not in "biuf":
-            raise InputDataError(f"expression array must be numeric, got dtype {array.dtype}")
+    check_real_dtype(array.dtype, "the expression array")
     if array.ndim != 2:
         raise InputDataError(f"expression array must be 2-D, got {array.ndim}-D")
     genes = list(genes)
@@ -265,8 +263,7 @@ def from_anndata(
     )
     if not sp.issparse(X):
         X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise InputDataError(f"{where} must be numeric, got dtype {X.dtype}")
+    check_real_dtype(X.dtype, where)
     return _finish(X, list(var_names), adata.obs_names, report, duplicates, nan_policy,
                    map_ids, gene_universe)
 

@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rrscore.errors import InputDataError
+from rrscore.expression._sums import column_sums
 
 DUPLICATE_POLICIES = ("highest_mean", "mean", "sum", "max", "first", "error")
 #: Policies that keep one column of each duplicated gene (the others combine columns).
@@ -56,12 +57,27 @@ def duplicated_positions(genes: np.ndarray) -> np.ndarray:
 
 
 def column_means(values, cols: np.ndarray) -> np.ndarray:
-    """Mean of each column ``cols`` of ``values`` over its rows (NaNs ignored when dense)."""
+    """Mean of each column ``cols`` of ``values`` over its rows (NaNs ignored).
+
+    Summed row after row (:mod:`rrscore.expression._sums`), in every layout and as lazy
+    input sums its blocks, so that ``highest_mean`` picks the same column of near-tied
+    duplicates whatever the storage.
+    """
     block = values[:, cols]
+    n = block.shape[0]
     if sp.issparse(block):
-        return np.asarray(block.mean(axis=0)).ravel()
+        data = block.data
+        if np.isnan(data).any():
+            block = block.copy()
+            block.data[np.isnan(block.data)] = 0.0
+        counts = n - np.bincount(block.indices[np.isnan(data)], minlength=block.shape[1])
+    else:
+        nan = np.isnan(block)
+        if nan.any():
+            block = np.where(nan, 0.0, block)
+        counts = n - nan.sum(axis=0)
     with np.errstate(all="ignore"):
-        return np.nanmean(block, axis=0)
+        return column_sums(block) / counts
 
 
 @dataclass(frozen=True)

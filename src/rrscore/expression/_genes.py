@@ -32,8 +32,15 @@ from rrscore.expression._collapse import (
     duplicated_positions,
     group_duplicates,
 )
+from rrscore.expression._labels import check_mixed_types, check_renamed_copies, check_species
 from rrscore.expression._matrix import InputReport
-from rrscore.ids import MapIds, clean_gene_ids, map_ids_to_symbols, wants_symbol_mapping
+from rrscore.ids import (
+    MAPPABLE_ID_TYPES,
+    MapIds,
+    clean_gene_ids,
+    map_ids_to_symbols,
+    wants_symbol_mapping,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,10 @@ class GenePlan:
         Input labels of the columns without a usable identifier.
     id_mapping
         Counts of the Ensembl/Entrez → symbol mapping; empty when none was done.
+    id_types
+        Count of each ID type when the labels mix several; empty otherwise.
+    species
+        The species the labels look like (:func:`rrscore.ids.detect_species`).
     combine
         Duplicated genes whose columns are combined row by row (``mean``, ``sum``,
         ``max``); None when each gene is one read column.
@@ -72,6 +83,8 @@ class GenePlan:
     notes: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
     id_mapping: dict = field(default_factory=dict)
+    id_types: dict = field(default_factory=dict)
+    species: str = "unknown"
     combine: DuplicateGroups | None = None
     collapse_notes: tuple[str, ...] = ()
 
@@ -160,6 +173,8 @@ class GenePlan:
         report.dropped_genes.extend(self.dropped)
         if self.id_mapping:
             report.id_mapping = dict(self.id_mapping)
+        report.id_types = dict(self.id_types)
+        report.species = self.species
 
 
 def plan_genes(
@@ -192,17 +207,32 @@ def plan_genes(
     cleaned = clean_gene_ids(labels)
     read = np.flatnonzero(cleaned.keep).astype(np.int64)
     ids = cleaned.ids[cleaned.keep]
+    types = cleaned.types[cleaned.keep]
     dropped = tuple(str(g) for g, k in zip(labels, cleaned.keep, strict=True) if not k)
     if len(ids) == 0:
         raise InputDataError("no gene has a usable identifier")
     notes = list(cleaned.notes)
+    species, more = check_species(ids, gene_universe)
+    notes.extend(more)
     mapping: dict = {}
     if wants_symbol_mapping(map_ids, cleaned.id_type, gene_universe):
         # Before the duplicates policy: IDs mapping to one symbol are duplicates of it.
         ids, mapping, more = map_ids_to_symbols(ids, cleaned.id_type)
         notes.extend(more)
+    else:
+        # Ensembl/Entrez IDs among symbols (a mixed index): mapped like a whole index would be
+        ids = np.array(ids, dtype=object)
+        for kind in MAPPABLE_ID_TYPES:
+            part = types == kind
+            if part.any() and wants_symbol_mapping(map_ids, kind, gene_universe):
+                ids[part], summary, more = map_ids_to_symbols(ids[part], kind)
+                mapping = mapping or summary
+                notes.extend(more)
+    notes.extend(check_mixed_types(cleaned.id_types, cleaned.ids[cleaned.keep], types,
+                                   mapping if mapping.get("from") != cleaned.id_type else None))
+    notes.extend(check_renamed_copies(ids, types))
     return GenePlan(len(labels), read, np.asarray(ids, dtype=object), cleaned.id_type,
-                    tuple(notes), dropped, mapping)
+                    tuple(notes), dropped, mapping, dict(cleaned.id_types), species)
 
 
 def check_enough_genes(genes: Sequence[object]) -> None:

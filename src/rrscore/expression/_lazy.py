@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -40,7 +39,13 @@ from rrscore.expression._anndata import lazy_kind, select_matrix
 from rrscore.expression._collapse import check_duplicates_policy
 from rrscore.expression._genes import GenePlan, check_enough_genes, plan_genes
 from rrscore.expression._matrix import ExpressionMatrix, InputReport
-from rrscore.expression._values import as_float, check_finite, check_nan_policy
+from rrscore.expression._sums import accumulate
+from rrscore.expression._values import (
+    as_float,
+    check_finite,
+    check_nan_policy,
+    check_real_dtype,
+)
 from rrscore.ids import MapIds
 
 #: Rows read per block by the streaming passes of this module (a method reading the
@@ -55,46 +60,6 @@ _LOAD_HINT = (
 
 class LazyAccessError(InputDataError):
     """Whole-matrix access to values that are read one block of rows at a time."""
-
-
-# --------------------------------------------------------------------------------------
-# Streaming sums
-# --------------------------------------------------------------------------------------
-
-
-@numba.njit(cache=True)
-def _add_sparse(acc, data, indices, slot):
-    # In storage order, one entry after the other: the order scipy's sum(axis=0) adds them
-    # in, so the totals are identical to the in-memory ones to the last bit.
-    for k in range(len(data)):
-        s = slot[indices[k]]
-        if s >= 0:
-            acc[s] += data[k]
-
-
-@numba.njit(cache=True)
-def _add_dense(acc, block, slot):
-    # Row after row, numpy's order for sum(axis=0) of a C-contiguous matrix.
-    for i in range(block.shape[0]):
-        for j in range(block.shape[1]):
-            s = slot[j]
-            if s >= 0:
-                acc[s] += block[i, j]
-
-
-def _accumulate(acc: np.ndarray | None, block, slot: np.ndarray) -> np.ndarray:
-    """Add a block's columns (those with ``slot >= 0``) into ``acc`` in storage order."""
-    if sp.issparse(block):
-        if acc is None:
-            # scipy sums a float32 matrix in float32 even with dtype=float64 (it multiplies
-            # by a float32 vector of ones); do the same.
-            acc = np.zeros(int(slot.max()) + 1 if len(slot) else 0, dtype=block.dtype)
-        _add_sparse(acc, block.data.astype(acc.dtype, copy=False), block.indices, slot)
-    else:
-        if acc is None:
-            acc = np.zeros(int(slot.max()) + 1 if len(slot) else 0, dtype=np.float64)
-        _add_dense(acc, np.ascontiguousarray(block, dtype=np.float64), slot)
-    return acc
 
 
 # --------------------------------------------------------------------------------------
@@ -214,6 +179,7 @@ class LazyRows:
         self.samples = samples
         self.chunk_size = int(chunk_size or DEFAULT_LAZY_CHUNK)
         self.shape = (int(source.shape[0]), len(plan.genes))
+        self.source_dtype = np.dtype(getattr(source, "dtype", np.float64))
 
     @property
     def is_sparse_storage(self) -> bool:
@@ -276,9 +242,12 @@ class LazyRows:
         result equals :meth:`ExpressionMatrix.column_sums` of the loaded data exactly.
         """
         slot = np.arange(self.shape[1], dtype=np.int64)
+        # float32 storage: dense blocks are added in float32 as the in-memory matrix's
+        # column sums are (sparse blocks stay float32 and are added in their dtype)
+        dtype = np.float32 if self.source_dtype == np.float32 else None
         acc = None
         for _, _, block in self.blocks():
-            acc = _accumulate(acc, block, slot)
+            acc = accumulate(acc, block, slot, dtype)
         if acc is None:
             return np.zeros(self.shape[1])
         return acc.astype(np.float64)
@@ -338,7 +307,7 @@ def _scan(source, kind: str, plan: GenePlan, samples: pd.Index, *, need_nan: boo
             if need_nan and nan.any():
                 block = block.copy()
                 (block.data if sp.issparse(block) else block)[nan] = 0.0  # nan-sum
-            sums = _accumulate(sums, block, slot)
+            sums = accumulate(sums, block, slot)
     return nan_count, sums
 
 
@@ -430,9 +399,7 @@ def lazy_expression(
         )
     if len(source.shape) != 2:
         raise InputDataError(f"{where} must be 2-D, got shape {source.shape}")
-    dtype = np.dtype(getattr(source, "dtype", np.float64))
-    if dtype.kind not in "biuf":
-        raise InputDataError(f"{where} must be numeric, got dtype {dtype}")
+    check_real_dtype(np.dtype(getattr(source, "dtype", np.float64)), where)
     n_obs, n_vars = (int(s) for s in source.shape)
     if n_obs == 0 or n_vars == 0:
         raise InputDataError(f"expression data is empty ({n_vars} genes × {n_obs} samples)")
@@ -457,4 +424,4 @@ def lazy_expression(
         progress=progress,
     )
     rows = LazyRows(source, kind, BlockPlan(plan), samples, chunk_size)
-    return ExpressionMatrix(rows, plan.genes, samples, report)
+    return ExpressionMatrix(rows, plan.genes, samples, report, source_dtype=rows.source_dtype)

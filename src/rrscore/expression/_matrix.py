@@ -8,6 +8,33 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from rrscore.expression._sums import column_sums
+
+
+def canonical_csr(values) -> sp.csr_matrix:
+    """``values`` as a CSR matrix in canonical form: sorted indices, no duplicate entries.
+
+    Duplicate ``(row, column)`` entries are summed, as scipy defines them. The caller's
+    arrays are shared when they already are canonical and copied otherwise (never sorted or
+    summed in place: ``csr_matrix(x)`` shares its arrays with, e.g., ``adata.raw.X``).
+
+    Parameters
+    ----------
+    values
+        A scipy sparse matrix or array of any format.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+    """
+    # csr_matrix() of a CSR matrix shares its arrays but not its cached format flags, so
+    # has_canonical_format is computed from the arrays here.
+    m = sp.csr_matrix(values)
+    if not m.has_canonical_format:
+        m = m.copy()
+        m.sum_duplicates()  # sorts the indices too
+    return m
+
 
 @dataclass
 class InputReport:
@@ -31,6 +58,13 @@ class InputReport:
         Counts of the Ensembl/Entrez → symbol mapping (``from``, ``to``, ``n_ids``,
         ``n_mapped``, ``n_unmapped``, ``n_ambiguous``, ``n_symbols``, ``reference``);
         empty when no mapping was done.
+    id_types
+        Number of labels of each identifier type when one index mixes several (e.g.
+        ``{"symbol": 900, "ensembl": 100}``); empty when they are of one type.
+    species
+        The species the identifiers look like (``"human"``, ``"mouse"``,
+        ``"mouse or rat"``, ...; ``"unknown"`` when they do not tell), see
+        :func:`rrscore.ids.detect_species`.
     """
 
     source: str = ""
@@ -41,6 +75,8 @@ class InputReport:
     notes: list[str] = field(default_factory=list)
     dropped_genes: list[str] = field(default_factory=list)
     id_mapping: dict = field(default_factory=dict)
+    id_types: dict = field(default_factory=dict)
+    species: str = ""
 
     def to_dict(self) -> dict:
         """Plain-dict form (for ``adata.uns`` and JSON)."""
@@ -53,6 +89,8 @@ class InputReport:
             "notes": list(self.notes),
             "n_dropped_genes": len(self.dropped_genes),
             "id_mapping": dict(self.id_mapping),
+            "id_types": dict(self.id_types),
+            "species": self.species,
         }
 
 
@@ -80,6 +118,11 @@ class ExpressionMatrix:
         (Dask ``map_blocks``), 0 otherwise. Methods whose per-row result depends on the
         row's position (AUCell's seeded random tie order) add it to their row index, so a
         block scores as the same rows of the whole matrix would.
+    source_dtype
+        The dtype of the values as given, before the input layer converted them (dense
+        float32 input is stored as float64; float32 → float64 is exact). Methods that
+        reproduce a tool which computes in the input's precision (score_genes: scanpy
+        averages dense float32 data in float32) read it.
     """
 
     values: np.ndarray | sp.csr_matrix
@@ -87,6 +130,7 @@ class ExpressionMatrix:
     samples: pd.Index
     report: InputReport = field(default_factory=InputReport)
     row_offset: int = 0
+    source_dtype: np.dtype = field(default_factory=lambda: np.dtype(np.float64))
 
     def __post_init__(self) -> None:
         n, g = self.values.shape
@@ -95,6 +139,10 @@ class ExpressionMatrix:
                 f"values have shape {self.values.shape} but there are {len(self.samples)} "
                 f"samples and {len(self.genes)} genes"
             )
+        if sp.issparse(self.values):
+            # whoever built it: kernels read the stored entries of each row
+            self.values = canonical_csr(self.values)
+        self.source_dtype = np.dtype(self.source_dtype)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -138,18 +186,25 @@ class ExpressionMatrix:
             block = block.toarray()
         return np.ascontiguousarray(block, dtype=np.float64)
 
+    @property
+    def is_sparse_storage(self) -> bool:
+        """Whether the values are stored sparse (in memory, or lazy blocks that come as CSR)."""
+        if self.is_lazy:
+            return bool(self.values.is_sparse_storage)
+        return self.is_sparse
+
     def column_sums(self) -> np.ndarray:
         """Sum of every gene (column) over all samples, float64.
 
-        Summed as the in-memory matrix sums: a sparse matrix through scipy's
-        ``sum(axis=0, dtype=float64)`` (which accumulates float32 data in float32, as
-        scanpy's gene means do), a dense one with ``numpy.sum(axis=0)``. Lazy values
-        reproduce the same order of additions in one streaming pass, so the sums are
-        identical to the last bit.
+        Added row after row whatever the storage, layout or block size
+        (:mod:`rrscore.expression._sums`): equal to scipy's ``sum(axis=0,
+        dtype=float64)`` of a sparse matrix (float32 data added in float32) and to
+        ``numpy.sum(axis=0)`` of a C-contiguous dense matrix — in float32 when the source
+        values were float32, as numpy sums float32 data. Lazy values reproduce the same
+        additions in one streaming pass, so the sums are identical to the last bit.
         """
         values = self.values
         if self.is_lazy:
             return values.column_sums()
-        if sp.issparse(values):
-            return np.asarray(values.sum(axis=0, dtype=np.float64)).ravel()
-        return np.asarray(np.sum(values, axis=0), dtype=np.float64)
+        dtype = np.float32 if self.source_dtype == np.float32 else None
+        return column_sums(values, dtype)

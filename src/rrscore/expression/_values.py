@@ -1,8 +1,20 @@
-"""Checks of expression values: numeric and finite, missing values under the NaN policy.
+"""Checks of expression values: real numbers, finite, missing values under the NaN policy.
 
-Two callers with the same rules: the in-memory input layer checks the whole matrix at once
-(:func:`check_values`), lazy input one block of cells at a time as it is read
-(:func:`check_finite`, naming the cell, its row and the gene).
+One rule for the type of values, whatever the container (DataFrame columns, NumPy arrays,
+scipy sparse matrices, AnnData in memory, backed or Dask): **real numbers only**
+(:func:`dtype_problem`). Booleans, complex numbers, text and other objects are refused with
+a message that names the dtype; integers become float64, floats keep their precision where
+the input layer stores them (sparse) and become float64 otherwise.
+
+Sparse input is put in canonical form here (:func:`canonical_csr`): scipy allows duplicate
+``(row, column)`` entries (they sum) and unsorted column indices, which rank kernels that
+read the stored entries would misread. The caller's matrix is never modified: a copy is made
+when it is not canonical (``csr_matrix(x)`` shares its arrays with, e.g., ``adata.raw.X``).
+
+Two callers with the same value rules: the in-memory input layer checks the whole matrix at
+once (:func:`check_values`), lazy input one block of cells at a time as it is read
+(:func:`check_finite`, naming the cell, its row and the gene). :func:`check_sizes` validates
+the ``min_size``/``max_size`` filter options before any work.
 """
 
 from __future__ import annotations
@@ -13,10 +25,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rrscore.errors import InputDataError
-from rrscore.expression._matrix import InputReport
+from rrscore.errors import GeneMatchError, InputDataError
+from rrscore.expression._matrix import InputReport, canonical_csr
 
 NAN_POLICIES = ("error", "drop_genes")
+
+_DTYPE_ADVICE = {
+    "boolean": "booleans are not expression values (if they are meant as 0/1, convert them "
+               "with .astype(float))",
+    "complex": "complex numbers are not expression values (take .real or abs() first)",
+    "non-numeric": "expression values must be real numbers",
+}
 
 
 def check_nan_policy(nan_policy: str) -> str:
@@ -26,27 +45,146 @@ def check_nan_policy(nan_policy: str) -> str:
     return nan_policy
 
 
-def as_float(values) -> np.ndarray | sp.csr_matrix:
-    """Values as the input layer stores them.
+def dtype_problem(dtype) -> str | None:
+    """Why values of ``dtype`` are not expression values, or None when they are real numbers.
 
-    Sparse: CSR keeping a floating dtype (float32 stays float32; integers become float64),
-    sharing the caller's arrays where no conversion is needed. Dense: float64, a view where
-    the values already are float64.
+    Parameters
+    ----------
+    dtype
+        A NumPy dtype or a pandas extension dtype (nullable ``Int64``/``Float64`` count as
+        real numbers; ``boolean``, ``category`` and ``string`` do not).
+
+    Returns
+    -------
+    str or None
+        ``"boolean"``, ``"complex"``, ``"non-numeric"`` (text, objects, dates,
+        categories), or None for integers and floats.
+    """
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_complex_dtype(dtype):
+        return "complex"
+    if isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(dtype):
+        return "non-numeric"
+    if isinstance(dtype, np.dtype) and dtype.kind not in "iuf":
+        return "non-numeric"  # e.g. timedelta64 counts as numeric for pandas
+    return None
+
+
+def check_real_dtype(dtype, where: str) -> None:
+    """Raise an :class:`InputDataError` unless ``dtype`` holds real numbers.
+
+    Parameters
+    ----------
+    dtype
+        The dtype of the values (NumPy or pandas extension dtype).
+    where
+        What holds them, for the message (``"the expression array"``, ``"adata.X"``).
 
     Raises
     ------
     InputDataError
-        For non-numeric dense values.
+        For booleans, complex numbers, text and other objects; the message names the dtype.
+    """
+    problem = dtype_problem(dtype)
+    if problem is not None:
+        raise InputDataError(
+            f"{where} must hold real numbers, got dtype {dtype}: {_DTYPE_ADVICE[problem]}"
+        )
+
+
+def check_frame_dtypes(df: pd.DataFrame, gene_axis: str) -> None:
+    """Apply :func:`check_real_dtype`'s rule to every column of a DataFrame (by position).
+
+    Parameters
+    ----------
+    df
+        The expression table; its column labels may repeat.
+    gene_axis
+        ``"rows"`` or ``"columns"``: where the genes are (the message suggests making a text
+        column the index only when the columns are samples).
+
+    Raises
+    ------
+    InputDataError
+        Naming the offending columns and their dtypes.
+    """
+    bad = [(c, d, dtype_problem(d)) for c, d in zip(df.columns, df.dtypes, strict=True)]
+    bad = [b for b in bad if b[2] is not None]
+    if not bad:
+        return
+    names = [str(c) for c, _, _ in bad]
+    dtypes = sorted({str(d) for _, d, _ in bad})
+    problems = {p for _, _, p in bad}
+    if problems == {"non-numeric"}:
+        hint = (
+            f"; if {names[0]!r} holds gene identifiers, make it the index "
+            f"(df.set_index({names[0]!r}))"
+            if gene_axis == "rows" else ""
+        )
+        raise InputDataError(
+            f"non-numeric columns in the expression table: {names[:5]}"
+            f"{' ...' if len(names) > 5 else ''} (dtype {', '.join(dtypes)}){hint}"
+        )
+    advice = "; ".join(_DTYPE_ADVICE[p] for p in sorted(problems))
+    raise InputDataError(
+        f"{len(names)} columns of the expression table are not real numbers: {names[:5]}"
+        f"{' ...' if len(names) > 5 else ''} (dtype {', '.join(dtypes)}); {advice}"
+    )
+
+
+def as_float(values) -> np.ndarray | sp.csr_matrix:
+    """Values as the input layer stores them.
+
+    Sparse: canonical CSR (:func:`canonical_csr`) keeping a floating dtype (float32 stays
+    float32; integers become float64), sharing the caller's arrays where no conversion is
+    needed. Dense: float64, a view where the values already are float64.
+
+    Raises
+    ------
+    InputDataError
+        For values that are not real numbers (:func:`check_real_dtype`).
     """
     if sp.issparse(values):
-        values = sp.csr_matrix(values)
+        check_real_dtype(values.dtype, "the sparse expression matrix")
+        values = canonical_csr(values)
         if not np.issubdtype(values.dtype, np.floating):
             values = values.astype(np.float64)
         return values
     values = np.asarray(values)
-    if values.dtype.kind not in "biuf":
-        raise InputDataError(f"expression values must be numeric, got dtype {values.dtype}")
+    check_real_dtype(values.dtype, "the expression values")
     return np.asarray(values, dtype=np.float64)
+
+
+def check_sizes(min_size, max_size) -> None:
+    """Check the gene-set size filter options: numbers, not NaN, ``min_size`` whole.
+
+    Parameters
+    ----------
+    min_size
+        Smallest number of genes found for a set to be scored: a whole number (an ``int``
+        or an integral float).
+    max_size
+        Largest number of genes found: a number (``math.inf`` for no limit).
+
+    Raises
+    ------
+    GeneMatchError
+        For booleans, text, None, NaN, or a fractional ``min_size`` (the range checks
+        ``min_size >= 1`` and ``max_size >= min_size`` are the matching step's).
+    """
+    for name, value in (("min_size", min_size), ("max_size", max_size)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, float, np.integer, np.floating)):
+            raise GeneMatchError(
+                f"{name} must be a number, got {value!r} ({type(value).__name__})"
+            )
+        if np.isnan(value):
+            raise GeneMatchError(
+                f"{name} must be a number, got NaN; use math.inf for no upper limit"
+            )
+    if np.isinf(min_size) or float(min_size) != int(min_size):
+        raise GeneMatchError(f"min_size must be a whole number, got {min_size!r}")
 
 
 def check_finite(

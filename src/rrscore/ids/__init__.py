@@ -8,10 +8,17 @@ questions about gene labels:
   :func:`clean_gene_ids`: Ensembl versions, GENCODE ``_PAR_Y`` rows, TCGA ``SYMBOL|ENTREZ``);
 * which approved symbol an Ensembl or Entrez ID, or an outdated symbol, stands for
   (:func:`map_ids_to_symbols`, :func:`alias_resolver`, switched by ``map_ids``);
-* what the bundled NCBI/GENCODE reference says (:func:`gene_reference`).
+* what the bundled NCBI/GENCODE reference says (:func:`gene_reference`);
+* which species the identifiers look like (:func:`detect_species`).
 """
 
-from rrscore.ids._detect import ID_TYPE_WORDS, CleanedIds, clean_gene_ids, detect_id_type
+from rrscore.ids._detect import (
+    ID_TYPE_WORDS,
+    CleanedIds,
+    classify_ids,
+    clean_gene_ids,
+    detect_id_type,
+)
 from rrscore.ids._mapping import (
     MAP_IDS_CHOICES,
     MAPPABLE_ID_TYPES,
@@ -22,20 +29,33 @@ from rrscore.ids._mapping import (
     wants_symbol_mapping,
 )
 from rrscore.ids._reference import REFERENCE_SOURCE, GeneReference, gene_reference
+from rrscore.ids._species import (
+    SPECIES_WORDS,
+    Species,
+    detect_species,
+    same_species,
+    species_words,
+)
 
 __all__ = [
     "ID_TYPE_WORDS",
     "MAPPABLE_ID_TYPES",
     "MAP_IDS_CHOICES",
     "REFERENCE_SOURCE",
+    "SPECIES_WORDS",
     "CleanedIds",
     "GeneReference",
     "MapIds",
+    "Species",
     "alias_resolver",
     "check_map_ids",
+    "classify_ids",
     "clean_gene_ids",
     "detect_id_type",
+    "detect_species",
     "gene_reference",
     "map_ids_to_symbols",
+    "same_species",
+    "species_words",
     "wants_symbol_mapping",
 ]

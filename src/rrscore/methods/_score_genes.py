@@ -46,7 +46,6 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
@@ -104,17 +103,24 @@ class ScoreGenesParams:
 
 
 def gene_means(expr: ExpressionMatrix) -> np.ndarray:
-    """Mean of every gene over all cells, summed as scanpy sums them (float64).
+    """Mean of every gene over all cells, as scanpy computes it for this storage (float64).
 
-    The input layer has already rejected or dropped NaN, so this is scanpy's nan-mean.
+    The input layer has already rejected or dropped NaN, so this is scanpy's nan-mean:
+
+    * sparse: ``sum(axis=0, dtype="float64") / n_cells`` (float32 data added in float32);
+    * dense float32: ``numpy.nanmean(x, axis=0)``, a float32 mean (sums added row after row
+      in float32, the quotient rounded to float32);
+    * otherwise: the float64 mean.
+
+    Column sums are added row after row whatever the layout and block size
+    (:meth:`ExpressionMatrix.column_sums`), so C- and Fortran-ordered, in-memory, backed
+    and Dask input get the same means.
     """
-    if hasattr(expr, "column_sums"):  # also streams lazy (backed/Dask) matrices
-        return expr.column_sums() / expr.shape[0]
-    x = expr.values
-    if sp.issparse(x):
-        # the call scanpy's _sparse_nanmean makes, so that the sums (and tied means) match
-        return np.asarray(x.sum(axis=0, dtype="float64")).ravel() / x.shape[0]
-    return np.sum(x, axis=0) / x.shape[0]
+    means = expr.column_sums() / expr.shape[0]
+    if not expr.is_sparse_storage and expr.source_dtype == np.float32:
+        # numpy divides the float32 sum in float64 and stores the quotient in float32
+        means = means.astype(np.float32).astype(np.float64)
+    return means
 
 
 def expression_bins(means: np.ndarray, pool: np.ndarray, n_bins: int) -> pd.Series:
