@@ -178,10 +178,11 @@ def radioresistance(
 
     Runs :func:`rrscore.radioresistance` on the cells and stores the result:
     ``adata.obsm[key_added]`` (cells × mechanism z-scores, ``composite``,
-    ``composite_percentile``), ``adata.obs[obs_key]`` (the composite) and
-    ``adata.uns[key_added]`` (method, parameters, weights, mechanisms, reference mean and SD —
-    plain values that survive ``write_h5ad``). Without ``reference`` the cells are their own
-    reference: scores are relative to the cells of this AnnData.
+    ``composite_percentile``, the confounder columns and any driver or significance columns),
+    ``adata.obs[obs_key]`` (the composite) and ``adata.uns[key_added]`` (method, parameters,
+    weights, mechanisms, their read-outs and part weights, confounders, adjustment, reference
+    mean and SD — plain values that survive ``write_h5ad``). Without ``reference`` the cells
+    are their own reference: scores are relative to the cells of this AnnData.
 
     Parameters
     ----------
@@ -207,7 +208,8 @@ def radioresistance(
         annotates and returns a copy.
     **kwargs
         Other arguments of :func:`rrscore.radioresistance` (``mechanisms``, ``gene_sets``,
-        ``mutations``, method parameters, ``nan_policy``, ...).
+        ``confounders``, ``adjust``, ``significance``, ``seed``, ``mutations``,
+        ``sequenced``, method parameters, ``nan_policy``, ...).
 
     Returns
     -------
@@ -269,6 +271,11 @@ def radioresistance(
                       "mean": {m: float(scorer.mean_[m]) for m in scorer.mechanisms_},
                       "sd": {m: float(scorer.scale_[m]) for m in scorer.mechanisms_}},
         "standardisation": meta["standardisation"],
+        "composite_version": meta["composite_version"],
+        "readouts": meta["readouts"],
+        "confounders": meta["confounders"],
+        "adjustment": meta["adjustment"],
+        "significance": meta["significance"],
         "obs_key": obs_key,
     }
     stored = scores.copy()

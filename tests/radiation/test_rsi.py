@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from rrscore.errors import GeneMatchError, RRScoreError
 from rrscore.expression import as_expression
-from rrscore.radiation import RSI_COEFFICIENTS, RSI_GENES, rsi
+from rrscore.radiation import RSI_COEFFICIENTS, RSI_GENES, dose_for_gard, gard, rsi
 
 COEF = pd.Series(dict(RSI_COEFFICIENTS))
 # The worked example of signatures.md §1 (log2 expression in RSI_GENES order).
@@ -293,3 +294,70 @@ def test_versioned_ensembl_ids_among_symbols_and_with_nan(radiogx):
     with pytest.warns(UserWarning, match=r"\(HDAC1\).*'NB1'"):
         out = rsi(mixed)
     assert np.isnan(out["NB1"]) and out.drop("NB1").equals(expected.drop("NB1"))
+
+
+# --- where RSI is defined: the scale guard -------------------------------------------------------
+
+def _with_rsi_labels(expr: pd.DataFrame) -> pd.DataFrame:
+    """The data with its first 10 rows relabelled as the RSI genes: the values (and so the
+    data's scale) are untouched; which genes carry the labels does not matter to the check."""
+    out = expr.drop(index=[g for g in RSI_GENES if g in expr.index])
+    return out.rename(index=dict(zip(out.index[:10], RSI_GENES, strict=True)))
+
+
+def test_agilent_log_ratios_warn_that_rsi_and_gard_are_off_scale():
+    from rrscore.errors import RadiationModelWarning
+
+    agilent = pd.read_csv(Path(__file__).resolve().parents[2]
+                          / "examples/data/tcga_luad_agilent/expr.tsv.gz", sep="\t", index_col=0)
+    with pytest.warns(RadiationModelWarning, match="off their published scale: negative"):
+        out = rsi(agilent)
+    scale = out.attrs["rrscore"]["scale"]
+    assert scale["kind"] == "log_ratio" and scale["on_published_scale"] is False
+    assert out.notna().all()  # warned, but computed
+    # GARD and the dose from such an RSI warn again, and say not for dose decisions
+    with pytest.warns(RadiationModelWarning, match="GARD computed from RSI that is off"):
+        gard(out)
+    with pytest.warns(RadiationModelWarning, match="not for dose decisions"):
+        dose_for_gard(out, 33.0)
+
+
+@pytest.mark.parametrize("name, kind", [("expr_counts.tsv.gz", "counts"),
+                                        ("expr_log2p1.tsv.gz", "log_rnaseq")])
+def test_tcga_rna_seq_counts_and_log_counts_warn(tests_data, name, kind):
+    from rrscore.errors import RadiationModelWarning
+
+    data = _with_rsi_labels(pd.read_csv(tests_data / "tcga_counts_small" / name, sep="\t",
+                                        index_col=0))
+    with pytest.warns(RadiationModelWarning, match="off their published scale"):
+        out = rsi(data)
+    assert out.attrs["rrscore"]["scale"]["kind"] == kind
+    assert out.attrs["rrscore"]["scale"]["on_published_scale"] is False
+    # within-sample ranks: the counts and their log2(x + 1) give the same RSI
+    assert out.notna().all()
+
+
+def test_rma_arrays_do_not_warn(tests_data, radiogx):
+    leukemia = pd.read_csv(tests_data / "leukemia_small" / "expr.tsv.gz", sep="\t", index_col=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = rsi(leukemia)
+        rsi(radiogx)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = gard(out)  # 4 leukemia samples have RSI <= 0: that warning only
+    assert not [w for w in caught if "published scale" in str(w.message)]
+    assert out.attrs["rrscore"]["scale"] == {
+        "kind": "log", "evidence": out.attrs["rrscore"]["scale"]["evidence"],
+        "on_published_scale": True, "reason": ""}
+    assert values.notna().sum() > 0
+
+
+def test_too_few_values_are_not_judged():
+    out = rsi(_one_sample([3.0] * 10))  # ten integers: too few values to call them counts
+    assert out.attrs["rrscore"]["scale"]["on_published_scale"] is None
+
+
+def test_rsi_gard_and_dose_docstrings_say_not_for_dose_decisions():
+    for func in (rsi, gard, dose_for_gard):
+        assert "not for dose decisions" in func.__doc__.lower(), func.__name__

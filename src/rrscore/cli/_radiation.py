@@ -26,6 +26,21 @@ from rrscore.cli._app import (
 @click.option("--mutations", type=click.Path(dir_okay=False),
               help="MAF, or a samples × genes 1/0 table (columns KEAP1 or mut_KEAP1, ...): "
                    "adds the driver columns (never blended into the composite).")
+@click.option("--sequenced", type=click.Path(dir_okay=False),
+              help="Text file, one sample ID per line: every sample sequenced for --mutations; "
+                   "a sequenced sample absent from the MAF is wild type (0), not unknown.")
+@click.option("--adjust", "adjust", multiple=True,
+              type=click.Choice(["proliferation", "stromal", "immune"]),
+              help="Adjust the mechanism scores for this confounder (repeatable): each "
+                   "mechanism z becomes its residual from an OLS on the confounders fitted on "
+                   "the reference. Proliferation is both sensitising per fraction and a driver "
+                   "of repopulation: adjusting for it removes radiation biology too.")
+@click.option("--significance", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="N",
+              help="N random gene sets per set size: adds <mechanism>_null_z and <mechanism>_p "
+                   "(each sample's score against size-matched random sets); 0: off.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random sets of --significance.")
 @click.option("-m", "--method", default=None,
               help="Scoring method (default singscore; with --reference: the reference's).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -40,14 +55,17 @@ from rrscore.cli._app import (
 @_table_options
 @_input_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-def radioresistance_command(input_path, output, reference, save_reference, mutations, method,
-                            params, weights, gene_sets, contributions_path, orient, layer,
-                            use_raw, duplicates, nan_policy, map_ids, quiet) -> None:
-    """Radioresistance score of INPUT: mechanism z-scores, composite, percentile; samples as rows.
+def radioresistance_command(input_path, output, reference, save_reference, mutations,
+                            sequenced, adjust, significance, seed, method, params, weights,
+                            gene_sets, contributions_path, orient, layer, use_raw, duplicates,
+                            nan_policy, map_ids, quiet) -> None:
+    """Radioresistance score of INPUT: mechanism z-scores, composite, percentile, and the
+    proliferation, stromal and immune scores beside them; samples as rows.
 
-    Without --reference the cohort in INPUT is its own reference: every score is relative to
-    it. To score single samples, fit a reference on a cohort once (--save-reference) and pass
-    it with --reference.
+    Each mechanism is read by the gene set of genesets/composite.tsv (composite v2); signed
+    sets weigh their parts by size. Without --reference the cohort in INPUT is its own
+    reference: every score is relative to it. To score single samples, fit a reference on a
+    cohort once (--save-reference) and pass it with --reference.
     """
     from rrscore.cli._outputs import OutputPlan
     from rrscore.cli._params import parse_method_params
@@ -66,7 +84,10 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
             key, value = pair.split("=", 1)
             weight_map[key.strip()] = _parse_value(value)
     method_params = parse_method_params(params, method or _reference_method(reference))
-    plan = OutputPlan([input_path, reference, mutations, gene_sets])
+    if significance == 1:
+        raise click.BadParameter("needs at least 2 random sets (0 turns it off)",
+                                 param_hint="--significance")
+    plan = OutputPlan([input_path, reference, mutations, gene_sets, sequenced])
     out_path = plan.table(output) if output else None
     contrib_path = (plan.table(contributions_path, option="--contributions")
                     if contributions_path else None)
@@ -75,7 +96,9 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
     data = read_expression(input_path)
     result = radioresistance(
         data, method=method, reference=reference, weights=weight_map, mutations=mutations,
-        gene_sets=gene_sets, return_contributions=True, orient=orient, layer=layer,
+        sequenced=sequenced, gene_sets=gene_sets, adjust=list(adjust) or None,
+        significance=significance or False, seed=seed, return_contributions=True,
+        orient=orient, layer=layer,
         use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
         **method_params,
     )
@@ -147,6 +170,11 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
 
     Columns: RSI (high = radioresistant), GARD for FRACTIONS × DOSE Gy, and with
     --target-gard the total dose needed to reach it.
+
+    NOT FOR DOSE DECISIONS: RSI, GARD and the dose for a target GARD are research quantities.
+    RSI is defined on absolute log2 intensities of U133 arrays (RMA); on log-ratio (two-colour
+    Agilent), centred, count or RNA-seq data its values are off the published scale, and a
+    warning says so.
     """
     from rrscore.cli._outputs import OutputPlan
     from rrscore.expression._readers import read_expression

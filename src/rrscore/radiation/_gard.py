@@ -10,6 +10,13 @@ For 2-Gy fractions GARD = -n·ln(RSI). The inverse (the dose behind RxRSI, Scott
 2021) is the total dose D = n·d that reaches a target GARD at d Gy per fraction:
 D = target / (alpha + beta·d). Both agree with ``mcbi9hm2/clinical_oncology_RSI@5276a42:
 script_OS.R`` and with Scott et al.'s worked values (RSI 0.30 at 30 × 2 Gy → 36.12).
+
+**Not for dose decisions.** GARD and the dose behind RxRSI are research quantities: rrscore
+implements the published formulas, it does not validate them for a patient, and an RSI that is
+off its published scale (log-ratio or RNA-seq data; :func:`rrscore.radiation.rsi` warns) gives
+a GARD off its scale too. When ``rsi`` is the Series :func:`rrscore.rsi` returned, its record
+says whether it was on the published scale, and :func:`gard` / :func:`dose_for_gard` warn again
+(:class:`~rrscore.errors.RadiationModelWarning`) when it was not.
 """
 
 from __future__ import annotations
@@ -37,6 +44,20 @@ def _positive_param(value, name: str, *, allow_zero: bool = False) -> np.ndarray
         got = f"got {value!r}" if arr.ndim == 0 else f"{int(bad.sum())} values are not"
         raise RRScoreError(f"{name} must be finite and {need}; {got}")
     return arr
+
+
+def _warn_off_scale(rsi, what: str) -> None:
+    """Warn when ``rsi`` is an RSI Series whose record says it is off the published scale."""
+    if not isinstance(rsi, pd.Series):
+        return
+    record = rsi.attrs.get("rrscore")
+    scale = record.get("scale") if isinstance(record, dict) else None
+    if isinstance(scale, dict) and scale.get("on_published_scale") is False:
+        warn(
+            f"{what} computed from RSI that is off its published scale ({scale.get('reason')}): "
+            "its values are not comparable with published GARD values; not for dose decisions",
+            RadiationModelWarning,
+        )
 
 
 def _as_rsi_array(rsi) -> tuple[np.ndarray, pd.Index | None, str]:
@@ -119,6 +140,9 @@ def gard(
 ):
     """Genomic-adjusted radiation dose: GARD = n·d·(alpha + beta·d), alpha = -ln(RSI)/2 - 2·beta.
 
+    Not for dose decisions: GARD is a research quantity (see :mod:`rrscore.radiation._gard`);
+    it is only on its published scale when RSI is (RMA log2 U133 array data).
+
     Parameters
     ----------
     rsi
@@ -152,6 +176,7 @@ def gard(
     >>> round(gard(0.30, fractions=33, dose=1.8), 2)
     35.16
     """
+    _warn_off_scale(rsi, "GARD")
     values, index, kind = _as_rsi_array(rsi)
     n = _positive_param(_aligned(fractions, index, "fractions"), "fractions")
     d = _positive_param(_aligned(dose, index, "dose"), "dose")
@@ -170,6 +195,9 @@ def dose_for_gard(
     floor: float = RSI_FLOOR,
 ):
     """Total physical dose (Gy) needed to reach a target GARD at ``dose`` Gy per fraction.
+
+    Not for dose decisions: this is the published RxRSI arithmetic for research; rrscore does
+    not validate it for choosing a patient's dose (see :mod:`rrscore.radiation._gard`).
 
     Solves n·d·(alpha + beta·d) = target for the total dose D = n·d, so
     D = target / (alpha + beta·d) with alpha = -ln(RSI)/2 - 2·beta (RxRSI, Scott et al. 2021).
@@ -197,6 +225,7 @@ def dose_for_gard(
     >>> round(dose_for_gard(0.30, 36.12), 1)
     60.0
     """
+    _warn_off_scale(rsi, "dose_for_gard")
     values, index, kind = _as_rsi_array(rsi)
     t = _positive_param(_aligned(target, index, "target"), "target")
     d = _positive_param(_aligned(dose, index, "dose"), "dose")

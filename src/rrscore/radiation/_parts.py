@@ -100,8 +100,15 @@ def part_coverage(coverage: pd.DataFrame, name: str, up: Sequence[str],
 
 
 def drop_small_parts(name: str, rule: str, up: list[str], down: list[str],
-                     reason: str = "") -> tuple[list[str], list[str], list[str]]:
-    """Apply the ``drop`` rule: leave out a part with at most SMALL_PART genes (warns).
+                     listed: tuple[int, int] | None = None
+                     ) -> tuple[list[str], list[str], list[str]]:
+    """Apply the ``drop`` rule: leave out a part with at most SMALL_PART genes found.
+
+    A part that the definition itself lists with at most SMALL_PART genes (RR_CANCER_STEM_CELL's
+    one-gene KEAP1 part) is left out by design: that is recorded with the result
+    (``readouts[m]["dropped_parts"]``) and documented in ``composite.tsv``, without a warning
+    on every call. A part that became small because its genes are missing from these data is
+    left out with a :class:`~rrscore.errors.DroppedSetsWarning` naming it.
 
     Parameters
     ----------
@@ -111,8 +118,8 @@ def drop_small_parts(name: str, rule: str, up: list[str], down: list[str],
         Its ``small_parts`` rule; only ``"drop"`` changes anything.
     up, down
         The genes found in the reference, per part.
-    reason
-        The curators' reason, quoted in the warning.
+    listed
+        ``(n_up, n_down)`` listed by the definition (None: as found).
 
     Returns
     -------
@@ -121,22 +128,23 @@ def drop_small_parts(name: str, rule: str, up: list[str], down: list[str],
     """
     if rule != "drop" or not (up and down):
         return up, down, []
-    dropped = []
     if len(down) <= SMALL_PART and len(up) > len(down):
-        dropped.append("down")
+        part = "down"
     elif len(up) <= SMALL_PART and len(down) > len(up):
-        dropped.append("up")
-    if not dropped:
+        part = "up"
+    else:
         return up, down, []
-    part = dropped[0]
     genes = down if part == "down" else up
-    warn(
-        f"{name}: its {part} part ({', '.join(genes)}) has at most {SMALL_PART} genes and is "
-        f"left out (composite.tsv small_parts=drop{'; ' + reason if reason else ''}); the "
-        f"mechanism is scored from its {'up' if part == 'down' else 'down'} part",
-        DroppedSetsWarning,
-    )
-    return (up, [], dropped) if part == "down" else ([], down, dropped)
+    n_listed = (listed or (len(up), len(down)))[0 if part == "up" else 1]
+    if n_listed > SMALL_PART:
+        warn(
+            f"{name}: only {len(genes)} of the {n_listed} genes of its {part} part are in the "
+            f"data ({', '.join(genes)}), at most {SMALL_PART}: the part is left out "
+            f"(composite.tsv small_parts=drop) and the mechanism is scored from its "
+            f"{'up' if part == 'down' else 'down'} part",
+            DroppedSetsWarning,
+        )
+    return (up, [], [part]) if part == "down" else ([], down, [part])
 
 
 def part_weights(k_up: int, k_dn: int) -> dict[str, float]:

@@ -14,6 +14,22 @@ High RSI means radioresistant: RSI models SF2, the surviving fraction after 2 Gy
 0.3070022. The genes are AR, JUN, STAT1, PRKCB, RELA, ABL1, SUMO1, PAK2, HDAC1 and IRF1.
 Two well-known mistakes in copies of RSI are rejected: the hub paper's "CDK1" is not the RSI
 gene (the probe 205962_at is PAK2), and "PKC" is PRKCB, not PRKCA or PRRT2.
+
+**Where RSI is defined.** The model was trained on within-sample ranks of RMA log2 intensities
+of Affymetrix U133 arrays. Ranks do not change under a monotone transform of a sample's values,
+but they do change with the platform and with any per-gene transform: on two-colour
+log-ratios (Agilent TCGA data, ratios to a reference RNA), per-gene centred or scaled values and
+RNA-seq, RSI values are off the published scale (the same five lung lines give RSI 0.78–0.93 on
+arrays, 0.06–0.65 on RNA-seq). :func:`rsi` reads the data's scale
+(:func:`rrscore.expression._scale.detect_scale`) and warns
+(:class:`~rrscore.errors.RadiationModelWarning`) for: negative values (log-ratios, centred or
+scaled data); non-negative integers (counts: RNA-seq, UMIs); non-negative, not logged values
+above 100 (most often RNA-seq TPM/FPKM); log-scale values with exact zeros (most often
+log-transformed RNA-seq: log2(TPM+1), log-CPM). It cannot tell apart: log RNA-seq without zeros
+(filtered to expressed genes, other pseudo-counts) from log arrays; a linear-scale array (same
+ranks as its log, so RSI is unaffected) from TPM; other array platforms (Illumina, Agilent
+single-channel) or MAS5 from U133 RMA; fewer than 100 values are not judged. RSI and GARD are
+research quantities: they are not for dose decisions.
 """
 
 from __future__ import annotations
@@ -37,6 +53,7 @@ from rrscore.errors import (
 )
 from rrscore.expression._adapters import as_expression
 from rrscore.expression._collapse import collapse_duplicate_genes
+from rrscore.expression._scale import detect_scale
 from rrscore.ids import clean_gene_ids
 from rrscore.ranking import average_ranks
 
@@ -91,6 +108,12 @@ _WRONG_SUBSTITUTES: dict[str, tuple[str, ...]] = {
 MISSING_POLICIES = ("error", "warn")
 
 _ENSEMBL_VERSION = re.compile(r"^(ENSG\d{11})\.\d+$")
+
+#: Fewer values than this are not judged for scale.
+_MIN_VALUES_FOR_SCALE = 100
+
+#: Share of exact zeros in log-scale data above which the data are taken as log RNA-seq.
+_RNASEQ_ZERO_SHARE = 0.005
 
 _CANDIDATES_UPPER: dict[str, str] = {}
 for _gene in RSI_GENES:
@@ -220,6 +243,56 @@ def _raw_candidate_block(
     return np.ascontiguousarray(block, dtype=np.float64), cleaned.ids[pos]
 
 
+def published_scale(expr) -> dict:
+    """Whether the data look like RSI's training data: absolute log2 array intensities.
+
+    Parameters
+    ----------
+    expr
+        The :class:`~rrscore.expression.ExpressionMatrix` RSI is computed from.
+
+    Returns
+    -------
+    dict
+        ``kind`` (``detect_scale``'s, or ``"log_rnaseq"``), ``evidence``, ``on_published_scale``
+        (bool, or None when not judged) and ``reason`` (why not; empty otherwise). The rules
+        and what they cannot tell apart: the module docstring.
+    """
+    n_values = int(expr.shape[0]) * int(expr.shape[1])
+    if n_values < _MIN_VALUES_FOR_SCALE:
+        return {"kind": "unknown", "evidence": f"{n_values} values: too few to judge",
+                "on_published_scale": None, "reason": ""}
+    scale = detect_scale(expr)
+    kind, evidence = scale.kind, scale.evidence
+    reasons = {
+        "log_ratio": "negative values, as in two-colour log-ratios (TCGA Agilent) or centred "
+                     "log values: ranks of ratios to a reference are not ranks of absolute "
+                     "intensities",
+        "scaled": "per-gene centred and scaled values: within-sample ranks of z-scores are not "
+                  "ranks of intensities",
+        "counts": "non-negative integers, as in RNA-seq or UMI counts: RSI was trained on "
+                  "U133 array intensities, and RNA-seq ranks the 10 genes differently",
+        "linear": "non-negative values above 100, not log-transformed: most often RNA-seq "
+                  "TPM/FPKM (a linear-scale array ranks as its log2 does; rrscore cannot tell "
+                  "them apart)",
+    }
+    if kind == "log":
+        values = expr.values
+        if sp.issparse(values):
+            share = 1.0 - values.count_nonzero() / n_values
+        else:
+            share = float(np.mean(np.asarray(values) == 0))
+        if share >= _RNASEQ_ZERO_SHARE:
+            kind = "log_rnaseq"
+            evidence = f"{evidence}; {share:.1%} of values are exactly 0"
+            reasons[kind] = ("log-scale values with exact zeros, as in log-transformed RNA-seq "
+                             "(log2(TPM+1), log-CPM): RSI was trained on U133 array "
+                             "intensities, and RNA-seq ranks the 10 genes differently")
+    reason = reasons.get(kind, "")
+    return {"kind": kind, "evidence": evidence, "on_published_scale": not reason,
+            "reason": reason}
+
+
 def rsi(
     data,
     *,
@@ -239,7 +312,14 @@ def rsi(
     no clipping. High RSI = radioresistant. This equals ``predict.u133.rsi.rank()`` of the
     Moffitt code. The original model was fitted on RMA log2 Affymetrix U133 data; other
     platforms (RNA-seq) give correlated but shifted values, so published cut-offs (e.g. 0.46)
-    do not transfer to them.
+    do not transfer to them, and log-ratio data (two-colour arrays) give values off the scale
+    altogether. The data's scale is checked and a
+    :class:`~rrscore.errors.RadiationModelWarning` says when RSI is off its published scale
+    (what the check can and cannot tell apart: :mod:`rrscore.radiation._rsi`).
+
+    **Not for dose decisions.** RSI is a research score; neither it nor GARD or
+    :func:`dose_for_gard` computed from it is validated by rrscore for choosing a patient's
+    radiation dose.
 
     Parameters
     ----------
@@ -265,8 +345,8 @@ def rsi(
     -------
     pandas.Series
         RSI per sample, named ``"RSI"``, indexed by sample. ``.attrs["rrscore"]`` records the
-        data gene used for each RSI gene, missing genes, samples set to NaN and the input
-        report.
+        data gene used for each RSI gene, missing genes, samples set to NaN, the data's scale
+        (``scale``: kind, evidence, ``on_published_scale``, reason) and the input report.
 
     Notes
     -----
@@ -292,10 +372,23 @@ def rsi(
         data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
         gene_universe=set(_UNIVERSE), duplicates=duplicates, nan_policy="drop_genes",
     )
+    scale = published_scale(expr)
+    if scale["on_published_scale"] is False:
+        warn(
+            f"RSI and GARD are off their published scale: {scale['reason']} "
+            f"({scale['evidence']}). RSI was fitted on within-sample ranks of absolute log2 "
+            "U133 RMA intensities, so these values, their published cut-offs (e.g. 0.46) and "
+            "GARD computed from them are not comparable with published ones; not for dose "
+            "decisions",
+            RadiationModelWarning,
+        )
+
     nan_dropped = sorted(
         {str(g) for g in expr.report.dropped_genes if _is_candidate(g)}
     )
     notes: list[str] = []
+    if scale["on_published_scale"] is False:
+        notes.append(f"not on the published RSI scale: {scale['reason']}")
     if nan_dropped:
         block, labels = _raw_candidate_block(
             data, expr.report.orientation, genes, layer, use_raw
@@ -350,19 +443,6 @@ def rsi(
             LowCoverageWarning,
         )
 
-    with np.errstate(invalid="ignore"):
-        has_negative = bool((sub < 0).any())
-    if has_negative:
-        # Ranking genes against each other within a sample needs absolute expression; centred
-        # or reference-ratio values (two-colour arrays, z-scores) rank differently.
-        warn(
-            "RSI genes have negative values, as in centred, z-scored or reference-ratio data: "
-            "RSI was fitted on absolute log2 expression (RMA, log2(TPM+1)), so these values "
-            "are not on the published RSI scale",
-            RadiationModelWarning,
-        )
-        notes.append("negative values in RSI genes: not on the published RSI scale")
-
     coef = np.array([RSI_COEFFICIENTS[g] for g in used], dtype=np.float64)
     out = np.full(sub.shape[0], np.nan)
     nan_rows = np.isnan(sub).any(axis=1)
@@ -387,6 +467,7 @@ def rsi(
         "missing_genes": missing_genes,
         "nan_samples": nan_samples,
         "notes": notes,
+        "scale": scale,
         "input": expr.report.to_dict(),
     }
     return result

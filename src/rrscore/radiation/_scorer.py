@@ -256,7 +256,8 @@ class RadioresistanceScorer(ReferenceJSON):
             info = dict(sel.readouts[m])
             up, down, dropped = drop_small_parts(
                 m, info["small_parts"], list(cov[m]["found"]["up"]),
-                list(cov[m]["found"]["down"]))
+                list(cov[m]["found"]["down"]),
+                listed=(len(listed[m]["up"]), len(listed[m]["down"])))
             genes[m] = {"up": up, "down": down}
             readouts[m] = {**info, "dropped_parts": dropped}
         directions = {m: int(readouts[m]["direction"]) for m in kept}
