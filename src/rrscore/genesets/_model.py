@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
 
 from rrscore.errors import DuplicateGenesWarning, GeneSetError, warn
+
+
+def clean_label(text: object) -> str:
+    """A set or gene name without surrounding whitespace or byte-order marks.
+
+    A byte-order mark (U+FEFF) is not whitespace to Python, but it is invisible and comes
+    from files saved by Excel or concatenated: a name read as ``<U+FEFF>X_UP`` is ``X_UP``.
+    """
+    label = str(text).strip()
+    while label[:1] == "\ufeff" or label[-1:] == "\ufeff":
+        label = label.strip("\ufeff").strip()
+    return label
 
 
 def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple[str, ...]:
@@ -13,7 +29,7 @@ def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple
     seen: dict[str, None] = {}
     duplicated: list[str] = []
     for gene in genes:
-        gene = str(gene).strip()
+        gene = clean_label(gene)
         if not gene:
             continue
         if gene in seen:
@@ -54,7 +70,7 @@ class GeneSet:
     source: str = ""
 
     def __post_init__(self) -> None:
-        name = str(self.name).strip()
+        name = clean_label(self.name)
         if not name:
             raise GeneSetError("a gene set needs a non-empty name")
         object.__setattr__(self, "name", name)
@@ -84,6 +100,30 @@ class GeneSet:
         return len(self.up) + len(self.down)
 
 
+class Memberships(NamedTuple):
+    """Every (set, part, gene) of a collection as flat arrays: set by set, up genes first.
+
+    Attributes
+    ----------
+    names
+        ``(n_memberships,)`` object array: the gene of each membership.
+    set_id
+        ``(n_memberships,)`` int64: index of its set in the collection.
+    is_down
+        ``(n_memberships,)`` bool: whether it is in the set's down part.
+    codes
+        ``(n_memberships,)`` int64: index of its gene in ``distinct``.
+    distinct
+        Object array of the distinct genes, in order of first appearance.
+    """
+
+    names: np.ndarray
+    set_id: np.ndarray
+    is_down: np.ndarray
+    codes: np.ndarray
+    distinct: np.ndarray
+
+
 @dataclass(frozen=True)
 class GeneSetCollection:
     """An ordered collection of uniquely named gene sets.
@@ -102,6 +142,8 @@ class GeneSetCollection:
     name: str = ""
     version: str = ""
     _by_name: dict[str, GeneSet] = field(init=False, repr=False, compare=False)
+    _genes: frozenset[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _flat: Memberships | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         sets = tuple(self.sets)
@@ -138,11 +180,38 @@ class GeneSetCollection:
 
     @property
     def genes(self) -> set[str]:
-        """Union of all genes of all sets."""
-        out: set[str] = set()
-        for gs in self.sets:
-            out.update(gs.genes)
-        return out
+        """Union of all genes of all sets (a new set each time; computed once)."""
+        if self._genes is None:  # frozen dataclass: cache through object.__setattr__
+            out: set[str] = set()
+            for gs in self.sets:
+                out.update(gs.up)
+                out.update(gs.down)
+            object.__setattr__(self, "_genes", frozenset(out))
+        return set(self._genes)
+
+    def memberships(self) -> Memberships:
+        """The collection as flat arrays (computed once; matching to data uses them).
+
+        Returns
+        -------
+        Memberships
+        """
+        if self._flat is None:  # frozen dataclass: cache through object.__setattr__
+            names: list[str] = []
+            sizes = np.empty(2 * len(self.sets), dtype=np.int64)
+            for i, gs in enumerate(self.sets):
+                names.extend(gs.up)
+                names.extend(gs.down)
+                sizes[2 * i], sizes[2 * i + 1] = len(gs.up), len(gs.down)
+            flat = np.asarray(names, dtype=object)
+            set_id = np.repeat(np.arange(len(self.sets), dtype=np.int64),
+                               sizes[0::2] + sizes[1::2])
+            is_down = np.repeat(np.tile(np.array([False, True]), len(self.sets)), sizes)
+            codes, distinct = pd.factorize(flat)
+            object.__setattr__(self, "_flat", Memberships(
+                flat, set_id, is_down, codes.astype(np.int64),
+                np.asarray(distinct, dtype=object)))
+        return self._flat
 
     def subset(self, names: Iterable[str]) -> GeneSetCollection:
         """A collection with the named sets, in the order given."""
@@ -156,10 +225,8 @@ class GeneSetCollection:
             gs.name: list(gs.up) + [f"{g}-" for g in gs.down] for gs in self.sets
         }
 
-    def to_long(self) -> pd.DataFrame:  # noqa: F821
+    def to_long(self) -> pd.DataFrame:
         """Long table with columns ``source``, ``target``, ``weight`` (+1 up, -1 down)."""
-        import pandas as pd
-
         rows = [
             (gs.name, g, w)
             for gs in self.sets
