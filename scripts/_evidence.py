@@ -167,12 +167,29 @@ def _quiet_score(expr: pd.DataFrame, sets, **kwargs) -> pd.DataFrame:
         return rrscore.score(expr, sets, method="singscore", min_size=1, **kwargs)
 
 
-def scored_parts(part: dict, genes) -> tuple[list[str], list[str]]:
-    """The up and down genes of a mechanism that are found in ``genes`` and scored: the
-    ``drop`` rule leaves out a part of at most :data:`SMALL_PART` genes when the other part is
-    larger (as rrscore's composite does)."""
-    up = [g for g in part["up"] if g in genes]
-    down = [g for g in part["down"] if g in genes]
+def found_genes(expr: pd.DataFrame, genes) -> dict[str, str]:
+    """Listed gene -> its row label in ``expr``, for the genes rrscore finds (exact,
+    case-insensitive or through an unambiguous previous symbol, e.g. PKM -> PKM2 in the
+    Firehose 2016 TCGA labels), as ``rrscore.score`` matches them by default."""
+    genes = list(dict.fromkeys(genes))
+    if not genes:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = rrscore.coverage(expr, {"_probe": genes})
+    row = report.loc["_probe"]
+    missing = set(filter(None, str(row["missing"]).split(";")))
+    renamed = dict(pair.split("->") for pair in filter(None, str(row["renamed"]).split(";")))
+    return {g: renamed.get(g, g) for g in genes if g not in missing}
+
+
+def scored_parts(part: dict, expr: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The up and down genes of a mechanism that rrscore finds in ``expr`` and scores: the
+    ``drop`` rule leaves out a part of at most :data:`SMALL_PART` genes found when the other
+    part is larger (as rrscore's composite does)."""
+    found = found_genes(expr, [*part["up"], *part["down"]])
+    up = [g for g in part["up"] if g in found]
+    down = [g for g in part["down"] if g in found]
     if part["rule"] == "drop" and up and down:
         if len(down) <= SMALL_PART and len(up) > len(down):
             down = []
@@ -191,13 +208,12 @@ def mechanism_scores(expr: pd.DataFrame, parts: dict[str, dict]) -> pd.DataFrame
     out a part of at most two genes found. This is the formula of rrscore's composite v2
     (``rrscore.radiation._parts``), written out here from composite.tsv.
     """
-    genes = set(expr.index)
     signed, unsigned, plan = {}, {}, {}
     for mech, p in parts.items():
-        up, down = scored_parts(p, genes)
         if p["rule"] == "singscore":
-            signed[mech] = up + [f"{g}-" for g in down] if down else up
+            signed[mech] = p["up"] + [f"{g}-" for g in p["down"]]
             continue
+        up, down = scored_parts(p, expr)
         if up:
             unsigned[f"{mech}\x1f+"] = up
         if down:

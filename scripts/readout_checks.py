@@ -197,12 +197,14 @@ def gene_rows(tcga, v1, v2) -> list[dict]:
             if mech not in parts:
                 row[key] = "not in the composite"
                 continue
-            up, down = ev.scored_parts(parts[mech], set(tcga.index))
+            up, down = ev.scored_parts(parts[mech], tcga)
             p = dict(parts[mech], up=up, down=down)
             full = ev.mechanism_scores(tcga, {mech: p})[mech]
             genes = [*up, *down]
-            best = max(genes, key=lambda g: abs(ev.spearman(full, ranks.loc[g], n_perm=1)[0]))
-            best_rho = ev.spearman(full, ranks.loc[best], n_perm=1)[0]
+            label = ev.found_genes(tcga, genes)
+            best = max(genes, key=lambda g: abs(ev.spearman(full, ranks.loc[label[g]],
+                                                             n_perm=1)[0]))
+            best_rho = ev.spearman(full, ranks.loc[label[best]], n_perm=1)[0]
             loo = {}
             for g in genes:
                 part = dict(p, up=[x for x in p["up"] if x != g],
