@@ -1,16 +1,41 @@
-"""Expression file readers used by the command line: TSV/CSV (gzipped too), GCT, parquet, h5ad."""
+"""Expression file readers used by the command line: TSV/CSV (compressed too), GCT, parquet, h5ad.
+
+Every reader keeps what the file says and fails in one line:
+
+* column names are taken from the header line as written (:mod:`rrscore.expression._files`):
+  a repeated gene or sample name stays repeated, so the input layer applies its duplicates
+  policy (genes) or refuses it (samples) exactly as for a DataFrame or an AnnData — pandas
+  would rename the second ``TBCE`` to ``TBCE.1`` and rank it as another gene;
+* an empty file, a ``.gz`` that is not gzip, a corrupt or cut-off compressed stream, a
+  corrupt h5ad or parquet file, a GCT with fewer rows or columns than its header declares,
+  a plain file whose last line is cut off, and a label that is not UTF-8 text are each an
+  :class:`~rrscore.errors.InputDataError` that names the file and says what is wrong;
+* a UTF-8 byte-order mark is removed; a latin-1 GCT *description* column (dropped anyway)
+  is read, a latin-1 label is an error that says how to re-encode the file;
+* anndata's own file-format warnings on reading an h5ad are not passed on (they buried
+  rrscore's warnings).
+"""
 
 from __future__ import annotations
 
-import gzip
 import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from rrscore.errors import InputDataError
+from rrscore.expression._files import (
+    check_last_line,
+    compression_of,
+    head_lines,
+    header_fields,
+    utf8_label,
+)
 
 TABLE_SUFFIXES = (".tsv", ".txt", ".csv", ".tab")
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_PARQUET_MAGIC = b"PAR1"
 
 
 def _base_suffix(path: Path) -> str:
@@ -20,66 +45,217 @@ def _base_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def read_gct(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a GCT 1.2 or 1.3 file into a genes × samples DataFrame (row metadata dropped)."""
+def _pandas_read(path: Path, sep: str, skip: int, compression: str | None,
+                 encoding: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, sep=sep, header=None, skiprows=skip, index_col=0,
+                           compression=compression, encoding=encoding)
+    except pd.errors.EmptyDataError:
+        raise InputDataError(f"{path}: no data rows after the header") from None
+    except pd.errors.ParserError as exc:
+        raise InputDataError(f"{path}: malformed table ({str(exc).strip()})") from None
+    except (EOFError, OSError) as exc:  # cut-off or corrupt compressed stream
+        raise InputDataError(f"{path}: cannot read the file ({exc})") from None
+
+
+def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
+                   skip: int | None = None) -> pd.DataFrame:
+    """Read a delimited table whose first column holds row labels, keeping repeated names.
+
+    Parameters
+    ----------
+    path
+        The file (plain or gzip/bz2/xz/zip-compressed, recognised from its bytes).
+    sep
+        Field separator.
+    header_line
+        0-based line of the header (column names); the lines before it are skipped.
+    skip
+        Lines before the first data row (default ``header_line + 1``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows labelled by the first column, columns named by the header as written (a header
+        one field shorter than the rows, as R's ``write.table`` writes it, names the data
+        columns only).
+
+    Raises
+    ------
+    InputDataError
+        For every unreadable file (see the module).
+    """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        version = fh.readline().strip()
-        dims = fh.readline().strip().split("\t")
+    skip = header_line + 1 if skip is None else skip
+    compression = compression_of(path)
+    lines = head_lines(path, compression, header_line + 1)
+    if len(lines) <= header_line:
+        raise InputDataError(f"{path}: the file ends before its header line {header_line + 1}")
+    header = header_fields(lines[header_line], sep, path, header_line + 1)
+    try:
+        table = _pandas_read(path, sep, skip, compression, "utf-8")
+        latin = False
+    except UnicodeDecodeError:
+        # not all UTF-8: read byte for byte, then insist that the labels kept are UTF-8
+        table = _pandas_read(path, sep, skip, compression, "latin-1")
+        latin = True
+    n = table.shape[1]
+    if len(header) == n + 1:
+        table.index.name = header[0] or None
+        table.columns = header[1:]
+    elif len(header) == n:
+        table.columns = header
+    else:
+        raise InputDataError(
+            f"{path}: the header (line {header_line + 1}) has {len(header)} fields but the "
+            f"data rows have {n + 1}; is the separator {sep!r} right?"
+        )
+    if latin and table.index.dtype == object:
+        table.index = pd.Index([utf8_label(str(x), path, "row label") for x in table.index],
+                               name=table.index.name)
+    check_last_line(path, compression, sep, n + 1)
+    return table
+
+
+def read_gct(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a GCT 1.2 or 1.3 file into a genes × samples DataFrame (row metadata dropped).
+
+    Parameters
+    ----------
+    path
+        The file (optionally compressed).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InputDataError
+        For a file that is not GCT 1.2/1.3, a malformed dimension line, and a table whose
+        size differs from the one the dimension line declares (a cut-off file).
+    """
+    path = Path(path)
+    lines = head_lines(path, compression_of(path), 2)
+    version = lines[0].decode("utf-8", "replace").lstrip("\ufeff").strip() if lines else ""
     if version not in ("#1.2", "#1.3"):
         raise InputDataError(f"{path}: not a GCT 1.2/1.3 file (first line {version!r})")
-    if version == "#1.2":
-        table = pd.read_csv(path, sep="\t", skiprows=2, index_col=0)
-        if table.columns[0].lower() == "description":
-            table = table.drop(columns=table.columns[0])
-        return table
+    dims = lines[1].decode("utf-8", "replace").strip().split("\t") if len(lines) > 1 else []
     try:
-        n_rows, n_cols, n_row_meta, n_col_meta = (int(x) for x in dims[:4])
-    except ValueError as exc:
-        raise InputDataError(f"{path}: malformed GCT 1.3 dimension line {dims}") from exc
-    table = pd.read_csv(path, sep="\t", skiprows=2, index_col=0)
-    table = table.iloc[n_col_meta:, n_row_meta:]
+        if version == "#1.2":
+            (n_rows, n_cols), n_row_meta, n_col_meta = (int(x) for x in dims[:2]), 1, 0
+        else:
+            n_rows, n_cols, n_row_meta, n_col_meta = (int(x) for x in dims[:4])
+    except ValueError:
+        raise InputDataError(f"{path}: malformed GCT {version[1:]} dimension line {dims}") \
+            from None
+    table = read_delimited(path, "\t", header_line=2, skip=3 + n_col_meta)
+    if version == "#1.2":
+        if table.shape[1] and str(table.columns[0]).lower() == "description":
+            table = table.iloc[:, 1:]
+        elif table.shape[1] == n_cols + 1:
+            table = table.iloc[:, 1:]  # an unnamed description column
+    else:
+        table = table.iloc[:, n_row_meta:]
     if table.shape != (n_rows, n_cols):
         raise InputDataError(
             f"{path}: GCT header says {n_rows} × {n_cols}, "
             f"found {table.shape[0]} × {table.shape[1]}"
+            + (" (the file is cut off?)" if table.shape[0] < n_rows else "")
         )
-    # the column-metadata rows made every column text: convert the values back to numbers
-    return table.apply(pd.to_numeric, errors="coerce")
+    return table
+
+
+def _read_h5ad(path: Path):
+    import anndata
+
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise InputDataError(f"{path}: the file is empty")
+    if head != _HDF5_SIGNATURE:
+        raise InputDataError(f"{path}: not an h5ad file (no HDF5 signature; it starts with "
+                             f"{head[:4]!r})")
+    try:
+        with warnings.catch_warnings():
+            # anndata's notes on old file formats and non-unique names are not the user's
+            # business here; rrscore reports what matters (duplicated genes) itself
+            warnings.simplefilter("ignore")
+            return anndata.read_h5ad(path)
+    except Exception as exc:  # h5py/anndata raise many types for a damaged file
+        raise InputDataError(f"{path}: cannot read the h5ad file ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'corrupt'})") \
+            from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    size = os.path.getsize(path)
+    if size == 0:
+        raise InputDataError(f"{path}: the file is empty")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(0, size - 4))
+        tail = fh.read(4)
+    if head != _PARQUET_MAGIC or tail != _PARQUET_MAGIC:
+        raise InputDataError(f"{path}: not a parquet file, or a cut-off one (no PAR1 marker "
+                             "at its start and end)")
+    try:
+        import pyarrow.parquet as pq
+
+        # ParquetFile (not the dataset reader pandas uses) keeps repeated column names
+        table = pq.ParquetFile(path).read().to_pandas()
+    except ImportError as exc:
+        raise InputDataError(f"reading parquet needs pyarrow: pip install 'rrscore[io]' "
+                             f"({exc})") from None
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for damaged files
+        raise InputDataError(f"{path}: cannot read the parquet file ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'corrupt'})") \
+            from None
+    if isinstance(table.index, pd.RangeIndex) and table.shape[1] and \
+            not pd.api.types.is_numeric_dtype(table.dtypes.iloc[0]):
+        index = pd.Index(table.iloc[:, 0], name=table.columns[0])
+        table = table.iloc[:, 1:]
+        table.index = index
+    return table
 
 
 def read_expression(path: str | os.PathLike):
     """Read an expression file by its extension.
 
-    ``.tsv``/``.txt``/``.tab`` (tab) and ``.csv`` (comma), optionally gzipped: first column is
-    the gene identifier (genes as rows; ``orient`` can override later). ``.gct``: GCT 1.2/1.3.
-    ``.parquet``: a table whose index or first column holds gene identifiers. ``.h5ad``: AnnData.
+    ``.tsv``/``.txt``/``.tab`` (tab) and ``.csv`` (comma), optionally compressed: first column
+    is the row label (genes as rows; ``orient`` can override later). ``.gct``: GCT 1.2/1.3.
+    ``.parquet``: a table whose index or first column holds the row labels. ``.h5ad``:
+    AnnData. Repeated column names are kept as written.
+
+    Parameters
+    ----------
+    path
+        The file.
 
     Returns
     -------
     pandas.DataFrame or anndata.AnnData
+
+    Raises
+    ------
+    InputDataError
+        For a missing, empty, corrupt, cut-off or mis-encoded file, in one line.
     """
     path = Path(path)
     if not path.exists():
         raise InputDataError(f"input file not found: {path}")
+    if path.is_dir():
+        raise InputDataError(f"{path} is a folder, not an expression file")
     suffix = _base_suffix(path)
     if suffix == ".h5ad":
-        import anndata
-
-        return anndata.read_h5ad(path)
+        return _read_h5ad(path)
     if suffix == ".gct":
         return read_gct(path)
     if suffix == ".parquet":
-        table = pd.read_parquet(path)
-        if isinstance(table.index, pd.RangeIndex) and not pd.api.types.is_numeric_dtype(
-            table.iloc[:, 0]
-        ):
-            table = table.set_index(table.columns[0])
-        return table
+        return _read_parquet(path)
     if suffix in TABLE_SUFFIXES:
         sep = "," if suffix == ".csv" else "\t"
-        table = pd.read_csv(path, sep=sep, index_col=0)
+        table = read_delimited(path, sep)
         if table.shape[1] == 0:
             raise InputDataError(
                 f"{path}: no columns after the first; is the separator {sep!r} right?"
@@ -100,3 +276,4 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
         table.to_csv(path)
     else:
         table.to_csv(path, sep="\t")
+
