@@ -12,7 +12,8 @@ discarded), then ``--repeat`` rounds, each running every tree once, in reversed 
 other round (A B, B A, ...) so that a drift in the machine's load falls on both alike. The
 harness appends every tool's time to a JSON-lines log (``RRSCORE_BENCH_LOG``); this script
 prints, per rrscore call, each tree's median and all its times, and the ratio of the medians
-to the first tree's (> 1: slower than the first tree).
+of every later tree to every earlier one (> 1: the later tree is slower). On a busy machine
+``--calls N`` times each call N times within its process and keeps the fastest.
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ def _tree(spec: str) -> tuple[str, Path]:
     return name, Path(path).resolve()
 
 
-def _env(src: Path, log: Path) -> dict[str, str]:
+def _env(src: Path, log: Path, calls: int = 1) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["RRSCORE_BENCH_LOG"] = str(log)
+    env["RRSCORE_BENCH_CALLS"] = str(calls)
     return env
 
 
@@ -58,9 +60,10 @@ def _check_import(name: str, src: Path, log: Path) -> None:
     print(f"tree {name}: {where}", flush=True)
 
 
-def _run(script: list[str], name: str, src: Path, log: Path, label: str) -> float:
+def _run(script: list[str], name: str, src: Path, log: Path, label: str,
+         calls: int = 1) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *script], env=_env(src, log), cwd=HERE,
+    proc = subprocess.run([sys.executable, *script], env=_env(src, log, calls), cwd=HERE,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{label} ({name}) failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
@@ -78,6 +81,9 @@ def main() -> None:
     parser.add_argument("--tree", type=_tree, action="append", required=True,
                         help="NAME=PATH of a source tree (the directory holding rrscore/)")
     parser.add_argument("--repeat", type=int, default=2, help="timed rounds (default 2)")
+    parser.add_argument("--calls", type=int, default=1,
+                        help="time each call this many times per run and keep the fastest "
+                             "(harness: RRSCORE_BENCH_CALLS; default 1, as the scripts do)")
     parser.add_argument("--log", type=Path, default=None, help="JSON-lines log to keep")
     parser.add_argument("script", nargs=argparse.REMAINDER,
                         help="-- SCRIPT.py [its arguments], relative to benchmarks/")
@@ -85,6 +91,7 @@ def main() -> None:
     script = args.script[1:] if args.script[:1] == ["--"] else args.script
     if not script:
         parser.error("give the benchmark script after --")
+    shown = " ".join(script)
     script[0] = str(HERE / script[0]) if not Path(script[0]).is_absolute() else script[0]
     trees = dict(args.tree)
     names = list(trees)
@@ -102,7 +109,7 @@ def main() -> None:
     for k in range(args.repeat):
         for name in (names if k % 2 == 0 else names[::-1]):
             before = log.read_text().count("\n") if log.exists() else 0
-            took = _run(script, name, trees[name], log, f"round {k + 1}")
+            took = _run(script, name, trees[name], log, f"round {k + 1}", args.calls)
             lines = log.read_text().splitlines()[before:]
             for row in map(json.loads, lines):
                 if row["tool"].startswith("rrscore") and row["status"] == "ok":
@@ -112,16 +119,18 @@ def main() -> None:
                     times.setdefault(label, {}).setdefault(name, []).append(row["seconds"])
             print(f"round {k + 1} {name}: {took:.0f} s", flush=True)
 
-    print(f"\n{' '.join(script)}  ({args.repeat} timed runs per tree, interleaved)")
+    each = f", fastest of {args.calls} calls per run" if args.calls > 1 else ""
+    print(f"\n{shown}  ({args.repeat} timed runs per tree, interleaved{each})")
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     head = "| call | " + " | ".join(f"{n} median (s) | {n} runs (s)" for n in names)
-    head += "".join(f" | {n} / {names[0]}" for n in names[1:]) + " |"
+    head += "".join(f" | {b} / {a}" for a, b in pairs) + " |"
     print(head)
-    print("|" + "---|" * (1 + 2 * len(names) + len(names) - 1))
+    print("|" + "---|" * (1 + 2 * len(names) + len(pairs)))
     for label in order:
         med = {n: float(np.median(times[label].get(n, [np.nan]))) for n in names}
         cells = [f"{med[n]:.3f} | {', '.join(f'{s:.3f}' for s in times[label].get(n, []))}"
                  for n in names]
-        ratios = [f"{med[n] / med[names[0]]:.2f}" for n in names[1:]]
+        ratios = [f"{med[b] / med[a]:.2f}" for a, b in pairs]
         print(f"| {label} | " + " | ".join(cells + ratios) + " |")
 
 
