@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -24,6 +25,39 @@ def clean_label(text: object) -> str:
     return label
 
 
+#: While a whole collection is read, duplicated genes are collected here and reported in one
+#: warning (a context variable, so that concurrent threads each collect their own).
+_DUPLICATES: ContextVar[list[str] | None] = ContextVar("_DUPLICATES", default=None)
+
+
+class one_duplicates_warning:  # noqa: N801 - used like a function: `with one_...():`
+    """Within the block, report the sets' duplicated genes in one warning at the end.
+
+    Reading a 35,000-set file with duplicates in many sets would otherwise issue one warning
+    per set. A class rather than ``contextlib.contextmanager``, whose frames would stand
+    between rrscore and the user's line that the warning points at.
+    """
+
+    def __enter__(self) -> None:
+        self._collected: list[str] = []
+        self._token = _DUPLICATES.set(self._collected)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        _DUPLICATES.reset(self._token)
+        collected = self._collected
+        if exc_type is not None or not collected:
+            return
+        if len(collected) == 1:
+            warn(collected[0], DuplicateGenesWarning)
+            return
+        warn(
+            f"{len(collected)} gene-set parts listed duplicated genes, removed (first "
+            "occurrence kept): " + "; ".join(collected[:10])
+            + (f"; and {len(collected) - 10} more" if len(collected) > 10 else ""),
+            DuplicateGenesWarning,
+        )
+
+
 def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple[str, ...]:
     """Drop empty names and duplicates (first occurrence wins), warning about duplicates."""
     seen: dict[str, None] = {}
@@ -38,14 +72,17 @@ def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple
         seen[gene] = None
     if duplicated:
         # GSVA <= 2.0 counted duplicates twice, GSVA >= 2.2 drops them; we drop them and say so.
-        warn(
-            f"gene set {set_name!r} ({part}): removed duplicated genes {sorted(set(duplicated))}",
-            DuplicateGenesWarning,
-        )
+        message = (f"gene set {set_name!r} ({part}): removed duplicated genes "
+                   f"{sorted(set(duplicated))}")
+        sink = _DUPLICATES.get()
+        if sink is None:
+            warn(message, DuplicateGenesWarning)
+        else:
+            sink.append(message)
     return tuple(seen)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class GeneSet:
     """A gene set.
 
@@ -69,13 +106,18 @@ class GeneSet:
     description: str = ""
     source: str = ""
 
-    def __post_init__(self) -> None:
-        name = clean_label(self.name)
+    # Written out rather than generated: a generated __init__'s frame has no file, so the
+    # duplicated-genes warning would point at "<string>" instead of the user's line.
+    def __init__(self, name: str, up: Iterable[str], down: Iterable[str] = (),
+                 description: str = "", source: str = "") -> None:
+        name = clean_label(name)
         if not name:
             raise GeneSetError("a gene set needs a non-empty name")
         object.__setattr__(self, "name", name)
-        up = _unique_in_order(self.up, set_name=name, part="up")
-        down = _unique_in_order(self.down, set_name=name, part="down")
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "source", source)
+        up = _unique_in_order(up, set_name=name, part="up")
+        down = _unique_in_order(down, set_name=name, part="down")
         both = sorted(set(up) & set(down))
         if both:
             raise GeneSetError(
@@ -241,13 +283,13 @@ class GeneSetCollection:
     ) -> GeneSetCollection:
         """Build from ``name -> genes``; genes may carry a ``+``/``-`` suffix for direction."""
         sets = []
-        for set_name, genes in mapping.items():
-            if isinstance(genes, str):
-                raise GeneSetError(
-                    f"gene set {set_name!r}: expected a list of genes, got the string {genes!r}"
-                )
-            up, down = split_signed_genes(genes)
-            sets.append(GeneSet(set_name, up, down, source=name))
+        with one_duplicates_warning():
+            for set_name, genes in mapping.items():
+                if isinstance(genes, str):
+                    raise GeneSetError(f"gene set {set_name!r}: expected a list of genes, got "
+                                       f"the string {genes!r}")
+                up, down = split_signed_genes(genes)
+                sets.append(GeneSet(set_name, up, down, source=name))
         return cls(tuple(sets), name=name, version=version)
 
 
