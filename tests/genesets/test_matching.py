@@ -108,3 +108,25 @@ def test_constant_genes_are_excluded_before_the_size_filter_for_gsva_like_method
     assert cov.loc["WITH_CONSTANT", "excluded"] == constant_gene
     assert cov.loc["ONLY_CONSTANT", "reason"] == "only genes constant across samples"
     assert rrscore.coverage_report(by_ssgsea).loc["WITH_CONSTANT", "n_found"] == 5
+
+
+def test_non_text_and_repeated_data_labels():
+    """Labels that are not text are matched exactly only; a repeated label is its last column
+    (as the per-gene dictionary it replaces did)."""
+    coll = GeneSetCollection((GeneSet("S", ("TP53", "1234", "kras")),))
+    aligned = align_gene_sets(coll, pd.Index([1234, "TP53", "KRAS", "TP53"], dtype=object),
+                              warn=False)
+    assert aligned.sets[0].up.tolist() == [3, 2]
+    assert aligned.coverage.loc["S", "missing"] == "1234"
+    assert aligned.coverage.loc["S", "renamed"] == "kras->KRAS"
+
+
+def test_membership_arrays_are_cached_on_the_collection():
+    coll = GeneSetCollection((GeneSet("A", ("X", "Y"), ("Z",)), GeneSet("B", ("Y",))))
+    flat = coll.memberships()
+    assert flat is coll.memberships()
+    assert flat.names.tolist() == ["X", "Y", "Z", "Y"]
+    assert flat.set_id.tolist() == [0, 0, 0, 1]
+    assert flat.is_down.tolist() == [False, False, True, False]
+    assert flat.distinct[flat.codes].tolist() == flat.names.tolist()
+    assert coll.genes == {"X", "Y", "Z"} and coll.genes is not coll.genes
