@@ -118,3 +118,53 @@ def test_rsi_command_gives_rsi_and_gard(tmp_path, tests_data):
     assert lines[0].split("\t") == ["sample", "RSI", "GARD"]
     first = lines[1].split("\t")
     assert float(first[2]) == pytest.approx(float(gard(float(first[1]))), rel=1e-12)
+
+
+def test_radioresistance_adjust_significance_and_sequenced(cohort, tmp_path):
+    path, expr = cohort
+    samples = pd.read_csv(EXAMPLE / "samples.tsv", sep="\t", index_col=0)
+    sequenced = tmp_path / "sequenced.txt"
+    sequenced.write_text("\n".join(expr.columns) + "\n")
+    out = tmp_path / "adjusted.tsv"
+    result = _run(["radioresistance", str(path), "-o", str(out), "-q", "--adjust",
+                   "proliferation", "--adjust", "stromal", "--significance", "20", "--seed",
+                   "5", "--mutations", str(EXAMPLE / "samples.tsv"), "--sequenced",
+                   str(sequenced)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, sep="\t", index_col=0)
+    expected = radioresistance(expr, adjust=["proliferation", "stromal"], significance=20,
+                               seed=5, mutations=samples, sequenced=list(expr.columns))
+    assert list(table.columns) == list(expected.columns)
+    assert {"proliferation", "stromal", "immune", "RR_EMT_p", "RR_EMT_null_z"} <= \
+        set(table.columns)
+    np.testing.assert_allclose(table.to_numpy(dtype=float), expected.to_numpy(dtype=float),
+                               rtol=1e-12, atol=1e-14)
+    bad = _run(["radioresistance", str(path), "--adjust", "purity"])
+    assert bad.exit_code == 2  # not one of the confounder columns
+
+
+def test_a_reference_that_is_not_one_is_a_one_line_error(cohort, tmp_path):
+    path, _ = cohort
+    for text, message in (("[1, 2]", "the JSON holds list"),
+                          ('{"format": "rrscore.RadioresistanceScorer", "format_version": 1}',
+                           "format version 1"),
+                          ('{"format": "rrscore.RadioresistanceScorer", "format_version": 2, '
+                           '"reference": {"sd": {"A": NaN}}}', "NaN is not a number")):
+        ref = tmp_path / "ref.json"
+        ref.write_text(text)
+        result = _run(["radioresistance", str(path), "--reference", str(ref)])
+        assert result.exit_code == 1, result.output
+        assert message in result.output and "Traceback" not in result.output
+        errors = [line for line in result.output.splitlines() if "error:" in line]
+        assert len(errors) == 1
+
+
+def test_rsi_help_says_not_for_dose_decisions_and_log_ratios_warn(tmp_path):
+    help_text = _run(["rsi", "--help"]).output
+    assert "NOT FOR DOSE DECISIONS" in help_text
+    expr = pd.read_csv(EXAMPLE / "expr.tsv.gz", sep="\t", index_col=0).iloc[:, :6]
+    path = tmp_path / "agilent.tsv"
+    expr.to_csv(path, sep="\t")
+    result = _run(["rsi", str(path), "-o", str(tmp_path / "rsi.tsv")])
+    assert result.exit_code == 0, result.output
+    assert "off their published scale" in result.output

@@ -61,9 +61,9 @@ def part_sets(name: str, up: Sequence[str], down: Sequence[str]) -> list[GeneSet
         set), each only when the part has genes.
     """
     out = []
-    if up:
+    if len(up):
         out.append(GeneSet(name + UP_TAG, tuple(up)))
-    if down:
+    if len(down):
         out.append(GeneSet(name + DOWN_TAG, tuple(down)))
     return out
 
