@@ -54,6 +54,7 @@ from rrscore.radiation._scoring import (
     confounder_scores,
     mechanism_scores,
     score_parts,
+    usable_confounders,
 )
 
 #: Default scoring method: rank-based and sample-independent (``rrscore._types``).
@@ -280,7 +281,7 @@ class RadioresistanceScorer(ReferenceJSON):
         if lost and self.weights is not None:
             warn(f"weights renormalised without the dropped mechanisms {lost}",
                  DroppedSetsWarning)
-        conf_genes, conf_raw = self._fit_confounders(parts, conf_listed, adjust)
+        conf_genes, conf_raw = usable_confounders(parts, conf_listed, adjust, self.min_genes)
 
         self.method_ = spec.name
         self.method_params_ = plain(dataclasses.asdict(params))
@@ -317,25 +318,6 @@ class RadioresistanceScorer(ReferenceJSON):
         self.reference_composite_ = np.sort(finite)
         self.reference_source_ = "fitted"
         return raw[kept], conf_raw, parts
-
-    def _fit_confounders(self, parts, listed: dict, adjust: tuple[str, ...]):
-        """Confounders with enough genes and a non-constant reference score."""
-        cov = parts.coverage
-        genes = {c: dict(cov[c]["found"]) for c in listed}
-        few = [c for c in listed if cov[c]["n_found"] < self.min_genes]
-        raw = confounder_scores(parts.raw, genes)
-        sd = raw.std(axis=0, ddof=1)
-        flat = [c for c in listed if c not in few and not (np.isfinite(sd[c]) and sd[c] > 0)]
-        for bad, why in ((few, f"fewer than min_genes={self.min_genes} genes found"),
-                         (flat, "constant or undefined score in the reference")):
-            if not bad:
-                continue
-            used = [c for c in bad if c in adjust]
-            if used:
-                raise RRScoreError(f"cannot adjust for {used}: {why}")
-            warn(f"confounder columns left out, {why}: {bad}", DroppedSetsWarning)
-        keep = [c for c in listed if c not in few and c not in flat]
-        return {c: genes[c] for c in keep}, raw[keep]
 
     def fit(self, data, **input_kwargs) -> RadioresistanceScorer:
         """Learn each mechanism's reference mean and SD (and the composite distribution).

@@ -12,10 +12,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from rrscore._runner import run_scoring
-from rrscore.errors import DroppedSetsWarning, LowCoverageWarning, warn
+from rrscore.errors import DroppedSetsWarning, LowCoverageWarning, RRScoreError, warn
 from rrscore.genesets._model import GeneSetCollection
 from rrscore.radiation._confounders import TAG
 from rrscore.radiation._parts import DOWN_TAG, UP_TAG, combine, part_coverage, part_sets
@@ -181,3 +182,46 @@ def check_coverage(coverage: Mapping[str, dict], genes: Genes, min_genes: int,
             LowCoverageWarning,
         )
     return unscored, missing
+
+
+def usable_confounders(parts: PartScores, listed: Genes, adjust: Sequence[str],
+                       min_genes: int) -> tuple[dict, pd.DataFrame]:
+    """At fit: the confounders with enough genes and a non-constant reference score.
+
+    Parameters
+    ----------
+    parts
+        The scoring run of the reference.
+    listed
+        Confounder column → the genes listed.
+    adjust
+        The confounders to adjust for (one that cannot be used is an error).
+    min_genes
+        Minimum number of genes found.
+
+    Returns
+    -------
+    (genes, raw)
+        Column → genes found, and reference samples × usable columns (unstandardised).
+
+    Raises
+    ------
+    RRScoreError
+        When a confounder named in ``adjust`` cannot be used.
+    """
+    cov = parts.coverage
+    genes = {c: dict(cov[c]["found"]) for c in listed}
+    few = [c for c in listed if cov[c]["n_found"] < min_genes]
+    raw = confounder_scores(parts.raw, {c: g for c, g in genes.items() if c not in few})
+    sd = raw.std(axis=0, ddof=1)
+    flat = [c for c in raw.columns if not (np.isfinite(sd[c]) and sd[c] > 0)]
+    for bad, why in ((few, f"fewer than min_genes={min_genes} genes found"),
+                     (flat, "constant or undefined score in the reference")):
+        if not bad:
+            continue
+        used = [c for c in bad if c in adjust]
+        if used:
+            raise RRScoreError(f"cannot adjust for {used}: {why}")
+        warn(f"confounder columns left out, {why}: {bad}", DroppedSetsWarning)
+    keep = [c for c in listed if c not in few and c not in flat]
+    return {c: genes[c] for c in keep}, raw[keep]
