@@ -11,6 +11,7 @@ different by design — untruncated average ranks, reverse tie order, its NES di
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--no-r", action="store_true", help="skip R GSVA")
     parser.add_argument("--no-gseapy", action="store_true", help="skip gseapy")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--leukemia", action="store_true",
                         help="use ../shared/data/gsvadata_leukemia_armstrong instead")
     args = parser.parse_args()
@@ -85,6 +87,8 @@ def main() -> None:
         return float(np.nanmax(np.abs(values - ref))) if values.shape == ref.shape else np.nan
 
     report(rows, expr.shape[0] * expr.shape[1] * 8, compare=compare)
+    if not args.keep:
+        shutil.rmtree(wd, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ other round (A B, B A, ...) so that a drift in the machine's load falls on both 
 harness appends every tool's time to a JSON-lines log (``RRSCORE_BENCH_LOG``); this script
 prints, per rrscore call, each tree's median and all its times, and the ratio of the medians
 of every later tree to every earlier one (> 1: the later tree is slower). On a busy machine
-``--calls N`` times each call N times within its process and keeps the fastest.
+``--calls N`` times each call N times within its process and keeps the fastest; the CPU
+time of the call (all its threads) is tabled too, as it depends less on other processes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,7 +106,7 @@ def main() -> None:
     for name in names:
         took = _run(script, name, trees[name], warm, "warm-up")
         print(f"warm-up {name}: {took:.0f} s", flush=True)
-    times: dict[str, dict[str, list[float]]] = {}
+    times: dict[str, dict[str, dict[str, list[float]]]] = {"seconds": {}, "cpu": {}}
     order = []
     for k in range(args.repeat):
         for name in (names if k % 2 == 0 else names[::-1]):
@@ -116,19 +118,30 @@ def main() -> None:
                     label = _label(row)
                     if label not in order:
                         order.append(label)
-                    times.setdefault(label, {}).setdefault(name, []).append(row["seconds"])
+                    for key in times:
+                        if row.get(key) is not None:
+                            times[key].setdefault(label, {}).setdefault(name, []).append(
+                                row[key])
             print(f"round {k + 1} {name}: {took:.0f} s", flush=True)
 
     each = f", fastest of {args.calls} calls per run" if args.calls > 1 else ""
-    print(f"\n{shown}  ({args.repeat} timed runs per tree, interleaved{each})")
+    for key, what in (("seconds", "wall time"), ("cpu", "CPU time (all threads)")):
+        print(f"\n{shown}  ({what}; {args.repeat} timed runs per tree, interleaved{each})")
+        _table(times[key], order, names)
+    shutil.rmtree(log_dir, ignore_errors=True)  # the logs kept are --log's
+
+
+def _table(times: dict[str, dict[str, list[float]]], order: list[str], names: list[str]) -> None:
+    """Markdown table: per call, each tree's median and runs, and every pair's ratio."""
     pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     head = "| call | " + " | ".join(f"{n} median (s) | {n} runs (s)" for n in names)
     head += "".join(f" | {b} / {a}" for a, b in pairs) + " |"
     print(head)
     print("|" + "---|" * (1 + 2 * len(names) + len(pairs)))
     for label in order:
-        med = {n: float(np.median(times[label].get(n, [np.nan]))) for n in names}
-        cells = [f"{med[n]:.3f} | {', '.join(f'{s:.3f}' for s in times[label].get(n, []))}"
+        runs = times.get(label, {})
+        med = {n: float(np.median(runs.get(n, [np.nan]))) for n in names}
+        cells = [f"{med[n]:.3f} | {', '.join(f'{s:.3f}' for s in runs.get(n, []))}"
                  for n in names]
         ratios = [f"{med[b] / med[a]:.2f}" for a, b in pairs]
         print(f"| {label} | " + " | ".join(cells + ratios) + " |")

@@ -42,8 +42,10 @@ import resource
 children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 rss_before = _status("VmRSS:")
 t0 = time.perf_counter()
+c0 = time.process_time()
 {call}
 seconds = time.perf_counter() - t0
+cpu = time.process_time() - c0
 {after}
 # peak RSS of the largest child process waited for since the clock started (e.g. joblib
 # workers shut down in `after`); 0 when no child larger than those of the loading phase
@@ -52,7 +54,7 @@ children_peak = children_max * 1024 if children_max > children_before else 0
 if result is not None:
     arr = result.to_numpy() if hasattr(result, "to_numpy") else np.asarray(result)
     np.save(os.path.join(workdir, "{name}.npy"), np.asarray(arr, dtype=float))
-print("BENCH " + json.dumps({{"seconds": seconds, "rss_before": rss_before,
+print("BENCH " + json.dumps({{"seconds": seconds, "cpu": cpu, "rss_before": rss_before,
                               "peak": _status("VmHWM:"), "children_peak": children_peak}}))
 '''
 
@@ -100,12 +102,15 @@ def write_inputs(workdir: Path, expr: pd.DataFrame, sets: dict[str, list[str]],
 
 
 def _repeated(call: str, n: int) -> str:
-    """``call`` run ``n`` times; ``t0`` is reset before the fastest one, so ``seconds`` (taken
-    after the loop from ``t0``) is the fastest call's time; all times go in ``_times``."""
-    return (f"_times = []\nfor _rep in range({n}):\n    t0 = time.perf_counter()\n"
+    """``call`` run ``n`` times; ``t0``/``c0`` are moved so that ``seconds`` and ``cpu``
+    (taken after the loop) are the fastest call's wall and CPU times."""
+    return (f"_times, _cpus = [], []\nfor _rep in range({n}):\n"
+            "    t0 = time.perf_counter()\n    c0 = time.process_time()\n"
             + textwrap.indent(call, "    ")
             + "\n    _times.append(time.perf_counter() - t0)\n"
-            + "t0 = time.perf_counter() - min(_times)\n")
+            + "    _cpus.append(time.process_time() - c0)\n"
+            + "t0 = time.perf_counter() - min(_times)\n"
+            + "c0 = time.process_time() - min(_cpus)\n")
 
 
 def run_tool(tool: Tool, workdir: Path, timeout: float) -> dict:
