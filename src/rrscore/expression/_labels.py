@@ -66,8 +66,9 @@ def check_species(ids: np.ndarray, gene_universe: Iterable[str] | None) -> tuple
     sets = detect_species(sorted(gene_universe))
     if same_species(data.name, sets.name):
         return data.name, []
-    what = (f"the data's gene identifiers look {species_words(data.name)} ({data.evidence}), "
-            f"the gene sets' {species_words(sets.name)} ({sets.evidence})")
+    what = (f"the data's gene identifiers look like {species_words(data.name)} genes "
+            f"({data.evidence}), the gene sets' like {species_words(sets.name)} genes "
+            f"({sets.evidence})")
     if "ID" in data.evidence:
         raise GeneMatchError(
             f"{what}: they cannot match. rrscore bundles no ortholog table: map the genes to "

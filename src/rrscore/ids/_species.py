@@ -40,10 +40,10 @@ SPECIES_WORDS = {
     "human": "human",
     "mouse": "mouse",
     "rat": "rat",
-    "mouse_or_rat": "mouse or rat (capitalised symbols, e.g. Cd3e)",
-    "zebrafish": "zebrafish (lower-case symbols, e.g. cd3e)",
-    "fly": "fly (FlyBase IDs)",
-    "worm": "worm (WormBase IDs)",
+    "mouse_or_rat": "mouse or rat",
+    "zebrafish": "zebrafish",
+    "fly": "fly",
+    "worm": "worm",
     "unknown": "unknown",
 }
 
@@ -87,9 +87,10 @@ def symbol_case(symbol: str) -> str | None:
         None when the symbol has fewer than two letters or mixes cases otherwise
         (``C1orf112``: the ``orf`` of human open reading frames is ignored).
     """
-    text = symbol.replace("orf", "") if re.search(r"\dorf\d", symbol) else symbol
+    orf = re.search(r"\dorf\d", symbol) is not None  # C1orf112: a human open reading frame
+    text = symbol.replace("orf", "") if orf else symbol
     letters = [c for c in text if c.isalpha()]
-    if len(letters) < 2:
+    if len(letters) < (1 if orf else 2):
         return None
     if all(c.isupper() for c in letters):
         return "upper"
@@ -101,6 +102,8 @@ def symbol_case(symbol: str) -> str | None:
 
 
 _CASE_SPECIES = {"upper": "human", "capitalised": "mouse_or_rat", "lower": "zebrafish"}
+_CASE_WORDS = {"upper": "upper-case symbols", "capitalised": "capitalised symbols",
+               "lower": "lower-case symbols"}
 
 
 def _label_species(label: str) -> tuple[str, str] | None:
@@ -119,7 +122,7 @@ def _label_species(label: str) -> tuple[str, str] | None:
     case = symbol_case(label)
     if case is None:
         return None
-    return _CASE_SPECIES[case], f"{case} symbols"
+    return _CASE_SPECIES[case], _CASE_WORDS[case]
 
 
 def detect_species(labels: Iterable[object], *, sample: int = 5000) -> Species:
