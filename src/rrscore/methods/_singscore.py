@@ -214,6 +214,14 @@ def singscore_parts(
         down_score = 1.0 - _normalise(mean_dn, k_dn, n, True) + offset
         total[:, has_dn] = up_score[:, has_dn] + down_score[:, has_dn]
         total_disp[:, has_dn] = (up_disp[:, has_dn] + down_disp[:, has_dn]) / 2.0
+    whole = (k_up == n) | (k_dn == n)
+    if whole.any():
+        # the bounds of a part holding every gene coincide (up - low = 0): R divides by 0
+        for arr in (total, total_disp, up_score, down_score):
+            arr[:, whole] = np.nan
+        warn(f"singscore: {int(whole.sum())} set(s) hold every gene of the data, so their "
+             "rank has no range to be scaled in; scored NaN: "
+             + ", ".join(s.name for s, w in zip(sets, whole, strict=True) if w), MethodWarning)
     return {
         "total_score": total,
         "total_dispersion": total_disp,

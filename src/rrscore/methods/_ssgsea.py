@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import flatten_sets, sample_chunks
@@ -108,8 +108,17 @@ def run(
     out = np.empty((expr.shape[0], len(sets)))
     for start, stop, block in sample_chunks(expr, chunk_size, progress=progress, desc="ssgsea"):
         out[start:stop] = enrichment_scores(block, sets, params.alpha)
+    whole = whole_panel_sets(sets, expr.shape[1])
+    if whole.any():
+        # a part holding every gene has no gene outside it: the walk's miss step is 0/0 (R
+        # GSVA gives NaN too); say so rather than leave an unexplained NaN column
+        out[:, whole] = np.nan
+        warn(f"ssgsea: {int(whole.sum())} set(s) hold every gene of the data, so there is no "
+             "gene outside them to compare with; scored NaN: "
+             + ", ".join(s.name for s, w in zip(sets, whole, strict=True) if w), MethodWarning)
     if params.normalize:
-        span = float(np.max(out) - np.min(out))
+        finite = out[np.isfinite(out)]
+        span = float(finite.max() - finite.min()) if finite.size else np.nan
         if not np.isfinite(span) or span == 0.0:
             raise RRScoreError(
                 "ssGSEA normalisation divides by the range of all scores, which is 0 here "
@@ -117,6 +126,12 @@ def run(
             )
         out /= span
     return out
+
+
+def whole_panel_sets(sets: AlignedSets, n_genes: int) -> np.ndarray:
+    """Mask of sets with an up or down part holding all ``n_genes`` genes of the data."""
+    return np.array([len(s.up) == n_genes or len(s.down) == n_genes for s in sets],
+                    dtype=bool)
 
 
 def _sample_independent(params: SsgseaParams) -> bool:
