@@ -9,6 +9,8 @@ whatever depth of the library raised them.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import sys
 import warnings
@@ -97,17 +99,24 @@ class RadiationModelWarning(RRScoreWarning):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+_WRAPPER_FILES = {os.path.abspath(m.__file__) for m in (contextlib, functools)}
+
+
 def _user_stacklevel() -> int:
     """The ``stacklevel`` of the first frame outside the rrscore package (the user's line).
 
-    Counted from the caller of :func:`warn`; frames of ``contextlib``/``functools`` wrappers
-    inside rrscore count as rrscore's.
+    Counted from the caller of :func:`warn`. Frames of ``contextlib``/``functools`` wrappers
+    and generated code (a dataclass's ``__init__``, file name ``<string>``) reached from
+    rrscore are skipped as rrscore's own, unless nothing is above them (``python -c``).
     """
     frame = sys._getframe(2)  # the caller of warn()
     level = 2
     while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if not filename.startswith(_PACKAGE_DIR + os.sep):
+        filename = frame.f_code.co_filename
+        path = os.path.abspath(filename)
+        generated = filename.startswith("<") and frame.f_back is not None
+        if not (path.startswith(_PACKAGE_DIR + os.sep) or path in _WRAPPER_FILES
+                or generated):
             return level
         frame = frame.f_back
         level += 1
