@@ -134,11 +134,8 @@ def test_toy_method_through_the_cli(toy_registered, cells, tmp_path):
                                        "-p", "scale=3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     got = pd.read_csv(out, sep="\t", index_col=0)
-    # the CLI reads a GMT's X_UP/X_DN lines as two sets: compare the unsigned ones
-    unsigned = [i for i, genes in enumerate(SETS.values()) if not any(g.endswith("-")
-                                                                      for g in genes)]
-    np.testing.assert_allclose(got[[list(SETS)[i] for i in unsigned]].to_numpy(),
-                               _expected(cells, 3.0)[:, unsigned], atol=1e-9)
+    # write_gmt marks signed sets, so the CLI reads them back signed: every set compares
+    np.testing.assert_allclose(got[list(SETS)].to_numpy(), _expected(cells, 3.0), atol=1e-9)
 
 
 def test_a_memory_method_refuses_lazy_input_with_its_own_reason(monkeypatch, cells, tmp_path):
