@@ -25,6 +25,7 @@ def test_readme_python_example_runs(tmp_path):
     finally:
         os.chdir(cwd)
     assert namespace["scores"].shape == (32, 50)
-    assert list(namespace["rr"].columns[-2:]) == ["composite", "composite_percentile"]
+    assert list(namespace["rr"].columns[-5:]) == ["composite", "composite_percentile",
+                                                  "proliferation", "stromal", "immune"]
     assert (tmp_path / "ref.json").exists()
     assert len(namespace["gard"]) == 32

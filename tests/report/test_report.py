@@ -125,7 +125,8 @@ def test_contributions_drivers_confounders_groups_and_provenance(page):
     drivers = parsed.text["drivers"]
     row = drivers.index("driver_KRAS")
     assert drivers[row + 2] == str(int(samples["mut_KRAS"].sum()))  # mutated samples
-    assert "not computed" in _joined(parsed, "confounders")
+    # composite v2 reports the confounders beside the composite
+    assert "proliferation" in _joined(parsed, "confounders")
     groups = _joined(parsed, "groups")
     for stage, n in samples["pathologic_stage"].value_counts().items():
         assert f"{stage} ({n})" in groups

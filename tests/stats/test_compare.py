@@ -42,7 +42,8 @@ def test_keap1_mutants_every_mechanism_equals_scipy_and_nrf2_comes_first(rr):
     result = compare(rr, "driver_KEAP1_NFE2L2")
     mutant = rr["driver_KEAP1_NFE2L2"] == 1
     assert mutant.sum() == 4
-    expected_cols = [c for c in rr.columns if c.startswith("RR_") or c == "composite"]
+    expected_cols = [c for c in rr.columns if c.startswith("RR_") or c in (
+        "composite", "proliferation", "stromal", "immune")]
     assert list(result["score"]) == expected_cols
     assert set(result["group"]) == {"1"} and set(result["reference"]) == {"0"}
     for row in result.itertuples():

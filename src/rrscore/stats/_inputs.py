@@ -21,7 +21,7 @@ from rrscore.errors import RRScoreError, StatisticsWarning, warn
 #: Columns of a :func:`rrscore.radioresistance` table that are not scores (driver calls) or
 #: that re-express another score (percentiles of the composite): not tested by default.
 _NOT_SCORES_PREFIX = ("driver_",)
-_NOT_SCORES_SUFFIX = ("_percentile",)
+_NOT_SCORES_SUFFIX = ("_percentile", "_null_z")
 
 _TCGA = re.compile(r"^(TCGA-[A-Z0-9]{2}-[A-Z0-9]{4})(-\d{2})?", re.IGNORECASE)
 
@@ -71,8 +71,9 @@ def score_columns(table: pd.DataFrame, sets: Sequence[str] | str | None,
     """The columns to analyse: ``sets`` as given, else every numeric score column.
 
     By default, columns that are not scores of their own are left out: the label columns in
-    ``exclude`` (grouping, pairs, samples), driver calls (``driver_*``) and percentiles
-    (``*_percentile``, a monotone copy of another column).
+    ``exclude`` (grouping, pairs, samples), driver calls (``driver_*``), percentiles
+    (``*_percentile``, a monotone copy of another column) and the composite's per-sample
+    significance columns (``*_null_z``, ``*_p``).
     """
     if sets is not None:
         wanted = [sets] if isinstance(sets, str) else list(sets)
@@ -89,6 +90,8 @@ def score_columns(table: pd.DataFrame, sets: Sequence[str] | str | None,
         if name in skip or name.startswith(_NOT_SCORES_PREFIX) or \
                 name.endswith(_NOT_SCORES_SUFFIX):
             continue
+        if name.endswith("_p") and f"{name[:-2]}_null_z" in table.columns:
+            continue  # the p-value beside a composite mechanism's null z
         if pd.api.types.is_numeric_dtype(table[col]) and not pd.api.types.is_bool_dtype(
                 table[col]):
             out.append(col)
