@@ -20,7 +20,7 @@ def test_readme_python_example_runs(tmp_path):
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        with pytest.warns(UserWarning):  # RSI on log ratios warns that it is off scale
+        with pytest.warns(UserWarning):  # GARD is undefined where RSI <= 0 (NaN, warned)
             exec(compile(block, "README.md", "exec"), namespace)
     finally:
         os.chdir(cwd)
@@ -28,4 +28,4 @@ def test_readme_python_example_runs(tmp_path):
     assert list(namespace["rr"].columns[-5:]) == ["composite", "composite_percentile",
                                                   "proliferation", "stromal", "immune"]
     assert (tmp_path / "ref.json").exists()
-    assert len(namespace["gard"]) == 32
+    assert len(namespace["gard"]) == 37
