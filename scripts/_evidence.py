@@ -164,30 +164,37 @@ def v1_parts() -> dict[str, dict]:
 def _quiet_score(expr: pd.DataFrame, sets, **kwargs) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # coverage notes are reported by the callers
-        return rrscore.score(expr, sets, method="singscore", min_size=1, **kwargs)
+        scores = rrscore.score(expr, sets, method="singscore", min_size=1, **kwargs)
+    # a plain table: pandas deep-copies .attrs (the run record) on every operation
+    return pd.DataFrame(scores.to_numpy(), index=scores.index, columns=scores.columns)
 
 
-def found_genes(expr: pd.DataFrame, genes) -> dict[str, str]:
-    """Listed gene -> its row label in ``expr``, for the genes rrscore finds (exact,
+def _found(expr: pd.DataFrame, sets: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """Per set: listed gene -> its row label in ``expr``, for the genes rrscore finds (exact,
     case-insensitive or through an unambiguous previous symbol, e.g. PKM -> PKM2 in the
-    Firehose 2016 TCGA labels), as ``rrscore.score`` matches them by default."""
-    genes = list(dict.fromkeys(genes))
-    if not genes:
+    Firehose 2016 TCGA labels), as ``rrscore.score`` matches them by default. One
+    ``rrscore.coverage`` call for all sets."""
+    sets = {k: list(dict.fromkeys(v)) for k, v in sets.items() if v}
+    if not sets:
         return {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = rrscore.coverage(expr, {"_probe": genes})
-    row = report.loc["_probe"]
-    missing = set(filter(None, str(row["missing"]).split(";")))
-    renamed = dict(pair.split("->") for pair in filter(None, str(row["renamed"]).split(";")))
-    return {g: renamed.get(g, g) for g in genes if g not in missing}
+        report = rrscore.coverage(expr, sets)
+    out = {}
+    for name, genes in sets.items():
+        row = report.loc[name]
+        missing = set(filter(None, str(row["missing"]).split(";")))
+        renamed = dict(p.split("->") for p in filter(None, str(row["renamed"]).split(";")))
+        out[name] = {g: renamed.get(g, g) for g in genes if g not in missing}
+    return out
 
 
-def scored_parts(part: dict, expr: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """The up and down genes of a mechanism that rrscore finds in ``expr`` and scores: the
-    ``drop`` rule leaves out a part of at most :data:`SMALL_PART` genes found when the other
-    part is larger (as rrscore's composite does)."""
-    found = found_genes(expr, [*part["up"], *part["down"]])
+def found_genes(expr: pd.DataFrame, genes) -> dict[str, str]:
+    """Listed gene -> row label in ``expr`` for the genes rrscore finds (see :func:`_found`)."""
+    return _found(expr, {"_probe": list(genes)}).get("_probe", {})
+
+
+def _apply_rule(part: dict, found: dict[str, str]) -> tuple[list[str], list[str]]:
     up = [g for g in part["up"] if g in found]
     down = [g for g in part["down"] if g in found]
     if part["rule"] == "drop" and up and down:
@@ -196,6 +203,13 @@ def scored_parts(part: dict, expr: pd.DataFrame) -> tuple[list[str], list[str]]:
         elif len(up) <= SMALL_PART and len(down) > len(up):
             up = []
     return up, down
+
+
+def scored_parts(part: dict, expr: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The up and down genes of a mechanism that rrscore finds in ``expr`` and scores: the
+    ``drop`` rule leaves out a part of at most :data:`SMALL_PART` genes found when the other
+    part is larger (as rrscore's composite does)."""
+    return _apply_rule(part, found_genes(expr, [*part["up"], *part["down"]]))
 
 
 def mechanism_scores(expr: pd.DataFrame, parts: dict[str, dict]) -> pd.DataFrame:
@@ -208,12 +222,14 @@ def mechanism_scores(expr: pd.DataFrame, parts: dict[str, dict]) -> pd.DataFrame
     out a part of at most two genes found. This is the formula of rrscore's composite v2
     (``rrscore.radiation._parts``), written out here from composite.tsv.
     """
+    found = _found(expr, {m: [*p["up"], *p["down"]] for m, p in parts.items()
+                          if p["rule"] != "singscore"})
     signed, unsigned, plan = {}, {}, {}
     for mech, p in parts.items():
         if p["rule"] == "singscore":
             signed[mech] = p["up"] + [f"{g}-" for g in p["down"]]
             continue
-        up, down = scored_parts(p, expr)
+        up, down = _apply_rule(p, found.get(mech, {}))
         if up:
             unsigned[f"{mech}\x1f+"] = up
         if down:

@@ -36,7 +36,7 @@ Usage (from the repository root)::
     python scripts/readout_checks.py [--write]
 
 Needs the bundled TCGA cohort; the STAR and cell-line checks need ``../shared/data`` and are
-reported as "not run" without it. Runs in about a minute on two cores.
+reported as "not run" without it. Runs in one to three minutes on two cores.
 """
 
 from __future__ import annotations
