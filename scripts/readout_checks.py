@@ -178,6 +178,18 @@ def readout_rows(tcga, samples, star, lines, v1, v2, refs) -> list[dict]:
             rows.append(dict(mechanism=mech, scored="KEAP1 mRNA (the v1 down part)",
                              check="agreement with the NRF2 targets (`SINGH_NFE2L2_TARGETS`)",
                              data="TCGA LUAD Agilent, n = 32", stat=f"ρ {rho:+.2f}", p=p))
+            nfe2l2 = tcga.rank(axis=0).loc["NFE2L2"]
+            rho, p, _ = ev.spearman(nfe2l2, scores["v2"]["RR_DRIVER_NRF2_TARGETS"])
+            rows.append(dict(mechanism=mech, scored="NFE2L2 mRNA (kept in the up part)",
+                             check="agreement with the NRF2 targets (`SINGH_NFE2L2_TARGETS`)",
+                             data="TCGA LUAD Agilent, n = 32", stat=f"ρ {rho:+.2f}", p=p))
+        if mech == "RR_EXOSOME":
+            # what is left of the exosome set once ANGPTL4 counts in ferroptosis
+            ranks = tcga.rank(axis=0)
+            auc, p = ev.mann_whitney(ranks.loc["ALDH3A1"][mutant], ranks.loc["ALDH3A1"][~mutant])
+            rows.append(dict(mechanism=mech, scored="ALDH3A1 mRNA (an NRF2 target)",
+                             check="KEAP1/NFE2L2-mutant vs wild type",
+                             data="TCGA LUAD Agilent, 4 vs 28", stat=f"AUC {auc:.2f}", p=p))
     if star_scores is None:
         rows.append(dict(mechanism="–", scored="–", check="tumour vs normal lung",
                          data="not run: ../shared/data absent", stat="–", p=np.nan))
