@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Per-set coverage of the radioresistance catalogue in real lung data.
 
-For every set of the bundled ``mechanisms`` and ``published`` collections, counts how many of
-its genes rrscore finds in
+For every set of the bundled ``mechanisms``, ``published`` and ``confounders`` collections,
+counts how many of its genes rrscore finds in
 
 * TCGA LUAD tumours, Agilent G4502A (``examples/data/tcga_luad_agilent/expr.tsv.gz``, a
   committed copy of ``../shared/data/tcga_luad_agilent_rtcga``; Firehose 2016 symbols), and
@@ -41,7 +41,7 @@ SC_DIR = ROOT.parent / "shared" / "data" / "sc_mixology_luad_celllines_celseq2"
 README = ROOT / "genesets" / "README.md"
 START = "<!-- coverage-table:start (scripts/coverage_table.py --write) -->"
 END = "<!-- coverage-table:end -->"
-COLLECTIONS = ("mechanisms", "published")
+COLLECTIONS = ("mechanisms", "published", "confounders")
 DETECTED_FRACTION = 0.10
 
 
