@@ -6,9 +6,10 @@ scipy sparse matrices, AnnData in memory, backed or Dask): **real numbers only**
 a message that names the dtype; integers become float64, floats keep their precision where
 the input layer stores them (sparse) and become float64 otherwise.
 
-Sparse input is put in canonical form here (:func:`canonical_csr`): scipy allows duplicate
-``(row, column)`` entries (they sum) and unsorted column indices, which rank kernels that
-read the stored entries would misread. The caller's matrix is never modified: a copy is made
+Sparse input is put in canonical form here
+(:func:`~rrscore.expression._matrix.canonical_csr`): scipy allows duplicate ``(row,
+column)`` entries (they sum) and unsorted column indices, which rank kernels that read the
+stored entries would misread. The caller's matrix is never modified: a copy is made
 when it is not canonical (``csr_matrix(x)`` shares its arrays with, e.g., ``adata.raw.X``).
 
 Two callers with the same value rules: the in-memory input layer checks the whole matrix at
@@ -109,8 +110,9 @@ def check_frame_dtypes(df: pd.DataFrame, gene_axis: str) -> None:
     InputDataError
         Naming the offending columns and their dtypes.
     """
-    bad = [(c, d, dtype_problem(d)) for c, d in zip(df.columns, df.dtypes, strict=True)]
-    bad = [b for b in bad if b[2] is not None]
+    problem = {d: dtype_problem(d) for d in set(df.dtypes)}  # each dtype judged once
+    bad = [(c, d, problem[d]) for c, d in zip(df.columns, df.dtypes, strict=True)
+           if problem[d] is not None]
     if not bad:
         return
     names = [str(c) for c, _, _ in bad]

@@ -48,6 +48,9 @@ SPECIES_WORDS = {
 }
 
 _ENSEMBL_PREFIX = re.compile(r"^ENS([A-Z]*?)[GTP]\d{11}")
+_ORF = re.compile(r"(?<=\d)orf(?=\d)")
+_LETTER = re.compile(r"[^\W\d_]")
+_TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _MIN_EVIDENCE = 5
 _MAJORITY = 0.6
 
@@ -87,17 +90,18 @@ def symbol_case(symbol: str) -> str | None:
         None when the symbol has fewer than two letters or mixes cases otherwise
         (``C1orf112``: the ``orf`` of human open reading frames is ignored).
     """
-    orf = re.search(r"\dorf\d", symbol) is not None  # C1orf112: a human open reading frame
-    text = symbol.replace("orf", "") if orf else symbol
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) < (1 if orf else 2):
+    # str methods (run for thousands of labels): isupper/islower look at cased characters
+    if "orf" in symbol and _ORF.search(symbol):
+        rest = _ORF.sub("", symbol)
+        return "upper" if rest.isupper() or not _LETTER.search(rest) else None
+    if not _TWO_LETTERS.search(symbol):
         return None
-    if all(c.isupper() for c in letters):
+    if symbol.isupper():
         return "upper"
-    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
-        return "capitalised"
-    if all(c.islower() for c in letters):
+    if symbol.islower():
         return "lower"
+    if symbol[0].isupper() and symbol[1:].islower():
+        return "capitalised"
     return None
 
 
