@@ -153,7 +153,7 @@ def _single_gene_rho(scores: pd.Series, ranks: pd.DataFrame, genes: list[str]) -
 # Issue 11's criterion, literally: |rho| with one gene's within-sample rank <= 0.8. Two read-outs
 # exceed it on the 32 bundled tumours through co-expression hubs, not leverage (the next test):
 # leaving the gene out changes the score by < 1% (rho >= 0.995) and keeps rho >= 0.8 with it.
-_HUBS = {"RR_HYPOXIA": "CDKN3 (rho 0.91), a hub of the Eustace metagene",
+_HUBS = {"RR_HYPOXIA": "CDKN3 (rho 0.91), a hub of the Buffa 2010 hypoxia metagene",
          "RR_EMT": "FN1 (rho 0.85), a hub of the mesenchymal program"}
 
 
