@@ -400,3 +400,23 @@ def test_agrees_with_decoupler_up_to_its_known_deviations(tests_data, leukemia):
     diff = (ours - theirs).abs().to_numpy()
     assert np.corrcoef(ours.to_numpy().ravel(), theirs.to_numpy().ravel())[0, 1] > 0.99
     assert 0 < diff.max() < 0.1
+
+
+def test_gaussian_log_odds_exact_where_many_pairs_saturate():
+    """Heavy tails and tie blocks, where many terms are exactly 0.0 or 1.0 (table index
+    >= 8293, |d| >= 8.293 bandwidths; GSVA's bandwidth sd / 4 caps this share at
+    2 / 8.293² * 16 ≈ 47% of pairs): still R's sum, term by term in sample order."""
+    rng = np.random.default_rng(14)
+    n = 40
+    x = np.ascontiguousarray(np.column_stack([
+        rng.lognormal(0.0, 2.5, n),
+        np.round(rng.lognormal(0.0, 3.0, n), 1),  # ties and heavy tail
+        np.repeat([1.0, 1.0, 1.0, 30.0], n // 4),  # pure tie blocks, far apart
+        np.r_[np.zeros(n - 4), [10.0, 10.0, 20.0, 20.0]],  # zeros with tied outliers
+    ]))
+    bw = c_sd_bandwidths(x)
+    saturated = [np.mean(np.abs(x[:, c, None] - x[None, :, c]) / bw[c] >= 8.3)
+                 for c in range(x.shape[1])]
+    assert min(saturated) > 0.05 and max(saturated) > 0.3  # the data really saturate
+    z = gene_log_odds(x, np.arange(x.shape[1]), "gaussian")
+    assert np.array_equal(z, brute_force_log_odds(x))
