@@ -117,13 +117,15 @@ def _gaussian_log_odds(x, cols, bw, tab, out):
         t = np.empty(n)
         for i in range(n):
             xi = v[i]
-            unsure = np.uint32(0)
+            unsure = np.int32(0)
             for j in range(n):
                 w = min(abs(v[j] - xi) * scale, 10000.0)
-                low = np.uint32(max(w - _INDEX_MARGIN, 0.0))
-                high = np.uint32(w + _INDEX_MARGIN)
-                unsure += np.uint32((low != high) & (low < _TABLE_ONE))
-                k[j] = low
+                # 0 <= w <= 10000: converting to int32 is exact and, unlike double ->
+                # uint32, one vector instruction on x86 (~1.2x for the whole kernel)
+                low = np.int32(max(w - _INDEX_MARGIN, 0.0))
+                high = np.int32(w + _INDEX_MARGIN)
+                unsure += np.int32((low != high) & (low < _TABLE_ONE))
+                k[j] = np.uint32(low)
             if unsure > 0:
                 _exact_index(v, xi, h, k)
             for j in range(n):
