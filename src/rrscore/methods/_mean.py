@@ -20,8 +20,9 @@ import numpy as np
 
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
+from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._standardize import (
+    STANDARDISED_SCALE,
     constant_genes,
     drop_constant_genes,
     gene_scaling,
@@ -71,10 +72,5 @@ SPEC = MethodSpec(
     signed_sets="mean z(up) - mean z(down)",
     read_mode=ReadMode("memory", "it standardises every gene over all samples"),
     excluded_genes=constant_genes,
-    input_scale=ScaleRule(
-        frozenset({"log", "log_ratio", "scaled"}),
-        "it standardises genes across samples, which on counts or linear values is driven by "
-        "a few outlying samples; log-transform first (e.g. log2(CPM + 1)) or use a rank-based "
-        "method (ssgsea, singscore)",
-    ),
+    input_scale=STANDARDISED_SCALE,
 )

@@ -42,8 +42,9 @@ import scipy.sparse as sp
 
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
+from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._standardize import (
+    STANDARDISED_SCALE,
     constant_genes,
     drop_constant_genes,
     gene_scaling,
@@ -173,10 +174,5 @@ SPEC = MethodSpec(
         "memory", "it takes a singular value decomposition of each set over all samples"
     ),
     excluded_genes=constant_genes,
-    input_scale=ScaleRule(
-        frozenset({"log", "log_ratio", "scaled"}),
-        "it standardises genes across samples, which on counts or linear values is driven by "
-        "a few outlying samples; log-transform first (e.g. log2(CPM + 1)) or use a rank-based "
-        "method (ssgsea, singscore)",
-    ),
+    input_scale=STANDARDISED_SCALE,
 )

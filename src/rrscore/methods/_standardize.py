@@ -25,6 +25,15 @@ from rrscore.errors import ConstantGenesWarning, InputDataError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSet, AlignedSets
 from rrscore.methods._chunks import flatten_sets, sample_chunks
+from rrscore.methods._registry import ScaleRule
+
+#: The input scale the methods built on gene standardisation (z-score, mean, PLAGE) assume.
+STANDARDISED_SCALE = ScaleRule(
+    frozenset({"log", "log_ratio", "scaled"}),
+    "it standardises genes across samples, which on counts or linear values is driven by "
+    "a few outlying samples; log-transform first (e.g. log2(CPM + 1)) or use a rank-based "
+    "method (ssgsea, singscore)",
+)
 
 #: Genes with a standard deviation below this are constant (GSVA 1.46 ``.filterFeatures``).
 CONSTANT_SD = 1e-10
