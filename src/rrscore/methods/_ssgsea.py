@@ -14,6 +14,13 @@ Per sample (GSVA ``R/ssgsea.R``):
 Deliberate deviations, documented: duplicated genes in a set are removed when the set is
 read (GSVA ≤ 2.0 counted them twice, GSVA ≥ 2.2 removes them); a signed set is scored
 ``ES(up) - ES(down)`` before normalisation (GSVA has no signed sets).
+
+How it is computed (:mod:`rrscore.methods._ssgsea_walk`): each sample is ranked once; every
+set gene's weight and position term are computed once per sample (the power from a table of
+``i ** alpha``, ranks being integers) and shared by all sets. Sparse input (cells) is
+ranked from each cell's stored values: its zeros are one tie block (as
+``colRanks`` ranks a ``dgCMatrix``), whose ranks and stable positions are counted, never
+densified or scanned. Dense and sparse input give the same bits.
 """
 
 from __future__ import annotations
@@ -22,12 +29,16 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 
 from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._chunks import flatten_sets, sample_chunks
+from rrscore.methods._cells import DEFAULT_CELL_CHUNK, cell_blocks
+from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
+from rrscore.methods._ssgsea_walk import dense_scores, sparse_scores, weight_table
+from rrscore.ranking._common import row_arrays
 from rrscore.ranking._selected import column_rank_counts
 
 
@@ -53,62 +64,46 @@ class SsgseaParams:
             raise RRScoreError(f"normalize must be True or False, got {self.normalize!r}")
 
 
-@numba.njit(parallel=True, cache=True)
-def _enrichment(lt, eq, eq_after, n, ptr, idx, alpha):
-    n_rows = lt.shape[0]
-    n_sets = len(ptr) - 1
-    out = np.zeros((n_rows, n_sets))
-    half = n * (n + 1) / 2.0
-    for r in numba.prange(n_rows):
-        for s in range(n_sets):
-            a = ptr[s]
-            b = ptr[s + 1]
-            k = b - a
-            if k == 0:
-                continue
-            sw = 0.0
-            swa = 0.0
-            sa = 0.0
-            for q in range(a, b):
-                j = idx[q]
-                # n - p + 1 for the stable descending position p
-                asc = lt[r, j] + eq_after[r, j] + 1.0
-                # GSVA truncates the average rank lt + (eq + 1) / 2 to an integer
-                w = float(lt[r, j] + (eq[r, j] + 1) // 2) ** alpha
-                sw += w
-                swa += w * asc
-                sa += asc
-            out[r, s] = swa / sw - (half - sa) / (n - k)
-    return out
-
-
-def enrichment_scores(block: np.ndarray, sets: AlignedSets, alpha: float) -> np.ndarray:
-    """Unnormalised ssGSEA scores of a dense ``(samples, genes)`` block: up minus down.
-
-    Only the genes that belong to some set are ranked (see
-    :func:`rrscore.ranking.column_rank_counts`).
-    """
+def _set_slots(sets: AlignedSets, n_genes: int):
+    """The distinct set genes (ascending) as slots, a gene → slot look-up, and each part's
+    members as slots in CSR form: ``(slot_of, slot_genes, up_ptr, up, dn_ptr, dn)``."""
     up_ptr, up_idx = flatten_sets(sets, "up")
     dn_ptr, dn_idx = flatten_sets(sets, "down")
-    used, inverse = np.unique(np.concatenate([up_idx, dn_idx]), return_inverse=True)
-    lt, eq, eq_after = column_rank_counts(block, used)
-    n = block.shape[1]
-    up_local = inverse[: len(up_idx)]
-    es = _enrichment(lt, eq, eq_after, n, up_ptr, up_local, float(alpha))
-    if len(dn_idx):
-        es -= _enrichment(lt, eq, eq_after, n, dn_ptr, inverse[len(up_idx):], float(alpha))
-    return es
+    slot_genes, inverse = np.unique(np.concatenate([up_idx, dn_idx]), return_inverse=True)
+    slot_of = np.full(n_genes, -1, dtype=np.int64)
+    slot_of[slot_genes] = np.arange(len(slot_genes), dtype=np.int64)
+    inverse = inverse.astype(np.int64)
+    return (slot_of, slot_genes.astype(np.int64), up_ptr, inverse[: len(up_idx)], dn_ptr,
+            inverse[len(up_idx):])
 
 
 def run(
     expr: ExpressionMatrix, sets: AlignedSets, params: SsgseaParams, *,
     chunk_size: int | None = None, progress: bool = False,
 ) -> np.ndarray:
-    """Score all sets on all samples; rank each sample once, in chunks of samples."""
-    out = np.empty((expr.shape[0], len(sets)))
-    for start, stop, block in sample_chunks(expr, chunk_size, progress=progress, desc="ssgsea"):
-        out[start:stop] = enrichment_scores(block, sets, params.alpha)
-    whole = whole_panel_sets(sets, expr.shape[1])
+    """Score all sets on all samples; rank each sample once, in chunks of samples.
+
+    Dense input is ranked a chunk of samples at a time (one sort per sample); sparse input
+    (in memory or backed) a block of CSR cells at a time, from each cell's stored values,
+    never densified.
+    """
+    n_samples, n = expr.shape
+    slot_of, slot_genes, up_ptr, up_idx, dn_ptr, dn_idx = _set_slots(sets, n)
+    table = weight_table(n, float(params.alpha))
+    out = np.empty((n_samples, len(sets)))
+    sparse = expr.is_sparse_storage
+    size = chunk_size or (DEFAULT_CELL_CHUNK if sparse else DEFAULT_CHUNK_SIZE)
+    for start, stop, block in cell_blocks(expr, size, progress=progress, desc="ssgsea"):
+        part = out[start:stop]
+        if sp.issparse(block):
+            data, indices, indptr, shared, _ = row_arrays(block)
+            n_parts = max(1, min(stop - start, numba.get_num_threads() * 4))
+            sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, table,
+                          up_ptr, up_idx, dn_ptr, dn_idx, part, n_parts)
+        else:
+            lt, eq, eq_after = column_rank_counts(block, slot_genes)
+            dense_scores(lt, eq, eq_after, n, table, up_ptr, up_idx, dn_ptr, dn_idx, part)
+    whole = whole_panel_sets(sets, n)
     if whole.any():
         # a part holding every gene has no gene outside it: the walk's miss step is 0/0 (R
         # GSVA gives NaN too); say so rather than leave an unexplained NaN column
