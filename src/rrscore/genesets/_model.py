@@ -58,22 +58,40 @@ class one_duplicates_warning:  # noqa: N801 - used like a function: `with one_..
         )
 
 
+def _cleaned(genes: Iterable[object]) -> list[str]:
+    """:func:`clean_label` of every gene, on C-level passes when the genes are plain text.
+
+    ``str.strip`` mapped over the list, and one scan of the joined text for a byte-order
+    mark (rare): only then, or for genes that are not ``str``, is each gene cleaned one by
+    one. Equal to ``[clean_label(g) for g in genes]``.
+    """
+    genes = genes if isinstance(genes, (list, tuple)) else list(genes)
+    try:
+        stripped = list(map(str.strip, genes))
+    except TypeError:  # a gene that is not text: str() it, as clean_label does
+        return [clean_label(g) for g in genes]
+    if "\ufeff" in "".join(stripped):
+        return [clean_label(g) for g in stripped]
+    return stripped
+
+
 def _unique_in_order(genes: Iterable[str], *, set_name: str, part: str) -> tuple[str, ...]:
     """Drop empty names and duplicates (first occurrence wins), warning about duplicates."""
-    seen: dict[str, None] = {}
-    duplicated: list[str] = []
-    for gene in genes:
-        gene = clean_label(gene)
-        if not gene:
-            continue
-        if gene in seen:
-            duplicated.append(gene)
-            continue
-        seen[gene] = None
-    if duplicated:
+    cleaned = _cleaned(genes)
+    seen = dict.fromkeys(cleaned)  # insertion-ordered: the first occurrence of each gene
+    seen.pop("", None)
+    n_named = len(cleaned) - cleaned.count("")
+    if len(seen) < n_named:  # some gene is listed twice: name them (rare, so a plain loop)
+        found: set[str] = set()
+        duplicated: set[str] = set()
+        for gene in cleaned:
+            if gene in found:
+                duplicated.add(gene)
+            found.add(gene)
+        duplicated.discard("")
         # GSVA <= 2.0 counted duplicates twice, GSVA >= 2.2 drops them; we drop them and say so.
         message = (f"gene set {set_name!r} ({part}): removed duplicated genes "
-                   f"{sorted(set(duplicated))}")
+                   f"{sorted(duplicated)}")
         sink = _DUPLICATES.get()
         if sink is None:
             warn(message, DuplicateGenesWarning)
@@ -118,7 +136,7 @@ class GeneSet:
         object.__setattr__(self, "source", source)
         up = _unique_in_order(up, set_name=name, part="up")
         down = _unique_in_order(down, set_name=name, part="down")
-        both = sorted(set(up) & set(down))
+        both = sorted(set(up).intersection(down)) if down else []
         if both:
             raise GeneSetError(
                 f"gene set {name!r} lists genes in both its up and down parts: {both}"
@@ -224,11 +242,9 @@ class GeneSetCollection:
     def genes(self) -> set[str]:
         """Union of all genes of all sets (a new set each time; computed once)."""
         if self._genes is None:  # frozen dataclass: cache through object.__setattr__
-            out: set[str] = set()
-            for gs in self.sets:
-                out.update(gs.up)
-                out.update(gs.down)
-            object.__setattr__(self, "_genes", frozenset(out))
+            # the distinct genes of the flat memberships, which matching needs anyway
+            object.__setattr__(self, "_genes",
+                               frozenset(self.memberships().distinct.tolist()))
         return set(self._genes)
 
     def memberships(self) -> Memberships:
@@ -297,11 +313,30 @@ def split_signed_genes(genes: Iterable[str]) -> tuple[list[str], list[str]]:
     """Split genes written as ``GENE+`` / ``GENE-`` into up and down lists.
 
     A gene without a suffix is an up gene. ``"-"`` alone is not a gene and is ignored.
+
+    Parameters
+    ----------
+    genes
+        Gene names, each optionally ending in ``+`` (up) or ``-`` (down); surrounding
+        whitespace is removed.
+
+    Returns
+    -------
+    up, down
+        The names without their suffix, in the order given (empty names left out).
     """
+    genes = genes if isinstance(genes, (list, tuple)) else list(genes)
+    try:
+        stripped = list(map(str.strip, genes))
+    except TypeError:
+        stripped = [str(g).strip() for g in genes]
+    # one scan of the joined names: no name ends in "+" or "-" (the usual, unsigned list)
+    joined = "\n".join(stripped) + "\n"
+    if "-\n" not in joined and "+\n" not in joined:
+        return list(filter(None, stripped)), []
     up: list[str] = []
     down: list[str] = []
-    for gene in genes:
-        gene = str(gene).strip()
+    for gene in stripped:
         if len(gene) > 1 and gene.endswith("-"):
             down.append(gene[:-1].strip())
         elif len(gene) > 1 and gene.endswith("+"):
