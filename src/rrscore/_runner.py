@@ -18,7 +18,7 @@ import pandas as pd
 
 from rrscore._prepare import GeneSetsLike, Prepared, prepare
 from rrscore._records import ResultRecord
-from rrscore.errors import InputScaleWarning, warn
+from rrscore.errors import InputScaleWarning, RRScoreError, warn
 from rrscore.expression._scale import detect_scale, scale_of_block
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import MethodSpec, get_method
@@ -31,6 +31,16 @@ INPUT_OPTIONS = frozenset({
 })
 #: Execution options (how, not what, is computed).
 RUN_OPTIONS = frozenset({"chunk_size", "progress", "n_jobs"})
+
+#: ``chunk_size="auto"``: stored values per chunk of in-memory sparse input. A chunk of
+#: ~4 million stored values (~2,500 cells at 20,000 genes and 8 % non-zero) keeps a chunk's
+#: CSR slice and the rank kernels' float64/int64 copies of it near 100 MB, and makes the
+#: parallel kernels start a few dozen times for 100,000 cells instead of hundreds of times
+#: over 256-cell chunks (each start waits for every thread; on a busy machine that wait
+#: dominated the composite on cells, issue 14).
+AUTO_CHUNK_VALUES = 4_000_000
+#: Bounds of the automatic chunk, in samples (cells).
+AUTO_CHUNK_BOUNDS = (256, 16_384)
 
 
 @dataclass
@@ -145,6 +155,39 @@ def anndata_matrix(data, layer: str | None, use_raw: bool | None) -> str:
     return "adata.X"
 
 
+def auto_chunk_size(expr) -> int | None:
+    """Samples per chunk for ``chunk_size="auto"``: sized by stored values for sparse input.
+
+    Parameters
+    ----------
+    expr
+        The prepared :class:`~rrscore.expression.ExpressionMatrix`.
+
+    Returns
+    -------
+    int or None
+        For an in-memory sparse matrix, the number of rows holding about
+        :data:`AUTO_CHUNK_VALUES` stored values (within :data:`AUTO_CHUNK_BOUNDS`); None (the
+        method's own default) for dense and lazy (backed, Dask) input, whose chunk is bounded
+        by dense block size or by the reader's block.
+    """
+    if expr.is_lazy or not expr.is_sparse:
+        return None
+    n_rows = expr.shape[0]
+    per_row = max(1.0, expr.values.nnz / max(1, n_rows))
+    low, high = AUTO_CHUNK_BOUNDS
+    return int(min(high, max(low, AUTO_CHUNK_VALUES // per_row)))
+
+
+def _check_chunk_size(chunk_size) -> None:
+    # numbers are read by the methods as they always were; the only text is "auto"
+    if isinstance(chunk_size, str) and chunk_size != "auto":
+        raise RRScoreError(
+            f"chunk_size must be a number of samples, None (the method's default) or 'auto', "
+            f"got {chunk_size!r}"
+        )
+
+
 def run_scoring(
     data, gene_sets: GeneSetsLike, method: str | MethodSpec, *,
     method_params: Mapping[str, object] | None = None,
@@ -153,26 +196,37 @@ def run_scoring(
     orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
     duplicates: str = "highest_mean", nan_policy: str = "error",
     low_coverage: float = LOW_COVERAGE, map_ids: str = "auto",
-    chunk_size: int | None = None, progress: bool = False, n_jobs: int | None = None,
+    chunk_size: int | str | None = None, progress: bool = False, n_jobs: int | None = None,
 ) -> ScoringRun:
     """Prepare the input, run the method through the engine and keep what is needed to record.
 
     Parameters are those of :func:`rrscore.score`; ``method_params`` are the method's
     parameters (validated into its parameter object before any work) and ``outputs`` the
-    method outputs to compute (``spec.outputs``).
+    method outputs to compute (``spec.outputs``). ``chunk_size="auto"`` sizes the chunks of
+    in-memory sparse input by stored values (:func:`auto_chunk_size`) and leaves other input
+    to the method's default (chunks change how, not what, is computed).
 
     Returns
     -------
     ScoringRun
+
+    Raises
+    ------
+    RRScoreError
+        For a ``chunk_size`` given as text other than ``"auto"``.
     """
+    _check_chunk_size(chunk_size)
     spec = method if isinstance(method, MethodSpec) else get_method(method)
     params = spec.make_params(**dict(method_params or {}))
+    auto = isinstance(chunk_size, str)  # "auto", checked above
     prepared = prepare(
         data, gene_sets, min_size=min_size, max_size=max_size, genes=genes, samples=samples,
         orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids, spec=spec,
-        params=params, chunk_size=chunk_size, progress=progress,
+        params=params, chunk_size=None if auto else chunk_size, progress=progress,
     )
+    if auto:
+        chunk_size = auto_chunk_size(prepared.expr)
     first_block = _observe_first_block(prepared.expr)
     scale = None if first_block is not None else detect_scale(prepared.expr)
     if scale is not None:

@@ -72,6 +72,11 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
     named = {**{m: g for m, g in mechanisms.items()},
              **{TAG + c: g for c, g in confounders.items()}}
     sets = [s for name, g in named.items() for s in part_sets(name, g["up"], g["down"])]
+    run_kw = dict(run_kw)
+    if run_kw.get("chunk_size") is None:
+        # chunks of sparse cells sized by stored values: a few dozen kernel starts for 100k
+        # cells rather than hundreds over the methods' 256-cell default (same scores)
+        run_kw["chunk_size"] = "auto"
     with warnings.catch_warnings():
         # Parts without genes are reported by the scorer, by mechanism and with the reason
         # (min_genes, min_coverage); the runner would name the internal part sets instead.

@@ -94,6 +94,9 @@ def mechanism_null(
             idx = rng.choice(n_genes, size=k_up + k_dn, replace=False)
             picks.append((idx[:k_up], idx[k_up:]))
         draws[(k_up, k_dn)] = picks
+    run_kw = dict(run_kw or {})
+    if run_kw.get("chunk_size") is None:
+        run_kw["chunk_size"] = "auto"  # as the mechanisms were scored (rrscore._runner)
     null = {key: np.empty((n_samples, n_perm)) for key in sizes}
     jobs = [(key, j) for key in sizes for j in range(n_perm)]
     per_call = max(1, NULL_BATCH_VALUES // max(2 * n_samples, 1))
@@ -108,7 +111,7 @@ def mechanism_null(
             warnings.simplefilter("ignore", RRScoreWarning)
             run = run_scoring(expr, GeneSetCollection(tuple(sets)), method,
                               method_params=method_params, min_size=1, low_coverage=0.0,
-                              map_ids="off", **dict(run_kw or {}))
+                              map_ids="off", **run_kw)
         raw = pd.DataFrame(run.values["score"], columns=run.set_names)
         if raw.shape[1] != len(sets):
             raise RRScoreError("random sets were dropped while scoring the null")
