@@ -12,6 +12,24 @@ from rrscore.genesets._matching import AlignedSets
 DEFAULT_CHUNK_SIZE = 256
 
 
+def progress_steps(
+    n: int, size: int, *, progress: bool = False, desc: str = "scoring", unit: str = "chunk",
+) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, stop)`` over ``range(n)`` in steps of ``size``, with a progress bar.
+
+    The bar (tqdm) is silent when stderr is not a terminal (CI logs, pipes).
+    """
+    size = max(1, int(size))
+    starts = range(0, n, size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=(n + size - 1) // size, desc=desc, unit=unit,
+                      leave=False, disable=None)
+    for start in starts:
+        yield start, min(start + size, n)
+
+
 def sample_chunks(
     expr: ExpressionMatrix, chunk_size: int | None = None, *, progress: bool = False,
     desc: str = "scoring",
@@ -20,18 +38,8 @@ def sample_chunks(
 
     Only one block is dense at a time, which bounds memory for sparse single-cell input.
     """
-    n = expr.shape[0]
-    size = max(1, int(chunk_size or DEFAULT_CHUNK_SIZE))
-    starts = range(0, n, size)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(
-            starts, total=(n + size - 1) // size, desc=desc, unit="chunk", leave=False,
-            disable=None,  # silent when stderr is not a terminal (CI logs, pipes)
-        )
-    for start in starts:
-        stop = min(start + size, n)
+    size = int(chunk_size or DEFAULT_CHUNK_SIZE)
+    for start, stop in progress_steps(expr.shape[0], size, progress=progress, desc=desc):
         yield start, stop, expr.dense_rows(start, stop)
 
 

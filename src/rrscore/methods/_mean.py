@@ -21,12 +21,12 @@ import numpy as np
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._set_sums import standardised_set_scores
 from rrscore.methods._standardize import (
     STANDARDISED_SCALE,
     constant_genes,
     drop_constant_genes,
     gene_scaling,
-    set_z_sums,
 )
 
 
@@ -35,31 +35,20 @@ class MeanParams:
     """The mean score has no parameters."""
 
 
-def _part_means(sums: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = sums / sizes[None, :]
-    means[:, sizes == 0] = 0.0  # an empty part contributes nothing
-    return means
-
-
 def run(
     expr: ExpressionMatrix, sets: AlignedSets, params: MeanParams, *,
     chunk_size: int | None = None, progress: bool = False,
 ) -> np.ndarray:
-    """Mean z-score of every set (up minus down for signed sets), ``(n_samples, n_sets)``."""
+    """Mean z-score of every set (up minus down for signed sets), ``(n_samples, n_sets)``.
+
+    One pass of the membership product over the standardised data
+    (:func:`~rrscore.methods._set_sums.standardised_set_scores`): both parts' sums at once,
+    the matrix never standardised as a whole.
+    """
     scaling = gene_scaling(expr)
     sets = drop_constant_genes(sets, scaling, expr.genes, "mean")
-    k_up = np.array([len(s.up) for s in sets], dtype=np.float64)
-    k_dn = np.array([len(s.down) for s in sets], dtype=np.float64)
-    up = set_z_sums(expr, scaling, sets, "up", chunk_size=chunk_size, progress=progress,
-                    desc="mean")
-    out = _part_means(up, k_up)
-    if (k_dn > 0).any():
-        dn = set_z_sums(expr, scaling, sets, "down", chunk_size=chunk_size,
-                        progress=progress, desc="mean (down)")
-        out -= _part_means(dn, k_dn)
-    out[:, (k_up + k_dn) == 0] = np.nan
-    return out
+    return standardised_set_scores(expr.values, scaling.mean, scaling.sd, sets, "mean",
+                                   chunk_size=chunk_size, progress=progress, desc="mean")
 
 
 SPEC = MethodSpec(

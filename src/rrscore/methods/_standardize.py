@@ -3,18 +3,24 @@
 GSVA 1.46 standardises every gene across samples with R's ``t(scale(t(X)))``: centre by the
 mean, divide by the standard deviation with the ``n - 1`` denominator. Before that it
 removes genes whose standard deviation is below ``1e-10`` (``.filterFeatures``: "genes with
-constant expression values"). This module computes the per-gene mean and sd once, in two
-passes (mean, then the sum of squared deviations: no ``E[x²] - E[x]²`` cancellation), and
-provides the per-set sums of z-scores the three methods are built on.
+constant expression values"). This module computes the per-gene mean and sd in two passes
+(mean, then the sum of squared deviations: no ``E[x²] - E[x]²`` cancellation), reading the
+values in their own layout (a genes × samples table arrives as a Fortran-ordered samples ×
+genes view: no copy), once per matrix (:func:`gene_scaling` remembers the last matrices it
+scaled, so the constant-gene filter before matching and the method reuse one pass).
 
 Sparse (CSR) input stays sparse: the moments come from sums over the stored values plus the
-implicit zeros, and the set sums from one sparse product. The zeros are treated as values
-(the dense definition); GSVA's provisional dgCMatrix mode, which standardises the non-zero
-values only, is not reproduced.
+implicit zeros. The zeros are treated as values (the dense definition); GSVA's provisional
+dgCMatrix mode, which standardises the non-zero values only, is not reproduced.
+
+The set sums of z-score and mean are in :mod:`rrscore.methods._set_sums`; PLAGE reads the
+standardised rows of one set at a time through :func:`standardized_rows`.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numba
@@ -24,7 +30,6 @@ import scipy.sparse as sp
 from rrscore.errors import ConstantGenesWarning, InputDataError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSet, AlignedSets
-from rrscore.methods._chunks import flatten_sets, sample_chunks
 from rrscore.methods._registry import ScaleRule
 
 #: The input scale the methods built on gene standardisation (z-score, mean, PLAGE) assume.
@@ -81,6 +86,27 @@ def _dense_moments(x):
 
 
 @numba.njit(parallel=True, cache=True)
+def _gene_major_moments(xt):
+    # xt: genes × samples, C-contiguous (a genes × samples table's own layout). The same
+    # additions, in the same order, as _dense_moments: bit-identical moments.
+    g, n = xt.shape
+    mean = np.zeros(g)
+    ss = np.zeros(g)
+    for j in numba.prange(g):
+        acc = 0.0
+        for i in range(n):
+            acc += xt[j, i]
+        m = acc / n
+        acc = 0.0
+        for i in range(n):
+            d = xt[j, i] - m
+            acc += d * d
+        mean[j] = m
+        ss[j] = acc
+    return mean, ss
+
+
+@numba.njit(parallel=True, cache=True)
 def _sparse_moments(indptr, indices, data, n, g, n_parts):
     # per-part accumulators (rows split into n_parts) avoid races on the gene arrays
     sums = np.zeros((n_parts, g))
@@ -125,8 +151,51 @@ def _canonical_csr(values: sp.csr_matrix) -> sp.csr_matrix:
     return values
 
 
+#: The matrices scaled last: ``id(expr) -> (weakref to expr, weakref to its values, scaling)``.
+#: prepare() asks for the constant genes and the method then scales the same matrix; an entry
+#: goes when its matrix is garbage-collected.
+_SCALED: dict[int, tuple[weakref.ref, weakref.ref, GeneScaling]] = {}
+_SCALED_LOCK = threading.Lock()
+
+
+def _remembered(expr: ExpressionMatrix) -> GeneScaling | None:
+    with _SCALED_LOCK:
+        hit = _SCALED.get(id(expr))
+    if hit is not None and hit[0]() is expr and hit[1]() is expr.values:
+        return hit[2]
+    return None
+
+
+def _remember(expr: ExpressionMatrix, scaling: GeneScaling) -> None:
+    key = id(expr)
+
+    def forget(_ref, key=key):
+        with _SCALED_LOCK:
+            _SCALED.pop(key, None)
+
+    try:
+        entry = (weakref.ref(expr, forget), weakref.ref(expr.values), scaling)
+    except TypeError:  # values without weak references: not remembered
+        return
+    with _SCALED_LOCK:
+        _SCALED[key] = entry
+
+
 def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
     """Mean and sample standard deviation of every gene across the samples of ``expr``.
+
+    Computed once per matrix: a second call with the same :class:`ExpressionMatrix` (same
+    values object) returns the same result without reading the values again. The values
+    are read in their own layout (C- or Fortran-ordered; other strides are copied first).
+
+    Parameters
+    ----------
+    expr
+        In-memory expression, ``(n_samples, n_genes)``.
+
+    Returns
+    -------
+    GeneScaling
 
     Raises
     ------
@@ -138,16 +207,25 @@ def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
         raise InputDataError(
             f"standardising genes across samples needs at least 2 samples, got {n}"
         )
+    known = _remembered(expr)
+    if known is not None:
+        return known
+    values = expr.values
     if expr.is_sparse:
-        x = _canonical_csr(expr.values)
+        x = _canonical_csr(values)
         n_parts = max(1, min(numba.get_num_threads() * 4, n))
         mean, ss = _sparse_moments(
             x.indptr.astype(np.int64), x.indices.astype(np.int64), x.data, n, g, n_parts
         )
+    elif values.dtype == np.float64 and values.flags.f_contiguous \
+            and not values.flags.c_contiguous:
+        mean, ss = _gene_major_moments(values.T)
     else:
-        mean, ss = _dense_moments(np.ascontiguousarray(expr.values, dtype=np.float64))
+        mean, ss = _dense_moments(np.ascontiguousarray(values, dtype=np.float64))
     sd = np.sqrt(ss / (n - 1))
-    return GeneScaling(mean=mean, sd=sd, constant=sd < CONSTANT_SD)
+    scaling = GeneScaling(mean=mean, sd=sd, constant=sd < CONSTANT_SD)
+    _remember(expr, scaling)
+    return scaling
 
 
 def constant_genes(expr: ExpressionMatrix, params=None) -> np.ndarray | None:
@@ -204,64 +282,66 @@ def drop_constant_genes(
     return AlignedSets(tuple(kept), sets.n_genes, sets.coverage)
 
 
-@numba.njit(parallel=True, cache=True)
-def _dense_z_sums(block, mean, sd, ptr, idx):
-    n_rows = block.shape[0]
-    n_sets = len(ptr) - 1
-    out = np.zeros((n_rows, n_sets))
-    for r in numba.prange(n_rows):
-        for s in range(n_sets):
-            acc = 0.0
-            for q in range(ptr[s], ptr[s + 1]):
-                g = idx[q]
-                # (x - mean) / sd, in R's order of operations (scale: sweep "-", then "/")
-                acc += (block[r, g] - mean[g]) / sd[g]
-            out[r, s] = acc
+@numba.njit(cache=True, nogil=True)
+def _gather_gene_major(xt, cols, mean, sd):
+    # xt: genes × samples (C-contiguous): each set gene is one contiguous row
+    out = np.empty((len(cols), xt.shape[1]))
+    for c in range(len(cols)):
+        g = cols[c]
+        m = mean[g]
+        s = sd[g]
+        for i in range(xt.shape[1]):
+            out[c, i] = (xt[g, i] - m) / s
     return out
 
 
-def set_z_sums(
-    expr: ExpressionMatrix, scaling: GeneScaling, sets: AlignedSets, part: str = "up", *,
-    chunk_size: int | None = None, progress: bool = False, desc: str = "scoring",
-) -> np.ndarray:
-    """``(n_samples, n_sets)`` sums of the z-scores of each set's ``part`` genes.
-
-    Dense input: one pass over sample chunks, ``Σ (x - mean) / sd`` per set. Sparse input:
-    ``X @ W - c`` with ``W[g, s] = 1/sd_g`` and ``c_s = Σ mean_g / sd_g``, which never
-    densifies the matrix.
-    """
-    ptr, idx = flatten_sets(sets, part)
-    n_samples = expr.shape[0]
-    n_sets = len(sets)
-    if len(idx) == 0:
-        return np.zeros((n_samples, n_sets))
-    if expr.is_sparse:
-        inv = 1.0 / scaling.sd[idx]
-        w = sp.csr_matrix((inv, idx, ptr), shape=(n_sets, expr.shape[1]))
-        x = _canonical_csr(expr.values)
-        sums = np.asarray((x @ w.T).toarray(), dtype=np.float64)
-        offset = w @ scaling.mean  # Σ mean_g / sd_g per set
-        return sums - offset[None, :]
-    out = np.empty((n_samples, n_sets))
-    for start, stop, block in sample_chunks(expr, chunk_size, progress=progress, desc=desc):
-        out[start:stop] = _dense_z_sums(block, scaling.mean, scaling.sd, ptr, idx)
+@numba.njit(cache=True, nogil=True)
+def _gather_sample_major(x, cols, mean, sd):
+    # x: samples × genes (any layout): one sample row at a time, its set genes picked out
+    k = len(cols)
+    out = np.empty((k, x.shape[0]))
+    for i in range(x.shape[0]):
+        for c in range(k):
+            g = cols[c]
+            out[c, i] = (x[i, g] - mean[g]) / sd[g]
     return out
 
 
-def standardized_columns(
+def standardized_rows(
     expr: ExpressionMatrix, scaling: GeneScaling, cols: np.ndarray,
-    source: np.ndarray | sp.csc_matrix | None = None, local: np.ndarray | None = None,
+    source: sp.csc_matrix | None = None, local: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Dense ``(n_samples, len(cols))`` z-scores of the genes ``cols`` (a per-set gather).
+    """Dense ``(len(cols), n_samples)`` z-scores of the genes ``cols`` (one set's block).
 
-    ``source``/``local``: an optional pre-gathered CSC matrix of some columns and the
-    positions of ``cols`` in it (sparse input: gather the union of the sets' genes once).
+    Every value is ``(x - mean) / sd``. Dense input is read where it lies, without a copy
+    of the matrix (a genes × samples table: one contiguous row per gene); the block is
+    C-contiguous, so its transpose is the Fortran-ordered samples × genes matrix BLAS reads.
+    Safe to call from several threads at once (the gathers release the GIL).
+
+    Parameters
+    ----------
+    expr, scaling
+        The expression and its :func:`gene_scaling`.
+    cols
+        int64 column indices of the set's genes, in the set's order.
+    source, local
+        Sparse input: a CSC matrix of the columns the sets use, gathered once, and the
+        positions of ``cols`` in it.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(cols), n_samples)`` float64, C-contiguous.
     """
-    if source is not None:
-        block = source[:, local]
-        block = block.toarray() if sp.issparse(block) else np.asarray(block)
-    elif expr.is_sparse:
-        block = expr.values[:, cols].toarray()
-    else:
-        block = expr.values[:, cols]
-    return (np.asarray(block, dtype=np.float64) - scaling.mean[cols]) / scaling.sd[cols]
+    mean, sd = scaling.mean, scaling.sd
+    if source is not None or expr.is_sparse:
+        block = source[:, local] if source is not None else expr.values[:, cols]
+        rows = np.ascontiguousarray(block.T.toarray(), dtype=np.float64)
+        rows -= mean[cols][:, None]
+        rows /= sd[cols][:, None]
+        return rows
+    values = expr.values
+    if values.dtype == np.float64 and values.flags.f_contiguous:
+        return _gather_gene_major(values.T, cols, mean, sd)
+    return _gather_sample_major(np.asarray(values, dtype=np.float64), cols, mean, sd)
+

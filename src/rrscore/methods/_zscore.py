@@ -23,12 +23,12 @@ import numpy as np
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._set_sums import standardised_set_scores
 from rrscore.methods._standardize import (
     STANDARDISED_SCALE,
     constant_genes,
     drop_constant_genes,
     gene_scaling,
-    set_z_sums,
 )
 
 
@@ -41,19 +41,16 @@ def run(
     expr: ExpressionMatrix, sets: AlignedSets, params: ZscoreParams, *,
     chunk_size: int | None = None, progress: bool = False,
 ) -> np.ndarray:
-    """Combined z-scores of all sets, ``(n_samples, n_sets)``."""
+    """Combined z-scores of all sets, ``(n_samples, n_sets)``.
+
+    One pass of the membership product over the standardised data
+    (:func:`~rrscore.methods._set_sums.standardised_set_scores`): both parts' sums at once,
+    the matrix never standardised as a whole.
+    """
     scaling = gene_scaling(expr)
     sets = drop_constant_genes(sets, scaling, expr.genes, "zscore")
-    total = set_z_sums(expr, scaling, sets, "up", chunk_size=chunk_size,
-                       progress=progress, desc="zscore")
-    if any(s.signed for s in sets):
-        total -= set_z_sums(expr, scaling, sets, "down", chunk_size=chunk_size,
-                            progress=progress, desc="zscore (down)")
-    k = np.array([s.size for s in sets], dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = total / np.sqrt(k)[None, :]
-    out[:, k == 0] = np.nan
-    return out
+    return standardised_set_scores(expr.values, scaling.mean, scaling.sd, sets, "zscore",
+                                   chunk_size=chunk_size, progress=progress, desc="zscore")
 
 
 SPEC = MethodSpec(
