@@ -39,6 +39,7 @@ from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ssgsea_walk import dense_scores, sparse_scores, weight_table
 from rrscore.ranking._common import row_arrays
+from rrscore.ranking._ordered_ties import slots_below
 from rrscore.ranking._selected import column_rank_counts
 
 
@@ -93,13 +94,16 @@ def run(
     out = np.empty((n_samples, len(sets)))
     sparse = expr.is_sparse_storage
     size = chunk_size or (DEFAULT_CELL_CHUNK if sparse else DEFAULT_CHUNK_SIZE)
+    below = slots_below(slot_genes, n) if sparse else None
     for start, stop, block in cell_blocks(expr, size, progress=progress, desc="ssgsea"):
         part = out[start:stop]
         if sp.issparse(block):
             data, indices, indptr, shared, _ = row_arrays(block)
             n_parts = max(1, min(stop - start, numba.get_num_threads() * 4))
-            sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, table,
-                          up_ptr, up_idx, dn_ptr, dn_idx, part, n_parts)
+            if below is None:  # a CSR block of input not flagged as sparse storage
+                below = slots_below(slot_genes, n)
+            sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, below,
+                          table, up_ptr, up_idx, dn_ptr, dn_idx, part, n_parts)
         else:
             lt, eq, eq_after = column_rank_counts(block, slot_genes)
             dense_scores(lt, eq, eq_after, n, table, up_ptr, up_idx, dn_ptr, dn_idx, part)

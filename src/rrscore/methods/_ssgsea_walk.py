@@ -9,7 +9,8 @@ and shared by every set holding the gene; the power itself comes from a table of
 truncated rank is an integer. A set then costs one look-up of the two numbers per member.
 
 Dense blocks get their rank counts from :func:`rrscore.ranking._selected.column_rank_counts`
-(one sort per row); CSR blocks from :func:`rrscore.ranking._ties.row_ordered_tie_blocks`
+(one sort per row); CSR blocks from
+:func:`rrscore.ranking._ordered_ties.row_ordered_tie_blocks`
 (only the stored values are placed; the zeros are one tie block). Both feed the same
 per-sample scoring (:func:`_row_scores`), so dense and sparse input give the same bits.
 """
@@ -20,7 +21,7 @@ import numba
 import numpy as np
 
 from rrscore.ranking._common import csr_row
-from rrscore.ranking._ties import row_ordered_tie_blocks
+from rrscore.ranking._ordered_ties import row_ordered_tie_blocks
 
 
 @numba.njit(cache=True)
@@ -87,11 +88,12 @@ def dense_scores(lt, eq, eq_after, n, table, up_ptr, up_idx, dn_ptr, dn_idx, out
 
 
 @numba.njit(parallel=True, cache=True)
-def sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, table, up_ptr,
-                  up_idx, dn_ptr, dn_idx, out, n_parts):
+def sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, below, table,
+                  up_ptr, up_idx, dn_ptr, dn_idx, out, n_parts):
     """Scores of a CSR block (``row_arrays`` form), each row ranked from its stored values.
 
-    Rows are split into ``n_parts`` contiguous parts, one work buffer set per part.
+    ``below`` is :func:`rrscore.ranking._ordered_ties.slots_below` of ``slot_genes``. Rows
+    are split into ``n_parts`` contiguous parts, one set of work buffers per part.
     """
     n_rows = len(indptr) - 1
     m = len(slot_genes)
@@ -105,7 +107,8 @@ def sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, table, 
         terms = np.empty((m, 2))
         for r in range(r0, r1):
             d, idx = csr_row(data, indices, indptr, shared, r)
-            row_ordered_tie_blocks(d, idx, n, slot_of, slot_genes, start, size, after)
+            row_ordered_tie_blocks(d, idx, n, slot_of, slot_genes, below, start, size,
+                                   after)
             for j in range(m):
                 lt[j] = n - start[j] - size[j]
             row_walk_terms(lt, size, after, table, terms)

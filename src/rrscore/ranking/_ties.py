@@ -15,9 +15,7 @@ O(nnz · q) vectorised for few distinct values, O(nnz log q) by binary search fo
 instead of a sort of the whole cell. Dense input uses the same kernels with every value
 "stored".
 
-:func:`row_ordered_tie_blocks` adds, per queried gene, the number of tied genes at later
-columns, for rankings that break ties by column order (ssGSEA, after R's stable
-``order()``); the zeros' share of it is counted, not scanned.
+Rankings that break ties by column order (ssGSEA) use :mod:`._ordered_ties`.
 """
 
 from __future__ import annotations
@@ -157,126 +155,6 @@ def tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     start, size = _tie_blocks(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes))
     cols = slot_of[genes]
     return start[:, cols], size[:, cols]
-
-
-@numba.njit(nogil=True, cache=True)
-def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, start, size, after):
-    """:func:`row_tie_blocks` plus, per queried gene, its tied genes at later columns.
-
-    For rankings whose ties are broken by column order (ssGSEA: R ``order()`` is stable):
-    ``after[s]`` is the number of genes with the same value as slot ``s``'s gene in columns
-    after it, so its 0-based position in the stable descending order is
-    ``start[s] + size[s] - 1 - after[s]``. ``slot_genes`` are the queried genes ascending
-    (:func:`gene_slots`); ``indices`` must be sorted. One backward walk over the stored
-    entries, each placed among the queried values by binary search, also counts the zeros
-    at later columns of every queried zero gene: the zero block is never scanned.
-    """
-    nnz = len(data)
-    n_slots = len(slot_genes)
-    m = min(nnz, n_slots)
-    present = np.empty(m, dtype=np.int64)
-    pvals = np.empty(m)
-    n_present = 0
-    for q in range(nnz):
-        s = slot_of[indices[q]]
-        if s >= 0:
-            present[n_present] = s
-            pvals[n_present] = data[q]
-            n_present += 1
-    cand = np.empty(n_present + 1)
-    cand[0] = 0.0
-    cand[1:] = pvals[:n_present]
-    cand = np.sort(cand)
-    nq = 0
-    for i in range(n_present + 1):
-        if nq == 0 or cand[i] != cand[nq - 1]:
-            cand[nq] = cand[i]
-            nq += 1
-    qs = cand[:nq]
-    eq = np.zeros(nq, dtype=np.int64)
-    above = np.zeros(nq + 1, dtype=np.int64)
-    n_nonzero_after = 0  # stored non-zero values at columns after the current one
-    k = n_slots - 1  # the queried genes are visited from the last column down
-    for q in range(nnz - 1, -1, -1):
-        c = indices[q]
-        while k >= 0 and slot_genes[k] > c:
-            # a queried gene not stored: a zero, tied with every zero after it
-            after[k] = (n_genes - 1 - slot_genes[k]) - n_nonzero_after
-            k -= 1
-        x = data[q]
-        p = np.searchsorted(qs, x)
-        hit = p < nq and qs[p] == x
-        if k >= 0 and slot_genes[k] == c:
-            if x == 0.0:  # a stored zero
-                after[k] = (n_genes - 1 - c) - n_nonzero_after
-            else:  # equal stored values seen so far all lie at later columns
-                after[k] = eq[p]
-            k -= 1
-        if hit:
-            eq[p] += 1
-        else:
-            above[p] += 1
-        if x != 0.0:
-            n_nonzero_after += 1
-    while k >= 0:
-        after[k] = (n_genes - 1 - slot_genes[k]) - n_nonzero_after
-        k -= 1
-    z = np.searchsorted(qs, 0.0)
-    eq[z] += n_genes - nnz
-    greater = np.empty(nq, dtype=np.int64)
-    acc = above[nq]
-    for i in range(nq - 1, -1, -1):
-        greater[i] = acc
-        acc += eq[i] + above[i]
-    start[:] = greater[z]
-    size[:] = eq[z]
-    for j in range(n_present):
-        x = pvals[j]
-        if x != 0.0:
-            i = np.searchsorted(qs, x)
-            start[present[j]] = greater[i]
-            size[present[j]] = eq[i]
-
-
-@numba.njit(parallel=True, cache=True)
-def _ordered_tie_blocks(data, indices, indptr, shared, n_genes, slot_of, slot_genes):
-    n_rows = len(indptr) - 1
-    n_slots = len(slot_genes)
-    start = np.empty((n_rows, n_slots), dtype=np.int64)
-    size = np.empty((n_rows, n_slots), dtype=np.int64)
-    after = np.empty((n_rows, n_slots), dtype=np.int64)
-    for r in numba.prange(n_rows):
-        d, idx = csr_row(data, indices, indptr, shared, r)
-        row_ordered_tie_blocks(d, idx, n_genes, slot_of, slot_genes, start[r], size[r],
-                               after[r])
-    return start, size, after
-
-
-def ordered_tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`tie_blocks` plus the tied genes at later columns (stable descending order).
-
-    Parameters
-    ----------
-    values
-        ``(n_rows, n_genes)`` dense array or scipy CSR matrix without NaN.
-    genes
-        Column indices to report (any order, repeats allowed).
-
-    Returns
-    -------
-    start, size, after : ndarray
-        ``(n_rows, len(genes))`` int64: genes with a strictly larger value, genes with an
-        equal value (itself included), and genes with an equal value at a later column. The
-        0-based position in the descending order with ties in column order (R's stable
-        ``order(x, decreasing=TRUE)``) is ``start + size - 1 - after``.
-    """
-    data, indices, indptr, shared, n_genes = row_arrays(values)
-    genes = np.asarray(genes, dtype=np.int64)
-    slot_of, slot_genes = gene_slots(genes, n_genes)
-    start, size, after = _ordered_tie_blocks(data, indices, indptr, shared, n_genes, slot_of,
-                                             slot_genes)
-    cols = slot_of[genes]
-    return start[:, cols], size[:, cols], after[:, cols]
 
 
 @numba.njit(parallel=True, cache=True)
