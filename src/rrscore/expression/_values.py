@@ -14,7 +14,10 @@ when it is not canonical (``csr_matrix(x)`` shares its arrays with, e.g., ``adat
 
 Two callers with the same value rules: the in-memory input layer checks the whole matrix at
 once (:func:`check_values`), lazy input one block of cells at a time as it is read
-(:func:`check_finite`, naming the cell, its row and the gene). :func:`check_sizes` validates
+(:func:`check_finite`, naming the cell, its row and the gene). Both first add all the values
+up (:func:`all_finite`: one read in memory order, no temporary of the data's size; a finite
+sum means no NaN and no infinity); only when that sum is not finite do they look for the
+offending values, block by block. :func:`check_sizes` validates
 the ``min_size``/``max_size`` filter options before any work.
 """
 
@@ -189,6 +192,85 @@ def check_sizes(min_size, max_size) -> None:
         raise GeneMatchError(f"min_size must be a whole number, got {min_size!r}")
 
 
+#: Values per block of the exact scan for non-finite values (bounds its temporaries).
+SCAN_BLOCK = 1 << 22
+
+
+def all_finite(data: np.ndarray) -> bool:
+    """Whether every value of ``data`` (any shape, layout and float dtype) is finite.
+
+    One read, no temporary of the data's size: the float64 sum of all values is finite
+    exactly when no value is NaN or infinite — or, rarely, when finite values overflow
+    when added, which only sends the caller to the exact scan.
+    """
+    if data.size == 0:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(data, axis=None, dtype=np.float64)
+    return bool(np.isfinite(total))
+
+
+def _dense_blocks(values: np.ndarray):
+    """``(row0, col0, block)`` views covering ``values``, along its memory order."""
+    n, g = values.shape
+    if values.flags.f_contiguous and not values.flags.c_contiguous:
+        step = max(1, SCAN_BLOCK // max(n, 1))
+        for c0 in range(0, g, step):
+            yield 0, c0, values[:, c0:c0 + step]
+    else:
+        step = max(1, SCAN_BLOCK // max(g, 1))
+        for r0 in range(0, n, step):
+            yield r0, 0, values[r0:r0 + step]
+
+
+def _scan_dense(values: np.ndarray):
+    """Infinite values (count, first in row-major order) and NaN counts per row/column."""
+    n, g = values.shape
+    n_inf, first = 0, None
+    per_row = np.zeros(n, dtype=np.int64)
+    per_col = np.zeros(g, dtype=np.int64)
+    for r0, c0, block in _dense_blocks(values):
+        if all_finite(block):
+            continue
+        inf = np.isinf(block)
+        k = int(inf.sum())
+        if k:
+            n_inf += k
+            rows, cols = np.nonzero(inf)  # row-major within the block
+            here = (r0 + int(rows[0]), c0 + int(cols[0]))
+            first = here if first is None else min(first, here)
+        nan = np.isnan(block)
+        per_row[r0:r0 + block.shape[0]] += nan.sum(axis=1)
+        per_col[c0:c0 + block.shape[1]] += nan.sum(axis=0)
+    return n_inf, first, per_row, per_col
+
+
+def _scan_sparse(values: sp.csr_matrix):
+    """As :func:`_scan_dense` over the stored values of a CSR matrix (storage order)."""
+    n, g = values.shape
+    data = values.data
+    n_inf, first = 0, None
+    per_row = np.zeros(n, dtype=np.int64)
+    per_col = np.zeros(g, dtype=np.int64)
+    for q0 in range(0, len(data), SCAN_BLOCK):
+        block = data[q0:q0 + SCAN_BLOCK]
+        if all_finite(block):
+            continue
+        inf = np.flatnonzero(np.isinf(block))
+        if len(inf):
+            if first is None:
+                k = q0 + int(inf[0])
+                first = (int(np.searchsorted(values.indptr, k, side="right") - 1),
+                         int(values.indices[k]))
+            n_inf += len(inf)
+        nan = q0 + np.flatnonzero(np.isnan(block))
+        if len(nan):
+            rows = np.searchsorted(values.indptr, nan, side="right") - 1
+            per_row += np.bincount(rows, minlength=n)
+            per_col += np.bincount(values.indices[nan], minlength=g)
+    return n_inf, first, per_row, per_col
+
+
 def check_finite(
     block: np.ndarray | sp.csr_matrix, row_start: int, names: Sequence[object],
     genes: Sequence[object], *, allow_nan: bool = False,
@@ -215,7 +297,7 @@ def check_finite(
         At the first non-finite value.
     """
     data = block.data if sp.issparse(block) else block
-    if data.size == 0:
+    if data.size == 0 or all_finite(data):
         return
     bad = np.isinf(data) if allow_nan else ~np.isfinite(data)
     if not bad.any():
@@ -272,31 +354,18 @@ def check_values(
     """
     check_nan_policy(nan_policy)
     data = values.data if sp.issparse(values) else values
-    if np.isinf(data).any():
-        if sp.issparse(values):
-            coo = values.tocoo()
-            k = int(np.flatnonzero(np.isinf(coo.data))[0])
-            r, c = int(coo.row[k]), int(coo.col[k])
-            n_inf = int(np.isinf(coo.data).sum())
-        else:
-            rows, cols = np.nonzero(np.isinf(values))
-            r, c, n_inf = int(rows[0]), int(cols[0]), len(rows)
+    if all_finite(data):  # the usual case: one read of the values, nothing allocated
+        return None
+    scan = _scan_sparse if sp.issparse(values) else _scan_dense
+    n_inf, first, per_sample, per_gene = scan(values)
+    if n_inf:
+        r, c = first
         raise InputDataError(
             f"{n_inf} infinite values, e.g. gene {genes[c]!r} in sample {samples[r]!r}; "
             "remove or replace them (log of zero? use log1p)"
         )
-    nan_mask = np.isnan(data)
-    if not nan_mask.any():
+    if not per_gene.any():  # finite values whose sum overflowed
         return None
-    if sp.issparse(values):
-        nan_cells = sp.csr_matrix(
-            (nan_mask.astype(np.int8), values.indices, values.indptr), shape=values.shape
-        )
-        per_sample = np.asarray(nan_cells.sum(axis=1)).ravel()
-        per_gene = np.asarray(nan_cells.sum(axis=0)).ravel()
-    else:
-        per_sample = nan_mask.sum(axis=1)
-        per_gene = nan_mask.sum(axis=0)
     n_genes_total = values.shape[1]
     all_nan_samples = samples[per_sample == n_genes_total]
     if len(all_nan_samples):

@@ -51,7 +51,7 @@ import scipy.sparse as sp
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._parallel import map_batches
-from rrscore.methods._plage_eigen import leading_eigenvector, start_vector
+from rrscore.methods._plage_eigen import basis_size, leading_eigenvector, start_vector
 from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._standardize import (
     STANDARDISED_SCALE,
@@ -68,12 +68,31 @@ class PlageParams:
     """PLAGE has no parameters (the orientation rule is fixed, see the module docs)."""
 
 
-def _leading_vector(block: np.ndarray, q0: np.ndarray) -> np.ndarray:
+class _Workspace:
+    """One thread's buffers, sized for the largest set of its batch (reused set after set)."""
+
+    def __init__(self, k_max: int, n: int) -> None:
+        d_max = min(k_max, n)
+        self.block = np.empty(k_max * n)
+        self.gram = np.empty(d_max * d_max)
+        self.basis = np.empty(basis_size(d_max))
+
+    def rows(self, k: int, n: int) -> np.ndarray:
+        return self.block[: k * n].reshape(k, n)
+
+
+def _leading_vector(block: np.ndarray, q0: np.ndarray,
+                    work: _Workspace | None = None) -> np.ndarray:
     """Unit first right singular vector of the C-contiguous ``(k, N)`` block."""
     k, n = block.shape
+    d = min(k, n)
+    gram = work.gram[: d * d].reshape(d, d) if work is not None else None
     # A @ A.T of one buffer is BLAS syrk in NumPy (half the products of a general matmul)
-    gram = block @ block.T if k <= n else block.T @ block
-    vec = leading_eigenvector(gram, q0)
+    if k <= n:
+        gram = np.matmul(block, block.T, out=gram)
+    else:
+        gram = np.matmul(block.T, block, out=gram)
+    vec = leading_eigenvector(gram, q0, work.basis if work is not None else None)
     v = vec @ block if k <= n else vec  # right vector from the left one: block.T u
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else np.full(n, np.nan)
@@ -121,14 +140,17 @@ def _one_blas_thread():
 
 
 def _set_score(expr: ExpressionMatrix, scaling: GeneScaling, up: np.ndarray,
-               down: np.ndarray, source, position, q0: np.ndarray) -> np.ndarray:
+               down: np.ndarray, source, position, q0: np.ndarray,
+               work: _Workspace) -> np.ndarray:
     """One set's oriented PLAGE scores, ``(n_samples,)``."""
     cols = np.concatenate([up, down]).astype(np.int64)
     local = position[cols] if position is not None else None
-    block = standardized_rows(expr, scaling, cols, source, local)  # (k, N)
-    v = _leading_vector(block, q0)
+    n = expr.shape[0]
+    block = standardized_rows(expr, scaling, cols, source, local,
+                              out=work.rows(len(cols), n))  # (k, N)
+    v = _leading_vector(block, q0, work)
     n_up = len(up)
-    direction = block[:n_up].mean(axis=0) if n_up else np.zeros(block.shape[1])
+    direction = block[:n_up].mean(axis=0) if n_up else np.zeros(n)
     if len(down):
         direction = direction - block[n_up:].mean(axis=0)
     return orient(v, direction)
@@ -156,10 +178,12 @@ def run(
     q0 = start_vector(int(min(sizes.max(initial=1), n)))
 
     def score_batch(batch: np.ndarray) -> None:
+        work = _Workspace(int(sizes[batch].max()), n)
         for j in batch:
             s = sets.sets[j]
             if s.size:
-                out[:, j] = _set_score(expr, scaling, s.up, s.down, source, position, q0)
+                out[:, j] = _set_score(expr, scaling, s.up, s.down, source, position, q0,
+                                       work)
 
     # cost of a set: its Gram matrix (N·k·min(k, N)) and its gather (N·k)
     costs = n * sizes * (np.minimum(sizes, n) + 1)

@@ -283,25 +283,24 @@ def drop_constant_genes(
 
 
 @numba.njit(cache=True, nogil=True)
-def _gather_gene_major(xt, cols, mean, sd):
+def _gather_gene_major(xt, cols, mean, sd, out):
     # xt: genes × samples (C-contiguous): each set gene is one contiguous row
-    out = np.empty((len(cols), xt.shape[1]))
     for c in range(len(cols)):
         g = cols[c]
         m = mean[g]
         s = sd[g]
-        for i in range(xt.shape[1]):
-            out[c, i] = (xt[g, i] - m) / s
+        row = xt[g]
+        dest = out[c]
+        for i in range(row.shape[0]):
+            dest[i] = (row[i] - m) / s
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _gather_sample_major(x, cols, mean, sd):
+def _gather_sample_major(x, cols, mean, sd, out):
     # x: samples × genes (any layout): one sample row at a time, its set genes picked out
-    k = len(cols)
-    out = np.empty((k, x.shape[0]))
     for i in range(x.shape[0]):
-        for c in range(k):
+        for c in range(len(cols)):
             g = cols[c]
             out[c, i] = (x[i, g] - mean[g]) / sd[g]
     return out
@@ -310,6 +309,7 @@ def _gather_sample_major(x, cols, mean, sd):
 def standardized_rows(
     expr: ExpressionMatrix, scaling: GeneScaling, cols: np.ndarray,
     source: sp.csc_matrix | None = None, local: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Dense ``(len(cols), n_samples)`` z-scores of the genes ``cols`` (one set's block).
 
@@ -327,11 +327,15 @@ def standardized_rows(
     source, local
         Sparse input: a CSC matrix of the columns the sets use, gathered once, and the
         positions of ``cols`` in it.
+    out
+        Optional C-contiguous ``(len(cols), n_samples)`` float64 array to write the dense
+        block into (a reused buffer: no fresh pages to fault in per set).
 
     Returns
     -------
     numpy.ndarray
-        ``(len(cols), n_samples)`` float64, C-contiguous.
+        ``(len(cols), n_samples)`` float64, C-contiguous (``out`` when given, for dense
+        input).
     """
     mean, sd = scaling.mean, scaling.sd
     if source is not None or expr.is_sparse:
@@ -341,7 +345,9 @@ def standardized_rows(
         rows /= sd[cols][:, None]
         return rows
     values = expr.values
+    if out is None:
+        out = np.empty((len(cols), values.shape[0]))
     if values.dtype == np.float64 and values.flags.f_contiguous:
-        return _gather_gene_major(values.T, cols, mean, sd)
-    return _gather_sample_major(np.asarray(values, dtype=np.float64), cols, mean, sd)
+        return _gather_gene_major(values.T, cols, mean, sd, out)
+    return _gather_sample_major(np.asarray(values, dtype=np.float64), cols, mean, sd, out)
 
