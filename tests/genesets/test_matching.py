@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,3 +132,62 @@ def test_membership_arrays_are_cached_on_the_collection():
     assert flat.is_down.tolist() == [False, False, True, False]
     assert flat.distinct[flat.codes].tolist() == flat.names.tolist()
     assert coll.genes == {"X", "Y", "Z"} and coll.genes is not coll.genes
+
+
+def _reference_unique(genes):
+    """The per-gene definition the fast path must equal: clean, drop empties, first wins."""
+    from rrscore.genesets._model import clean_label
+
+    out, dup = [], set()
+    for g in genes:
+        g = clean_label(g)
+        if not g:
+            continue
+        (dup.add(g) if g in out else out.append(g))
+    return tuple(out), sorted(dup)
+
+
+@pytest.mark.parametrize("genes", [
+    ["A", " B ", "C\t", "", "A", "\ufeffD", "E\ufeff ", " \ufeff F", "B"],
+    [1, 2.5, "1", " x ", "x", None],  # not text: str() of each, as clean_label does
+    ["TP53", "MDM2", "CDKN1A"],
+    ("G", "G", "G"),
+])
+def test_gene_set_cleaning_equals_the_per_gene_rule(genes):
+    from rrscore.errors import DuplicateGenesWarning
+
+    expected, dups = _reference_unique(genes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gs = GeneSet("s", genes)
+    assert gs.up == expected
+    messages = [str(w.message) for w in caught if issubclass(w.category, DuplicateGenesWarning)]
+    assert messages == ([f"gene set 's' (up): removed duplicated genes {dups}"] if dups else [])
+
+
+@pytest.mark.parametrize("genes", [
+    ["A", "B-", " C+ ", "-", "+", "", "D -", "E", "F--", "G+-"],
+    ["A", "B", "C"],
+    ["A\n-", "B"],  # a line break inside a name is not a suffix boundary
+    [3, "4-"],
+])
+def test_split_signed_genes_equals_the_per_gene_rule(genes):
+    from rrscore.genesets._model import split_signed_genes
+
+    up, down = [], []
+    for g in genes:
+        g = str(g).strip()
+        if len(g) > 1 and g.endswith("-"):
+            down.append(g[:-1].strip())
+        elif len(g) > 1 and g.endswith("+"):
+            up.append(g[:-1].strip())
+        elif g not in ("", "+", "-"):
+            up.append(g)
+    assert split_signed_genes(genes) == (up, down)
+    assert split_signed_genes(iter(genes)) == (up, down)
+
+
+def test_collection_genes_are_the_distinct_member_genes():
+    coll = GeneSetCollection.from_dict({"a": ["X", "Y", "Z-"], "b": ["Y", "W"]})
+    assert coll.genes == {"X", "Y", "Z", "W"}
+    assert set(coll.memberships().distinct) == coll.genes

@@ -124,3 +124,85 @@ def test_two_anticorrelated_genes_get_the_same_sign_dense_and_sparse():
         v = dense["pair"].to_numpy()
         first = int(np.flatnonzero(np.abs(v) >= np.abs(v).max() * (1 - 1e-9))[0])
         assert v[first] > 0
+
+
+def _svd_scores(expr: pd.DataFrame, genes: list[str]) -> np.ndarray:
+    """numpy's SVD of the standardised block, oriented by the set's mean z-score."""
+    block = zscores(expr).loc[genes].to_numpy()
+    v = np.linalg.svd(block, full_matrices=False)[2][0]
+    return v if v @ block.mean(axis=0) > 0 else -v
+
+
+@pytest.mark.parametrize("structure", ["independent", "correlated"])
+def test_lanczos_path_equals_numpy_svd(structure):
+    """Sets of 60-300 genes over 150 samples: Gram matrices above the LAPACK cut-off (48),
+    independent genes (small spectral gaps, the most Lanczos steps) and a shared factor."""
+    rng = np.random.default_rng(11)
+    genes = [f"G{i}" for i in range(600)]
+    x = rng.normal(size=(600, 150))
+    if structure == "correlated":
+        x += rng.normal(size=(600, 3)) @ rng.normal(size=(3, 150))
+    expr = pd.DataFrame(x, index=genes, columns=[f"S{j}" for j in range(150)])
+    sets = {f"k{k}": list(rng.choice(genes, size=k, replace=False)) for k in (60, 140, 300)}
+    result = rrscore.score(expr, sets, "plage")
+    for name, members in sets.items():
+        np.testing.assert_allclose(result[name], _svd_scores(expr, members), atol=1e-12)
+
+
+def test_leading_eigenvector_equals_lapack_and_falls_back_to_it(monkeypatch):
+    import scipy.linalg
+
+    import rrscore.methods._plage_eigen as eigen
+
+    rng = np.random.default_rng(2)
+    q0 = eigen.start_vector(400)
+    cases = []
+    for d, n in ((60, 400), (200, 250), (400, 120)):
+        b = rng.normal(size=(n, d))
+        cases.append(b.T @ b)
+    for a in cases:
+        u = scipy.linalg.eigh(a)[1][:, -1]
+        got = eigen.leading_eigenvector(a, q0)
+        np.testing.assert_allclose(np.abs(got), np.abs(u), atol=1e-12)
+    # a repeated top eigenvalue has no unique vector: a unit vector of its eigenspace
+    q, _ = np.linalg.qr(rng.normal(size=(80, 80)))
+    a = (q * np.r_[5.0, 5.0, np.linspace(1, 3, 78)]) @ q.T
+    got = eigen.leading_eigenvector(a, q0)
+    np.testing.assert_allclose(a @ got, 5.0 * got, atol=1e-12)
+    # Lanczos that cannot meet its stopping rule hands over to LAPACK, whose vector is returned
+    monkeypatch.setattr(eigen, "GAP_TOL", 0.0)
+    monkeypatch.setattr(eigen, "ROUNDING", 0.0)
+    a = cases[1]
+    assert not eigen._lanczos_top(a, q0[:200], eigen.max_steps(200), 0.0, 0.0,
+                                  np.empty(eigen.basis_size(200)))[1]
+    expected = scipy.linalg.eigh(a, subset_by_index=[199, 199])[1][:, 0]
+    np.testing.assert_array_equal(eigen.leading_eigenvector(a, q0), expected)
+
+
+def test_scores_do_not_depend_on_the_number_of_threads(leukemia):
+    import numba
+
+    genes = list(leukemia.index)
+    rng = np.random.default_rng(4)
+    sets = {f"s{i}": list(rng.choice(genes, size=int(rng.integers(2, 60)), replace=False))
+            for i in range(40)}
+    one = rrscore.score(leukemia, sets, "plage", n_jobs=1)
+    every = rrscore.score(leukemia, sets, "plage", n_jobs=numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(one.to_numpy(), every.to_numpy())
+
+
+def test_balanced_batches_cover_every_set_once_with_even_costs():
+    from rrscore.methods._parallel import balanced_batches, map_batches
+
+    costs = np.random.default_rng(0).integers(10, 500, size=1000).astype(float) ** 2
+    batches = balanced_batches(costs, 8)
+    assert len(batches) == 8
+    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(1000))
+    loads = [costs[b].sum() for b in batches]
+    assert max(loads) - min(loads) <= costs.max()  # LPT: within one item of each other
+    assert [len(b) for b in balanced_batches(np.ones(3), 8)] == [1, 1, 1]
+    seen = []
+    map_batches(seen.append, costs, 2)
+    assert sorted(np.concatenate(seen).tolist()) == list(range(1000))
+    with pytest.raises(ZeroDivisionError):
+        map_batches(lambda batch: 1 / 0, costs, 2)

@@ -83,3 +83,66 @@ def test_sparse_input_gives_the_dense_scores(tests_data):
 def test_one_sample_is_an_error(leukemia):
     with pytest.raises(InputDataError, match="at least 2 samples"):
         rrscore.score(leukemia.iloc[:, [0]], {"a": list(leukemia.index[:10])}, "zscore")
+
+
+def _random_sets(rng, n_genes, n_sets):
+    from rrscore.genesets._matching import AlignedSet, AlignedSets
+
+    sets = []
+    for i in range(n_sets):
+        genes = rng.choice(n_genes, size=int(rng.integers(1, 12)), replace=False)
+        cut = int(rng.integers(0, len(genes) + 1)) if i % 3 else len(genes)
+        sets.append(AlignedSet(f"s{i}", genes[:cut].astype(np.int64),
+                               genes[cut:].astype(np.int64)))
+    return AlignedSets(tuple(sets), n_genes, pd.DataFrame())
+
+
+@pytest.mark.parametrize("how", ["zscore", "mean"])
+def test_membership_product_equals_a_plain_loop_in_every_layout(how):
+    """The blocked kernel (8 samples at a time, a chunk size that is no multiple of 8, dense
+    C/Fortran/strided and CSR with float32 data) gives, to the last bit, a per-sample loop
+    adding (x - mean) / sd over each part in the set's order."""
+    from rrscore.methods._set_sums import standardised_set_scores
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(5, 2, size=(29, 40)).astype(np.float32).astype(np.float64)
+    x[rng.random(x.shape) < 0.5] = 0.0
+    mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
+    sets = _random_sets(rng, 40, 25)
+    expected = np.empty((29, len(sets)))
+    for r in range(29):
+        for j, s in enumerate(sets):
+            up = down = 0.0
+            for g in s.up:
+                up += (x[r, g] - mean[g]) / sd[g]
+            for g in s.down:
+                down += (x[r, g] - mean[g]) / sd[g]
+            if how == "zscore":
+                expected[r, j] = (up - down) / np.sqrt(s.size)
+            else:
+                expected[r, j] = ((up / len(s.up) if len(s.up) else 0.0)
+                                  - (down / len(s.down) if len(s.down) else 0.0))
+    layouts = [x, np.asfortranarray(x), np.repeat(x, 2, axis=1)[:, ::2],
+               sp.csr_matrix(x.astype(np.float32)), sp.csr_matrix(x)]
+    for values in layouts:
+        for chunk in (None, 11):
+            got = standardised_set_scores(values, mean, sd, sets, how, chunk_size=chunk)
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_gene_scaling_is_read_once_per_matrix_and_equal_in_both_layouts():
+    from rrscore.expression._matrix import ExpressionMatrix
+    from rrscore.methods._standardize import gene_scaling
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(13, 50))
+    genes, samples = pd.Index([f"g{i}" for i in range(50)]), pd.Index(range(13))
+    c = ExpressionMatrix(np.ascontiguousarray(x), genes, samples)
+    f = ExpressionMatrix(np.asfortranarray(x), genes, samples)
+    first = gene_scaling(c)
+    assert gene_scaling(c) is first  # remembered for this matrix
+    np.testing.assert_array_equal(gene_scaling(f).mean, first.mean)
+    np.testing.assert_array_equal(gene_scaling(f).sd, first.sd)
+    np.testing.assert_allclose(first.sd, x.std(axis=0, ddof=1), rtol=1e-13)
+    c.values = np.ascontiguousarray(x * 2)  # new values: not the remembered scaling
+    np.testing.assert_allclose(gene_scaling(c).sd, 2 * first.sd, rtol=1e-13)
