@@ -162,3 +162,63 @@ def test_parameters_are_validated(tgfb):
         rrscore.score(expr, collection(up), "singscore", center_score="yes")
     with pytest.warns(UserWarning, match="center_score is disabled"):
         rrscore.score(expr, collection(up), "singscore", known_direction=False)
+
+
+def _many_sets_input(n_samples=2000, n_genes=600, n_sets=300):
+    from rrscore._prepare import prepare
+
+    rng = np.random.default_rng(5)
+    x = np.round(rng.normal(size=(n_samples, n_genes)), 2)
+    genes = [f"G{i}" for i in range(n_genes)]
+    sets = {}
+    for i in range(n_sets):
+        chosen = list(rng.choice(genes, size=25, replace=False))
+        sets[f"S{i}"] = chosen[:20] + ([g + "-" for g in chosen[20:]] if i % 2 else [])
+    return prepare(x, sets, genes=genes, low_coverage=0)
+
+
+def test_only_the_asked_outputs_are_computed_and_they_equal_the_full_set():
+    from rrscore.methods._singscore import PARTS, SingscoreParams, singscore_parts
+
+    prepared = _many_sets_input(60, 200, 40)
+    for params in (SingscoreParams(), SingscoreParams(known_direction=False,
+                                                      center_score=False)):
+        full = singscore_parts(prepared.expr, prepared.sets, params, chunk_size=16)
+        assert set(full) == set(PARTS)
+        for part in PARTS:
+            alone = singscore_parts(prepared.expr, prepared.sets, params, parts=(part,),
+                                    chunk_size=7)
+            assert set(alone) == {part}
+            np.testing.assert_array_equal(alone[part], full[part])
+        no_disp = singscore_parts(prepared.expr, prepared.sets, params, dispersion=False)
+        np.testing.assert_array_equal(no_disp["total_score"], full["total_score"])
+        assert np.isnan(no_disp["total_dispersion"]).all()
+    with pytest.raises(RRScoreError, match="no output"):
+        singscore_parts(prepared.expr, prepared.sets, SingscoreParams(), parts=("mean",))
+
+
+def test_memory_with_many_sets_is_the_outputs_plus_one_chunk():
+    """Issue 14: no full-size arrays beyond the outputs asked for (NumPy allocations)."""
+    import tracemalloc
+
+    from rrscore.methods._singscore import SingscoreParams, run, run_outputs
+
+    prepared = _many_sets_input()
+    n_samples, n_genes = prepared.expr.shape
+    output = n_samples * len(prepared.sets) * 8
+    chunk = 64 * n_genes * 8
+    params = SingscoreParams()
+    run(prepared.expr, prepared.sets, params, chunk_size=64)  # compile outside the trace
+    for call, n_outputs in ((lambda: run(prepared.expr, prepared.sets, params, chunk_size=64),
+                             1),
+                            (lambda: run_outputs(prepared.expr, prepared.sets, params,
+                                                 outputs=("score", "dispersion"),
+                                                 chunk_size=64), 2)):
+        tracemalloc.start()
+        try:
+            call()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # the previous code held ten samples x sets arrays whatever was asked for
+        assert peak <= 2 * n_outputs * output + 10 * chunk, (peak, output)

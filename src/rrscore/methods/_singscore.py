@@ -34,11 +34,13 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 
 from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets, sample_chunks
+from rrscore.methods._cells import cell_blocks
+from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._selected import TIES_METHODS, selected_ranks, selected_ranks_csr
 
@@ -80,11 +82,14 @@ class SingscoreParams:
 
 @numba.njit(parallel=True, cache=True)
 def _mean_and_mad(ranks, ptr, idx, want_mad):
-    """Per row and set: mean of the set's ranks and (optionally) R's unscaled MAD."""
+    """Per row and set: mean of the set's ranks and (``want_mad``) R's unscaled MAD.
+
+    The MAD array is ``(n_rows, 0)`` when not wanted: nothing of that size is allocated.
+    """
     n_rows = ranks.shape[0]
     n_sets = len(ptr) - 1
     mean = np.full((n_rows, n_sets), np.nan)
-    mad = np.full((n_rows, n_sets), np.nan)
+    mad = np.full((n_rows, n_sets if want_mad else 0), np.nan)
     max_k = 0
     for s in range(n_sets):
         max_k = max(max_k, ptr[s + 1] - ptr[s])
@@ -129,46 +134,98 @@ def _ranked_chunks(expr: ExpressionMatrix, cols: np.ndarray, params: SingscorePa
                    chunk_size: int | None, progress: bool):
     """Yield ``(start, stop, ranks of cols, median rank or None)`` per chunk of samples.
 
-    Dense input is ranked per dense block; sparse input per block of CSR rows without
-    densifying (only the stored values of a row are sorted).
+    Dense blocks are ranked as they are; CSR blocks (in memory or read from a backed file)
+    without densifying (only the stored values of a row are sorted).
     """
     want_median = not params.known_direction
-    if not expr.is_sparse:
-        for start, stop, block in sample_chunks(expr, chunk_size, progress=progress,
-                                                desc="singscore"):
-            ranks, median = selected_ranks(block, cols, params.ties_method,
-                                           with_median=want_median)
-            yield start, stop, ranks, median
-        return
-    n = expr.shape[0]
-    size = max(1, int(chunk_size or DEFAULT_CHUNK_SIZE))
-    starts = range(0, n, size)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(n + size - 1) // size, desc="singscore", unit="chunk",
-                      leave=False)
-    for start in starts:
-        stop = min(start + size, n)
-        ranks, median = selected_ranks_csr(expr.values[start:stop], cols,
-                                           params.ties_method, with_median=want_median)
+    for start, stop, block in cell_blocks(expr, chunk_size or DEFAULT_CHUNK_SIZE,
+                                          progress=progress, desc="singscore"):
+        rank = selected_ranks_csr if sp.issparse(block) else selected_ranks
+        ranks, median = rank(block, cols, params.ties_method, with_median=want_median)
         yield start, stop, ranks, median
+
+
+#: singscore's outputs (R's ``TotalScore`` … ``DownDispersion``), in R's column order.
+PARTS = ("total_score", "total_dispersion", "up_score", "up_dispersion", "down_score",
+         "down_dispersion")
+
+
+def _chunk_parts(mean_up, mad_up, mean_dn, mad_dn, k_up, k_dn, n, params, offset,
+                 wanted) -> dict[str, np.ndarray]:
+    """The ``wanted`` outputs of one chunk of samples from its means and MADs."""
+    signed = mean_dn is not None
+    has_dn = k_dn > 0
+    out = {}
+    up_score = _normalise(mean_up, k_up, n, params.known_direction) + offset
+    if signed and {"total_score", "down_score"} & wanted:
+        # the down bounds are never adjusted for an unknown direction (as in R)
+        down_score = 1.0 - _normalise(mean_dn, k_dn, n, True) + offset
+    else:
+        down_score = np.full_like(up_score, np.nan)
+    if "total_score" in wanted:
+        total = up_score.copy() if "up_score" in wanted else up_score
+        if signed:
+            total[:, has_dn] = up_score[:, has_dn] + down_score[:, has_dn]
+        out["total_score"] = total
+    if "up_score" in wanted:
+        out["up_score"] = up_score
+    if "down_score" in wanted:
+        out["down_score"] = down_score
+    if {"total_dispersion", "up_dispersion", "down_dispersion"} & wanted:
+        nan = np.full_like(up_score, np.nan)
+        up_disp = MAD_CONSTANT * mad_up if mad_up.shape[1] else nan
+        down_disp = MAD_CONSTANT * mad_dn if signed and mad_dn.shape[1] else nan
+        if "total_dispersion" in wanted:
+            total_disp = up_disp.copy()
+            if signed:
+                total_disp[:, has_dn] = (up_disp[:, has_dn] + down_disp[:, has_dn]) / 2.0
+            out["total_dispersion"] = total_disp
+        if "up_dispersion" in wanted:
+            out["up_dispersion"] = up_disp
+        if "down_dispersion" in wanted:
+            out["down_dispersion"] = down_disp
+    return out
 
 
 def singscore_parts(
     expr: ExpressionMatrix, sets: AlignedSets, params: SingscoreParams, *,
-    dispersion: bool = True, chunk_size: int | None = None, progress: bool = False,
+    dispersion: bool = True, parts: tuple[str, ...] = PARTS, chunk_size: int | None = None,
+    progress: bool = False,
 ) -> dict[str, np.ndarray]:
-    """All of singscore's outputs, each ``(n_samples, n_sets)``.
+    """singscore's outputs named in ``parts``, each ``(n_samples, n_sets)``.
+
+    Only the asked outputs are allocated at full size; the means and MADs of the set ranks
+    exist one chunk of samples at a time (extra memory: one chunk, whatever the number of
+    sets), and the MADs are computed only when a dispersion is asked for.
+
+    Parameters
+    ----------
+    expr, sets, params
+        The prepared input and singscore's parameters.
+    dispersion
+        Compute the dispersions; ``False`` returns them NaN (without computing a MAD).
+    parts
+        Which of :data:`PARTS` to return.
+    chunk_size, progress
+        Samples per chunk and a progress bar.
 
     Returns
     -------
     dict
         ``total_score``, ``total_dispersion``, ``up_score``, ``up_dispersion``,
-        ``down_score``, ``down_dispersion`` (R's ``TotalScore`` … ``DownDispersion``). For
-        unsigned sets the up columns equal the totals and the down columns are NaN.
-        Dispersions are NaN when ``dispersion=False``.
+        ``down_score``, ``down_dispersion`` (R's ``TotalScore`` … ``DownDispersion``), as
+        asked. For unsigned sets the up columns equal the totals and the down columns are
+        NaN.
+
+    Raises
+    ------
+    RRScoreError
+        For a name in ``parts`` that is not one of :data:`PARTS`.
     """
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise RRScoreError(f"singscore has no output(s) {unknown}; it has {list(PARTS)}")
+    wanted = set(parts)
     if not params.known_direction and params.center_score:
         warn(
             "singscore: center_score is disabled when known_direction=False (as in R)",
@@ -187,49 +244,37 @@ def singscore_parts(
     position[cols] = np.arange(len(cols))
     up_loc, dn_loc = position[up_idx], position[dn_idx]
     signed = bool((k_dn > 0).any())
+    want_mad = dispersion and bool({"total_dispersion", "up_dispersion",
+                                    "down_dispersion"} & wanted)
+    # the down means are needed for a signed set's total or down score, the down MADs for
+    # its total or down dispersion
+    need_dn = signed and bool({"total_score", "down_score", "total_dispersion",
+                               "down_dispersion"} & wanted)
 
-    mean_up = np.full((n_samples, n_sets), np.nan)
-    mad_up = np.full((n_samples, n_sets), np.nan)
-    mean_dn = np.full((n_samples, n_sets), np.nan)
-    mad_dn = np.full((n_samples, n_sets), np.nan)
+    out = {p: np.full((n_samples, n_sets), np.nan) for p in parts}
     for start, stop, ranks, median in _ranked_chunks(expr, cols, params, chunk_size,
                                                      progress):
         if not params.known_direction:
             ranks = np.abs(ranks - np.ceil(median)[:, None])
-        mean_up[start:stop], mad_up[start:stop] = _mean_and_mad(ranks, up_ptr, up_loc,
-                                                                dispersion)
-        if signed:
-            mean_dn[start:stop], mad_dn[start:stop] = _mean_and_mad(ranks, dn_ptr, dn_loc,
-                                                                    dispersion)
-
-    up_score = _normalise(mean_up, k_up, n, params.known_direction) + offset
-    up_disp = MAD_CONSTANT * mad_up
-    total = up_score.copy()
-    total_disp = up_disp.copy()
-    down_score = np.full_like(total, np.nan)
-    down_disp = MAD_CONSTANT * mad_dn
-    if signed:
-        has_dn = k_dn > 0
-        # the down bounds are never adjusted for an unknown direction (as in R)
-        down_score = 1.0 - _normalise(mean_dn, k_dn, n, True) + offset
-        total[:, has_dn] = up_score[:, has_dn] + down_score[:, has_dn]
-        total_disp[:, has_dn] = (up_disp[:, has_dn] + down_disp[:, has_dn]) / 2.0
+        mean_up, mad_up = _mean_and_mad(ranks, up_ptr, up_loc, want_mad)
+        mean_dn = mad_dn = None
+        if need_dn:
+            mean_dn, mad_dn = _mean_and_mad(ranks, dn_ptr, dn_loc, want_mad)
+        del ranks
+        chunk = _chunk_parts(mean_up, mad_up, mean_dn, mad_dn, k_up, k_dn, n, params, offset,
+                             wanted)
+        for p, values in chunk.items():
+            out[p][start:stop] = values
     whole = (k_up == n) | (k_dn == n)
     if whole.any():
         # the bounds of a part holding every gene coincide (up - low = 0): R divides by 0
-        for arr in (total, total_disp, up_score, down_score):
-            arr[:, whole] = np.nan
+        for p in ("total_score", "total_dispersion", "up_score", "down_score"):
+            if p in out:
+                out[p][:, whole] = np.nan
         warn(f"singscore: {int(whole.sum())} set(s) hold every gene of the data, so their "
              "rank has no range to be scaled in; scored NaN: "
              + ", ".join(s.name for s, w in zip(sets, whole, strict=True) if w), MethodWarning)
-    return {
-        "total_score": total,
-        "total_dispersion": total_disp,
-        "up_score": up_score,
-        "up_dispersion": up_disp,
-        "down_score": down_score,
-        "down_dispersion": down_disp,
-    }
+    return out
 
 
 def run(
@@ -237,8 +282,8 @@ def run(
     chunk_size: int | None = None, progress: bool = False,
 ) -> np.ndarray:
     """singscore ``TotalScore`` of all sets, ``(n_samples, n_sets)``."""
-    parts = singscore_parts(expr, sets, params, dispersion=False, chunk_size=chunk_size,
-                            progress=progress)
+    parts = singscore_parts(expr, sets, params, dispersion=False, parts=("total_score",),
+                            chunk_size=chunk_size, progress=progress)
     return parts["total_score"]
 
 
@@ -257,10 +302,11 @@ def run_outputs(
         median absolute deviation, R's ``mad``); for a signed set the mean of the up and
         down MADs.
     """
+    names = {"score": "total_score", "dispersion": "total_dispersion"}
     parts = singscore_parts(expr, sets, params, dispersion="dispersion" in outputs,
-                            chunk_size=chunk_size, progress=progress)
-    named = {"score": parts["total_score"], "dispersion": parts["total_dispersion"]}
-    return {o: named[o] for o in outputs}
+                            parts=tuple(names[o] for o in outputs), chunk_size=chunk_size,
+                            progress=progress)
+    return {o: parts[names[o]] for o in outputs}
 
 
 SPEC = MethodSpec(
