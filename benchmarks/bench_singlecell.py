@@ -3,6 +3,8 @@
     python benchmarks/bench_singlecell.py                     # 50,000 cells × 20,000 genes, 8 %
     python benchmarks/bench_singlecell.py --cells 5000        # quicker
     python benchmarks/bench_singlecell.py --methods ucell aucell --density 0.05
+    python benchmarks/bench_singlecell.py --cells 200000 --methods ssgsea     # issue 14
+    python benchmarks/bench_singlecell.py --genes 30000 --methods singscore   # 2,000 sets
 
 Data: a synthetic sparse, log-normalised matrix (CSR, float32), built once and cached as an
 h5ad (``--path``; reused when it exists): every gene has its own detection rate (lognormal
@@ -19,7 +21,14 @@ call (numba compilation, worker start-up) are not timed — see ``harness.py``.
 * ``aucell``: rrscore ``aucell`` vs decoupler ``dc.mt.aucell`` (same ``n_up`` = ceil(5 %)).
 * ``score_genes``: rrscore ``score_genes`` vs ``scanpy.tl.score_genes`` called once per set
   (the loop's total time), same ``random_state``.
-* ``ssgsea``: rrscore ``ssgsea`` with ``normalize=False``, for reference (no peer).
+* ``ssgsea``: rrscore ``ssgsea`` with ``normalize=False`` (no single-cell peer). Issue-14
+  goal at 200,000 cells × 20,000 genes, 8 %, 20 sets: < 30 s, peak RSS < 2 × the input.
+* ``singscore``: rrscore ``score(..., "singscore")`` with ``--singscore-sets`` sets
+  (default 2,000; the other methods use ``--sets``): the memory row of issue 14 (extra
+  memory ≤ 2 × the output + one chunk; the goal workload is 50,000 cells × 30,000 genes).
+  ``--singscore-dispersion`` asks for the dispersions too (``score_with_dispersion``: two
+  outputs, and a median absolute deviation per cell and set, which takes far longer). No
+  peer (R singscore is not packaged).
 """
 
 from __future__ import annotations
@@ -32,14 +41,14 @@ from pathlib import Path
 import numpy as np
 from harness import Tool, module_available, report, run_tool, workdir
 
-METHODS = ("ucell", "aucell", "score_genes", "ssgsea")
+METHODS = ("ucell", "aucell", "score_genes", "ssgsea", "singscore")
 DEFAULT_PATH = "/tmp/rrscore_bench/sc_{cells}x{genes}_d{density}_s{seed}.h5ad"
 
 LOAD = """
 import anndata
 adata = anndata.read_h5ad({path!r})
 import rrscore
-collection = rrscore.read_gmt(os.path.join(workdir, "sets.gmt"))
+collection = rrscore.read_gmt(os.path.join(workdir, {gmt!r}))
 names = [s.name for s in collection]
 sets = {{s.name: list(s.up) for s in collection}}
 small = adata[:300].copy()  # for warm-up calls
@@ -102,9 +111,27 @@ def random_sets(n_genes: int, n_sets: int, seed: int, sizes=(20, 200)) -> dict[s
 def rrscore_tool(path: Path, method: str, params: dict) -> Tool:
     return Tool(
         "rrscore",
-        LOAD.format(path=str(path))
+        LOAD.format(path=str(path), gmt="sets.gmt")
         + f"rrscore.score(small, collection, {method!r}, **{params!r})  # load kernels\n",
         f"result = rrscore.score(adata, collection, {method!r}, **{params!r})",
+        after="result = result.reindex(index=adata.obs_names, columns=names)",
+    )
+
+
+def singscore_tool(path: Path, dispersion: bool) -> Tool:
+    """singscore of the ``singscore.gmt`` sets: scores only, or scores and dispersions."""
+    load = LOAD.format(path=str(path), gmt="singscore.gmt")
+    if dispersion:
+        return Tool(
+            "rrscore",
+            load + "rrscore.score_with_dispersion(small, collection)  # load kernels\n",
+            "result, dispersion = rrscore.score_with_dispersion(adata, collection)",
+            after="result = result.reindex(index=adata.obs_names, columns=names)",
+        )
+    return Tool(
+        "rrscore",
+        load + "rrscore.score(small, collection, 'singscore')  # load kernels\n",
+        "result = rrscore.score(adata, collection, 'singscore')",
         after="result = result.reindex(index=adata.obs_names, columns=names)",
     )
 
@@ -119,7 +146,7 @@ def pyucell_tool(path: Path, n_jobs: int) -> Tool:
                  "get_reusable_executor().shutdown(wait=True)\n")
     return Tool(
         f"pyUCell n_jobs={n_jobs}",
-        LOAD.format(path=str(path)) + "import pyucell\n"
+        LOAD.format(path=str(path), gmt="sets.gmt") + "import pyucell\n"
         + f"pyucell.compute_ucell_scores(small, sets, max_rank=1500, n_jobs={n_jobs})\n",
         call, available=module_available("pyucell"), note="pyucell not installed",
         after=after,
@@ -129,7 +156,7 @@ def pyucell_tool(path: Path, n_jobs: int) -> Tool:
 def decoupler_aucell_tool(path: Path, n_up: int) -> Tool:
     return Tool(
         "decoupler aucell",
-        LOAD.format(path=str(path))
+        LOAD.format(path=str(path), gmt="sets.gmt")
         + "import decoupler as dc\n"
         + "net = pd.DataFrame([(s.name, g) for s in collection for g in s.up],\n"
         + "                   columns=['source', 'target'])\n"
@@ -144,7 +171,7 @@ def decoupler_aucell_tool(path: Path, n_up: int) -> Tool:
 def scanpy_tool(path: Path) -> Tool:
     return Tool(
         "scanpy score_genes x sets",
-        LOAD.format(path=str(path)) + "import scanpy as sc\n"
+        LOAD.format(path=str(path), gmt="sets.gmt") + "import scanpy as sc\n"
         + "sc.tl.score_genes(small, sets[names[0]], score_name='warm', random_state=0)\n",
         "for name in names:\n"
         "    sc.tl.score_genes(adata, sets[name], score_name=name, random_state=0)\n"
@@ -181,7 +208,10 @@ NOTES = {
               "ties straddle the top-n_up cut.",
     "score_genes": "Same control genes (same random_state, scanpy's binning). scanpy sums "
                    "a cell's float32 values in float32, rrscore in float64 (~1e-7).",
-    "ssgsea": "Reference point only (no single-cell ssGSEA peer).",
+    "ssgsea": "No single-cell ssGSEA peer. Each cell is ranked from its stored values (the "
+              "zeros are one tie block); the scores equal the dense computation's bit for bit.",
+    "singscore": "Memory row: 'call extra' is the call's own memory; an output (scores, "
+                 "or dispersions) is cells x sets float64.",
 }
 
 
@@ -189,7 +219,7 @@ NOTES = {
 
 
 def run_method(method: str, path: Path, wd: Path, n_genes: int, input_bytes: int,
-               timeout: float, peers: bool = True) -> list[dict]:
+               timeout: float, peers: bool = True, dispersion: bool = False) -> list[dict]:
     n_up = math.ceil(0.05 * n_genes)
     if method == "ucell":
         tools = [rrscore_tool(path, "ucell", {"max_rank": 1500}), pyucell_tool(path, -1),
@@ -198,6 +228,8 @@ def run_method(method: str, path: Path, wd: Path, n_genes: int, input_bytes: int
         tools = [rrscore_tool(path, "aucell", {}), decoupler_aucell_tool(path, n_up)]
     elif method == "score_genes":
         tools = [rrscore_tool(path, "score_genes", {"random_state": 0}), scanpy_tool(path)]
+    elif method == "singscore":
+        tools = [singscore_tool(path, dispersion)]
     else:
         tools = [rrscore_tool(path, "ssgsea", {"normalize": False})]
     if not peers:
@@ -233,6 +265,39 @@ def check_goals(results: dict[str, list[dict]], full: bool) -> None:
               f"{'MET' if ratio >= goal and ratio > 1 else 'NOT MET'}")
 
 
+def check_issue14_goals(results: dict[str, list[dict]], args, input_bytes: int) -> None:
+    """ssGSEA on 200,000 cells (< 30 s, peak RSS < 2 × input) and singscore's memory."""
+    rows = [(m, r) for m in ("ssgsea", "singscore") for r in results.get(m, [])
+            if r["tool"].startswith("rrscore") and r["status"] == "ok"]
+    if not rows:
+        return
+    print("\n=== goals (issue 14)")
+    cells_goal = (args.cells, args.genes, args.density, args.sets) == (200_000, 20_000, 0.08, 20)
+    for method, r in rows:
+        if method == "ssgsea":
+            peak = r["peak"] / input_bytes
+            met = r["seconds"] < 30 and peak < 2
+            print(f"ssgsea: {r['seconds']:.1f} s, peak RSS {peak:.2f} x input (goal < 30 s, "
+                  f"< 2 x input at 200,000 cells x 20,000 genes, 8 %, 20 sets) "
+                  + (("MET" if met else "NOT MET") if cells_goal
+                     else "[NOT the goal workload: no verdict]"))
+        else:
+            # scores (and dispersions): cells x sets float64 each
+            output = args.cells * args.singscore_sets * 8 * (2 if args.singscore_dispersion
+                                                             else 1)
+            extra = r["peak"] - r["rss_before"]
+            chunk = 256 * args.genes * 8  # one dense-equivalent chunk of ranks at most
+            met = extra <= 2 * output + chunk
+            goal = (args.cells, args.genes, args.singscore_sets) == (50_000, 30_000, 2000)
+            print(f"singscore ({args.singscore_sets} sets): call extra {extra / 2**20:.0f} MB "
+                  f"= {extra / output:.2f} x its output ({output / 2**20:.0f} MB), "
+                  f"{extra / input_bytes:.2f} x the input (goal <= 2 x output + one chunk at "
+                  "50,000 cells x 30,000 genes x 2,000 sets) "
+                  + (("MET" if met else "NOT MET") if goal
+                     else ("within the bound" if met else "above the bound")
+                     + " [NOT the goal workload]"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -240,6 +305,10 @@ def main() -> None:
     parser.add_argument("--genes", type=int, default=20_000)
     parser.add_argument("--density", type=float, default=0.08)
     parser.add_argument("--sets", type=int, default=20)
+    parser.add_argument("--singscore-sets", type=int, default=2000,
+                        help="sets for the singscore memory row (issue 14)")
+    parser.add_argument("--singscore-dispersion", action="store_true",
+                        help="singscore row: scores and dispersions (score_with_dispersion)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--path", default=None, help=f"h5ad cache (default {DEFAULT_PATH})")
@@ -269,6 +338,10 @@ def main() -> None:
     with open(wd / "sets.gmt", "w") as fh:
         for name, genes in sets.items():
             fh.write("\t".join([name, "benchmark", *genes]) + "\n")
+    if "singscore" in args.methods:
+        with open(wd / "singscore.gmt", "w") as fh:
+            for name, genes in random_sets(args.genes, args.singscore_sets, args.seed).items():
+                fh.write("\t".join([name, "benchmark", *genes]) + "\n")
     print(f"single-cell benchmark: {args.cells} cells × {args.genes} genes, "
           f"{nnz / (args.cells * args.genes):.1%} non-zero (CSR float32, "
           f"{input_bytes / 2**20:.0f} MB), {len(sets)} sets of 20-200 genes; {path}")
@@ -276,9 +349,11 @@ def main() -> None:
     try:
         for method in args.methods:
             results[method] = run_method(method, path, wd, args.genes, input_bytes,
-                                         args.timeout, peers=not args.no_peers)
+                                         args.timeout, peers=not args.no_peers,
+                                         dispersion=args.singscore_dispersion)
         full = (args.cells, args.genes, args.density, args.sets) == (50_000, 20_000, 0.08, 20)
         check_goals(results, full)
+        check_issue14_goals(results, args, input_bytes)
     finally:
         shutil.rmtree(wd, ignore_errors=True)
 
