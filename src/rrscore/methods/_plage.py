@@ -17,9 +17,10 @@ level, as LAPACK's own), and hand over to ``syevr`` when they do not get there. 
 against ``numpy.linalg.svd``, the scores differ by at most a few 1e-15 (tests at 1e-12).
 
 Sets are scored in parallel threads, in a few batches of about equal cost
-(:func:`~rrscore.methods._parallel.map_batches`); dense input is read where it lies (a
-genes × samples table: each set gene one contiguous row), so the only copies are one set's
-standardised block per thread.
+(:func:`~rrscore.methods._parallel.map_batches`), each thread reusing one buffer for its
+sets' blocks. The blocks are read by :class:`~rrscore.methods._set_rows.SetRows`: straight
+from a genes × samples layout, else from one standardised genes × samples copy of the genes
+the sets use (at most the size of the input), else (sparse) from a CSC copy of those genes.
 
 **Orientation (deviation, documented).** A singular vector's sign is arbitrary; R returns
 whatever LAPACK gives. rrscore orients it so that the score correlates positively with the
@@ -46,20 +47,18 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-import scipy.sparse as sp
 
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._parallel import map_batches
 from rrscore.methods._plage_eigen import basis_size, leading_eigenvector, start_vector
 from rrscore.methods._registry import MethodSpec, ReadMode
+from rrscore.methods._set_rows import SetRows
 from rrscore.methods._standardize import (
     STANDARDISED_SCALE,
-    GeneScaling,
     constant_genes,
     drop_constant_genes,
     gene_scaling,
-    standardized_rows,
 )
 
 
@@ -139,18 +138,14 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _set_score(expr: ExpressionMatrix, scaling: GeneScaling, up: np.ndarray,
-               down: np.ndarray, source, position, q0: np.ndarray,
+def _set_score(rows: SetRows, up: np.ndarray, down: np.ndarray, q0: np.ndarray,
                work: _Workspace) -> np.ndarray:
     """One set's oriented PLAGE scores, ``(n_samples,)``."""
     cols = np.concatenate([up, down]).astype(np.int64)
-    local = position[cols] if position is not None else None
-    n = expr.shape[0]
-    block = standardized_rows(expr, scaling, cols, source, local,
-                              out=work.rows(len(cols), n))  # (k, N)
+    block = rows.block(cols, out=work.rows(len(cols), rows.n))  # (k, N)
     v = _leading_vector(block, q0, work)
     n_up = len(up)
-    direction = block[:n_up].mean(axis=0) if n_up else np.zeros(n)
+    direction = block[:n_up].mean(axis=0) if n_up else np.zeros(rows.n)
     if len(down):
         direction = direction - block[n_up:].mean(axis=0)
     return orient(v, direction)
@@ -165,15 +160,10 @@ def run(
     sets = drop_constant_genes(sets, scaling, expr.genes, "plage")
     n = expr.shape[0]
     out = np.full((n, len(sets)), np.nan)
-    source = None
-    position = None
-    if expr.is_sparse and len(sets):
-        # one pass over the sparse matrix for the union of the sets' genes, then cheap
-        # per-set column gathers from that (smaller) column-major copy
-        union = np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in sets]))
-        source = sp.csc_matrix(expr.values[:, union.astype(np.int64)])
-        position = np.full(expr.shape[1], -1, dtype=np.int64)
-        position[union] = np.arange(len(union))
+    if not any(s.size for s in sets):
+        return out
+    union = np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in sets]))
+    rows = SetRows(expr, scaling, union.astype(np.int64))
     sizes = np.array([s.size for s in sets], dtype=np.float64)
     q0 = start_vector(int(min(sizes.max(initial=1), n)))
 
@@ -182,8 +172,7 @@ def run(
         for j in batch:
             s = sets.sets[j]
             if s.size:
-                out[:, j] = _set_score(expr, scaling, s.up, s.down, source, position, q0,
-                                       work)
+                out[:, j] = _set_score(rows, s.up, s.down, q0, work)
 
     # cost of a set: its Gram matrix (N·k·min(k, N)) and its gather (N·k)
     costs = n * sizes * (np.minimum(sizes, n) + 1)

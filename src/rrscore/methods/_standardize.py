@@ -14,7 +14,7 @@ implicit zeros. The zeros are treated as values (the dense definition); GSVA's p
 dgCMatrix mode, which standardises the non-zero values only, is not reproduced.
 
 The set sums of z-score and mean are in :mod:`rrscore.methods._set_sums`; PLAGE reads the
-standardised rows of one set at a time through :func:`standardized_rows`.
+standardised rows of one set at a time through :class:`rrscore.methods._set_rows.SetRows`.
 """
 
 from __future__ import annotations
@@ -280,74 +280,3 @@ def drop_constant_genes(
             msg += f"; sets with no gene left (scored NaN): {', '.join(emptied)}"
         warn(msg, ConstantGenesWarning)
     return AlignedSets(tuple(kept), sets.n_genes, sets.coverage)
-
-
-@numba.njit(cache=True, nogil=True)
-def _gather_gene_major(xt, cols, mean, sd, out):
-    # xt: genes × samples (C-contiguous): each set gene is one contiguous row
-    for c in range(len(cols)):
-        g = cols[c]
-        m = mean[g]
-        s = sd[g]
-        row = xt[g]
-        dest = out[c]
-        for i in range(row.shape[0]):
-            dest[i] = (row[i] - m) / s
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _gather_sample_major(x, cols, mean, sd, out):
-    # x: samples × genes (any layout): one sample row at a time, its set genes picked out
-    for i in range(x.shape[0]):
-        for c in range(len(cols)):
-            g = cols[c]
-            out[c, i] = (x[i, g] - mean[g]) / sd[g]
-    return out
-
-
-def standardized_rows(
-    expr: ExpressionMatrix, scaling: GeneScaling, cols: np.ndarray,
-    source: sp.csc_matrix | None = None, local: np.ndarray | None = None,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
-    """Dense ``(len(cols), n_samples)`` z-scores of the genes ``cols`` (one set's block).
-
-    Every value is ``(x - mean) / sd``. Dense input is read where it lies, without a copy
-    of the matrix (a genes × samples table: one contiguous row per gene); the block is
-    C-contiguous, so its transpose is the Fortran-ordered samples × genes matrix BLAS reads.
-    Safe to call from several threads at once (the gathers release the GIL).
-
-    Parameters
-    ----------
-    expr, scaling
-        The expression and its :func:`gene_scaling`.
-    cols
-        int64 column indices of the set's genes, in the set's order.
-    source, local
-        Sparse input: a CSC matrix of the columns the sets use, gathered once, and the
-        positions of ``cols`` in it.
-    out
-        Optional C-contiguous ``(len(cols), n_samples)`` float64 array to write the dense
-        block into (a reused buffer: no fresh pages to fault in per set).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(len(cols), n_samples)`` float64, C-contiguous (``out`` when given, for dense
-        input).
-    """
-    mean, sd = scaling.mean, scaling.sd
-    if source is not None or expr.is_sparse:
-        block = source[:, local] if source is not None else expr.values[:, cols]
-        rows = np.ascontiguousarray(block.T.toarray(), dtype=np.float64)
-        rows -= mean[cols][:, None]
-        rows /= sd[cols][:, None]
-        return rows
-    values = expr.values
-    if out is None:
-        out = np.empty((len(cols), values.shape[0]))
-    if values.dtype == np.float64 and values.flags.f_contiguous:
-        return _gather_gene_major(values.T, cols, mean, sd, out)
-    return _gather_sample_major(np.asarray(values, dtype=np.float64), cols, mean, sd, out)
-
