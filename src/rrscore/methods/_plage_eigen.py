@@ -5,7 +5,7 @@ semi-definite ``d × d`` matrix ``A`` (the set's Gram matrix, ``d = min(genes, s
 LAPACK's ``syevr`` reduces the whole matrix to tridiagonal form first, ``4/3·d³`` operations
 at matrix-vector speed: 28 ms at ``d = 500``, more than the Gram matrix itself. Here:
 
-* ``d <= SMALL``: LAPACK ``syevr`` (subset: the top eigenpair), as before;
+* ``d <= SMALL``: LAPACK ``syevr`` (subset: the top eigenpair);
 * larger: the Lanczos process with full reorthogonalisation (a second pass where the first
   cancelled much of the vector: "twice is enough") from a fixed pseudo-random start vector
   (:func:`start_vector`, so the result does not depend on anything but the matrix),
@@ -13,7 +13,8 @@ at matrix-vector speed: 28 ms at ``d = 500``, more than the Gram matrix itself. 
   tridiagonal ``T`` is computed (bisection on Sturm counts, inverse iteration, Rayleigh
   quotient), with ``θ2`` the second eigenvalue of ``T``; the residual of the Ritz vector is
   ``ρ = β·|s_last|`` and by the Davis–Kahan bound its angle to the eigenvector is at most
-  ``ρ / gap``. It stops when ``ρ <= 1e-13·(θ1 - θ2)``, or when ``ρ`` is at the rounding
+  ``ρ / gap``, the gap estimated by ``θ1 - θ2``. It stops when ``ρ <= 1e-13·(θ1 - θ2)``
+  (a margin of 10 below the 1e-12 the tests ask), or when ``ρ`` is at the rounding
   level of ``A`` itself (``16·ε·θ1``, the accuracy LAPACK's vectors have too). Without
   convergence within ``max(64, 2d/3)`` steps (where the Lanczos work would exceed the
   reduction's), or when ``θ1`` is below a diagonal entry of ``A`` (it cannot be the largest
