@@ -174,7 +174,11 @@ def radioresistance(
     **score_kwargs
         The method's parameters (e.g. ``normalize=False`` for ssGSEA) and input options of
         :func:`rrscore.score` (``nan_policy``, ``orient``, ``layer``, ``use_raw``,
-        ``duplicates``, ``genes``, ``samples``, ``map_ids``, ``chunk_size``, ``progress``).
+        ``duplicates``, ``genes``, ``samples``, ``map_ids``, ``chunk_size``, ``progress``,
+        ``n_jobs``). Every mechanism's read-out parts and the confounders are scored in one
+        run of the method (each sample ranked once for all of them); by default
+        (``chunk_size=None``) sparse cells are scored in chunks of about four million stored
+        values (:func:`rrscore._runner.auto_chunk_size`), dense data in the method's chunks.
 
     Returns
     -------

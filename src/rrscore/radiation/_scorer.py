@@ -329,7 +329,8 @@ class RadioresistanceScorer(ReferenceJSON):
         **input_kwargs
             Input options of :func:`rrscore.score`: ``genes``, ``samples``, ``orient``,
             ``layer``, ``use_raw``, ``duplicates``, ``nan_policy``, ``map_ids``, and
-            ``chunk_size``, ``progress``.
+            ``chunk_size`` (default: sparse cells in chunks sized by stored values),
+            ``progress``, ``n_jobs``.
 
         Returns
         -------
