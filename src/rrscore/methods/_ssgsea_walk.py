@@ -46,9 +46,12 @@ def row_walk_terms(lt, eq, eq_after, table, terms):
         terms[j, 1] = lt[j] + eq_after[j] + 1.0
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def _es(terms, idx, a, b, n, half):
-    """``Σ w (n-p+1) / Σ w - (n(n+1)/2 - Σ (n-p+1)) / (n - k)`` of one set part."""
+    """``Σ w (n-p+1) / Σ w - (n(n+1)/2 - Σ (n-p+1)) / (n - k)`` of one set part.
+
+    A part holding all ``n`` genes divides by 0 (NaN, as in R; the caller reports it).
+    """
     k = b - a
     if k == 0:
         return 0.0
