@@ -77,64 +77,188 @@ def c_sd_bandwidths(x: np.ndarray) -> np.ndarray:
     return c_sd(x) / 4.0
 
 
-#: First table index whose value is exactly 1.0 (tab[8293:] == 1.0): an index that is
-#: uncertain only between values >= this one cannot change a term.
+#: First table index whose value is exactly 1.0 (tab[8293:] == 1.0).
 _TABLE_ONE = int(np.argmax(PNORM_TABLE == 1.0))
 #: Bound on |fl(|d| * fl(1000 / h)) - R's fl(fl(fl(|d| / h) / 10) * 10000)| for results
 #: up to 10000: five roundings of relative size 2^-53 give 5.6e-12.
 _INDEX_MARGIN = 1e-11
 
+# The Gaussian kernel's table codes. For a pair at distance |d| the fast scaled distance is
+# w = fl(|d| * fl(1000 / h)), clamped to [2 margin, _CAP]; floor(w + 1 ± margin) is formed
+# by adding 2^52 - 1/2 (the sum is rounded to an integer in [2^52, 2^53)), so the double's
+# low bits hold table index + 1 and no float -> int conversion is needed. The two floors
+# agree, except within the margin of an integer, exactly when truncating R's own quotient
+# gives the same index (margin 1e-11 > 5.6e-12 + 0.9e-12 for the additions' rounding); a row
+# where they disagree anywhere is recomputed with R's two divisions. The clamp from below
+# keeps ties (|d| = 0, index 0) out of that test; the clamp above (8293.5 -> index 8293,
+# the first 1.0 of the table) keeps every fast code inside the table.
+_CAP = _TABLE_ONE + 0.5
+_MAGIC = 2.0**52
+_FLOOR_MAGIC = _MAGIC - 0.5
+_TWO_MARGINS = 2.0 * _INDEX_MARGIN
+_ONE_UP = 1.0 + _INDEX_MARGIN
+_ONE_DOWN = 1.0 - _INDEX_MARGIN
+_LOW16 = np.uint64(0xFFFF)
+#: Density samples per strip: the strip's 16 running sums stay in registers.
+_STRIP = 16
+#: Test samples per pass of a strip (its two buffers: 2 × 16 × 256 doubles = 64 KiB).
+_CHUNK = 256
+#: Runs of genes a Gaussian kernel call is split into (each allocates its buffers once);
+#: a constant, because asking numba for its thread count in a kernel defeats caching.
+_RUNS = 64
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _table_codes(va, xi, scale, h, code):
+    """``code[j]`` = 2^52 + 1 + R's table index of ``va[j] - xi`` (see ``_CAP``)."""
+    unsure = np.uint64(0)
+    for j in range(len(va)):
+        w = min(max(abs(va[j] - xi) * scale, _TWO_MARGINS), _CAP)
+        c = (w + _ONE_UP) + _FLOOR_MAGIC
+        code[j] = c
+        unsure |= np.uint64(c != (w + _ONE_DOWN) + _FLOOR_MAGIC)
+    if unsure != 0:  # R's operations; |v| > 10 saturates and tab[10000] == 1.0
+        for j in range(len(va)):
+            code[j] = math.floor(min(abs(va[j] - xi) / h / 10.0 * 10000.0, 10000.0)) + (
+                _MAGIC + 1.0)
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _look_up(code, bits, tab):
+    """In place: the table value of every code (``bits`` is ``code`` viewed as uint64)."""
+    for j in range(len(code)):
+        code[j] = tab[(bits[j] & _LOW16) - np.uint64(1)]
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _add_four(va, acc, ta, tb, tc, td, back, x0, x1, x2, x3):
+    """Tests ``va`` get the terms of densities x0..x3 in that order; ``back[4 j + q]`` keeps
+    the term of test x_q against density ``va[j]``, which is exactly ``1 - term`` (table
+    values lie in [0.5, 1], so ``1 - t`` and ``1 - (1 - t)`` are exact)."""
+    for j in range(len(va)):
+        vj = va[j]
+        t0 = (1.0 - ta[j]) if vj < x0 else ta[j]
+        t1 = (1.0 - tb[j]) if vj < x1 else tb[j]
+        t2 = (1.0 - tc[j]) if vj < x2 else tc[j]
+        t3 = (1.0 - td[j]) if vj < x3 else td[j]
+        s = acc[j]
+        s += t0
+        s += t1
+        s += t2
+        s += t3
+        acc[j] = s
+        back[4 * j] = 1.0 - t0
+        back[4 * j + 1] = 1.0 - t1
+        back[4 * j + 2] = 1.0 - t2
+        back[4 * j + 3] = 1.0 - t3
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _add_block(vs, n_dens, acc, tab, scale, h, code, bits):
+    """Tests ``vs`` get the terms of the densities ``vs[:n_dens]``, in order (all pairs)."""
+    for r in range(n_dens):
+        xi = vs[r]
+        _table_codes(vs, xi, scale, h, code)
+        _look_up(code, bits, tab)
+        for j in range(len(vs)):
+            acc[j] += (1.0 - code[j]) if vs[j] < xi else code[j]
+
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _exact_index(v, xi, h, k):
-    """R's table index for every ``v[j] - xi``, with R's operations (two divisions)."""
-    for j in range(len(v)):
-        # |v| > 10 saturates to 0 or 1; tab[10000] == 1.0, so clamping the index to 10000
-        # gives exactly the saturated values
-        k[j] = np.uint32(min(abs(v[j] - xi) / h / 10.0 * 10000.0, 10000.0))
+def _gaussian_sums(v, n, h, tab, acc, code, bits, back, small, small_bits):
+    """R's ``left_tail`` sums of one gene into ``acc``: every test sample's N terms added
+    in the order of the density samples, as R's ``row_d`` does, with one table look-up per
+    *unordered* pair.
+
+    ``v`` holds the gene's N values padded with +inf to a multiple of ``_STRIP`` (a pad
+    adds exactly 0.0 as a density and its own sum is ignored). Strips of 16 density
+    samples are taken in sample order. First the pairs inside the strip. Then, for every
+    later test sample j (chunks of ``_CHUNK``), the 16 terms ``T[j, r]`` are computed once
+    (vectorised over j): j's sum gets them in strip order, and ``1 - T[j, r]`` (the term of
+    density j for test r, exact) goes to strip sample r's running sum, in the order of j.
+    So each sum receives densities < strip, the strip, then the later ones: R's order.
+    """
+    scale = 1000.0 / h
+    npad = len(v)
+    for i0 in range(0, npad, _STRIP):
+        _add_block(v[i0:i0 + _STRIP], min(_STRIP, n - i0), acc[i0:i0 + _STRIP], tab, scale,
+                   h, small, small_bits)
+        # the strip's running sums, as scalars so that they live in registers
+        c0, c1, c2, c3 = acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3]
+        c4, c5, c6, c7 = acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7]
+        c8, c9, c10, c11 = acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11]
+        c12, c13, c14, c15 = acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15]
+        for j0 in range(i0 + _STRIP, npad, _CHUNK):
+            m = min(_CHUNK, npad - j0)
+            va = v[j0:j0 + m]
+            for r in range(_STRIP):  # views everywhere: plain loop indices vectorise
+                row = code[r * _CHUNK:r * _CHUNK + m]
+                _table_codes(va, v[i0 + r], scale, h, row)
+                _look_up(row, bits[r * _CHUNK:r * _CHUNK + m], tab)
+            for q in range(_STRIP // 4):
+                o = 4 * q * _CHUNK
+                _add_four(va, acc[j0:j0 + m], code[o:o + m], code[o + _CHUNK:o + _CHUNK + m],
+                          code[o + 2 * _CHUNK:o + 2 * _CHUNK + m],
+                          code[o + 3 * _CHUNK:o + 3 * _CHUNK + m], back[o:o + 4 * m],
+                          v[i0 + 4 * q], v[i0 + 4 * q + 1], v[i0 + 4 * q + 2],
+                          v[i0 + 4 * q + 3])
+            b0 = back[:4 * m]
+            b1 = back[4 * _CHUNK:4 * _CHUNK + 4 * m]
+            b2 = back[8 * _CHUNK:8 * _CHUNK + 4 * m]
+            b3 = back[12 * _CHUNK:12 * _CHUNK + 4 * m]
+            for j in range(m):
+                p = 4 * j
+                c0 += b0[p]
+                c1 += b0[p + 1]
+                c2 += b0[p + 2]
+                c3 += b0[p + 3]
+                c4 += b1[p]
+                c5 += b1[p + 1]
+                c6 += b1[p + 2]
+                c7 += b1[p + 3]
+                c8 += b2[p]
+                c9 += b2[p + 1]
+                c10 += b2[p + 2]
+                c11 += b2[p + 3]
+                c12 += b3[p]
+                c13 += b3[p + 1]
+                c14 += b3[p + 2]
+                c15 += b3[p + 3]
+        acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3] = c0, c1, c2, c3
+        acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7] = c4, c5, c6, c7
+        acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11] = c8, c9, c10, c11
+        acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15] = c12, c13, c14, c15
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def _gaussian_log_odds(x, cols, bw, tab, out):
     """Kernel CDF log-odds of the genes ``cols`` of ``x`` (samples × genes) into ``out``.
 
-    For every density sample i (in column order, as R sums) the N terms are produced in
-    three vectorisable passes: table index, table lookup, signed accumulation. The index
-    is first computed with one multiplication; it is R's exactly unless the product lies
-    within ``_INDEX_MARGIN`` of an integer (where the two could truncate differently and
-    the table values differ), and then that row is recomputed with R's operations.
+    ``tab`` is :data:`PNORM_TABLE`; ``bw`` the bandwidths of ``cols``. Genes are shared out
+    to the threads in up to ``_RUNS`` contiguous runs, each allocating its buffers once; the sums
+    are :func:`_gaussian_sums`, bit-identical to R's.
     """
     n = x.shape[0]
-    for c in numba.prange(len(cols)):
-        g = cols[c]
-        v = np.empty(n)
-        for j in range(n):
-            v[j] = x[j, g]
-        h = bw[c]
-        scale = 1000.0 / h
-        acc = np.zeros(n)
-        k = np.empty(n, dtype=np.uint32)  # unsigned: no negative-index wraparound code
-        t = np.empty(n)
-        for i in range(n):
-            xi = v[i]
-            unsure = np.int32(0)
+    npad = (n + _STRIP - 1) // _STRIP * _STRIP
+    n_genes = len(cols)
+    n_runs = min(n_genes, _RUNS)
+    for run in numba.prange(n_runs):
+        v = np.empty(npad)
+        acc = np.empty(npad)
+        code = np.empty(_STRIP * _CHUNK)
+        back = np.empty(_STRIP * _CHUNK)
+        small = np.empty(_STRIP)
+        for c in range(run * n_genes // n_runs, (run + 1) * n_genes // n_runs):
+            g = cols[c]
             for j in range(n):
-                w = min(abs(v[j] - xi) * scale, 10000.0)
-                # 0 <= w <= 10000: converting to int32 is exact and, unlike double ->
-                # uint32, one vector instruction on x86 (~1.2x for the whole kernel)
-                low = np.int32(max(w - _INDEX_MARGIN, 0.0))
-                high = np.int32(w + _INDEX_MARGIN)
-                unsure += np.int32((low != high) & (low < _TABLE_ONE))
-                k[j] = np.uint32(low)
-            if unsure > 0:
-                _exact_index(v, xi, h, k)
+                v[j] = x[j, g]
+            v[n:] = np.inf
+            acc[:] = 0.0
+            _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), back, small,
+                           small.view(np.uint64))
             for j in range(n):
-                t[j] = tab[k[j]]
-            for j in range(n):
-                acc[j] += (1.0 - t[j]) if v[j] < xi else t[j]
-        for j in range(n):
-            lt = acc[j] / n
-            out[j, c] = -math.log((1.0 - lt) / lt)
+                lt = acc[j] / n
+                out[j, c] = -math.log((1.0 - lt) / lt)
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
