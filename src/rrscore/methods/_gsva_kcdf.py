@@ -46,29 +46,58 @@ def c_sd(x: np.ndarray) -> np.ndarray:
     ``Σ (x - mean)²`` with the squares in double; ``sqrt((double)(sum / (n - 1)))``.
     NumPy's ``longdouble`` is the same C type, so the result is the same double (where
     ``long double`` is plain double, both R and NumPy use double). Sums run sequentially
-    over the rows (samples), as in C; columns are processed in C-ordered blocks.
+    over the rows (samples), as in C: ``np.add.reduce`` along axis 0 of a C-ordered block
+    adds row after row (NumPy sums pairwise only along the contiguous axis). Column blocks
+    of ~32k values reuse one long-double buffer (allocating and paging in large long-double
+    temporaries cost more than the sums) and are shared out to threads (the ufunc loops
+    release the GIL).
+
+    Parameters
+    ----------
+    x
+        ``(n_samples, n_genes)`` values, any memory layout.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_genes,)`` float64 standard deviations (``n - 1`` denominator).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     n, g = x.shape
     ld = np.longdouble
     out = np.empty(g)
-    width = max(256, (1 << 22) // max(n, 1))
-    for a in range(0, g, width):
-        block = np.array(x[:, a : a + width], dtype=np.float64, order="C")
-        total = np.zeros(block.shape[1], dtype=ld)
-        for i in range(n):
-            total += block[i].astype(ld)
-        mean_ld = total / ld(n)
-        finite = np.isfinite(mean_ld.astype(np.float64))
-        corr = np.zeros(block.shape[1], dtype=ld)
-        for i in range(n):
-            corr += block[i].astype(ld) - mean_ld
-        mean_ld = np.where(finite, mean_ld + corr / ld(n), mean_ld)
-        mean = mean_ld.astype(np.float64)
-        squares = np.zeros(block.shape[1], dtype=ld)
-        for i in range(n):
-            d = block[i] - mean
-            squares += (d * d).astype(ld)
-        out[a : a + block.shape[1]] = np.sqrt((squares / ld(n - 1)).astype(np.float64))
+    if g == 0:
+        return out
+    width = max(16, (1 << 15) // max(n, 1))
+
+    def work(lo: int, hi: int) -> None:
+        big = np.empty((n, width), dtype=ld)
+        block = np.empty((n, width))
+        for a in range(lo, hi, width):
+            w = min(width, hi - a)
+            values, wide = block[:, :w], big[:, :w]
+            values[...] = x[:, a : a + w]
+            wide[...] = values
+            mean_ld = np.add.reduce(wide, axis=0) / ld(n)
+            finite = np.isfinite(mean_ld.astype(np.float64))
+            wide -= mean_ld
+            mean_ld = np.where(finite, mean_ld + np.add.reduce(wide, axis=0) / ld(n), mean_ld)
+            values -= mean_ld.astype(np.float64)
+            values *= values
+            wide[...] = values
+            squares = np.add.reduce(wide, axis=0)
+            out[a : a + w] = np.sqrt((squares / ld(n - 1)).astype(np.float64))
+
+    n_threads = max(1, min(numba.get_num_threads(), -(-g // width)))
+    per = -(-g // (n_threads * width)) * width
+    bounds = [(lo, min(g, lo + per)) for lo in range(0, g, per)]
+    if len(bounds) <= 1:
+        for lo, hi in bounds:
+            work(lo, hi)
+    else:
+        with ThreadPoolExecutor(len(bounds)) as pool:
+            list(pool.map(lambda b: work(*b), bounds))
     return out
 
 

@@ -7,8 +7,8 @@ array independently:
   keep their column order (R's ``order(x, decreasing=TRUE)``).
 * :func:`average_ranks` — ascending ranks, ties get the mean rank (R ``rank(ties="average")``).
 * :func:`positions_and_average_ranks` — both from one sort per row.
-* :func:`fast_descending_positions` — :func:`descending_positions` from NumPy's SIMD argsort
-  on threads (GSVA).
+* :func:`fast_descending_positions` — :func:`descending_positions` from one NumPy SIMD sort
+  of 64-bit keys per row, on threads (GSVA).
 
 The kernels run in parallel over rows (numba ``prange`` or threads around ``nogil`` kernels).
 """
@@ -61,70 +61,104 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------
-# Stable descending positions from NumPy's SIMD argsort (GSVA).
+# Stable descending positions from one NumPy SIMD sort of 64-bit keys (GSVA).
 #
-# Same result as :func:`descending_positions` (ties keep column order, NaN last), but the
-# per-row sort is NumPy's vectorised argsort (several times faster than numba's mergesort
-# on wide rows), run on threads; that sort is not stable, so a second pass puts the
-# columns of every run of equal values back in ascending column order.
+# Same result as :func:`descending_positions` (ties keep column order, NaN last, -0.0 ties
+# with 0.0). Each value becomes an unsigned key whose order is the descending order of the
+# values; its lowest ``shift`` bits are replaced by the column, so one ascending sort of
+# the keys (NumPy's vectorised sort, ~2.5x faster than its argsort here, GIL released)
+# gives the order with ties in column order. Values that differ only in those low bits
+# (rare: about 2^-35 relative apart for 20,000 genes) form a run of equal truncated keys,
+# which is re-ordered by the full key.
 # --------------------------------------------------------------------------------------
+
+_SIGN = np.uint64(1 << 63)
+_LOW63 = np.uint64((1 << 63) - 1)
+_ALL_ONES = np.uint64((1 << 64) - 1)
 
 
 @numba.njit(nogil=True, cache=True)
-def _positions_from_ascending(order, sorted_x, pos):
-    n_rows, n = order.shape
+def _descending_bits(value, bits):
+    """An unsigned key that sorts ascending in the value's descending order (NaN last)."""
+    if value != value:
+        return _ALL_ONES
+    if bits == _SIGN:  # -0.0 ties with 0.0, as in R
+        return _LOW63
+    return bits if bits >= _SIGN else bits ^ _LOW63
+
+
+@numba.njit(nogil=True, cache=True)
+def _column_keys(x, bits, shift, keys):
+    n_rows, n = x.shape
+    low = np.uint64((1 << shift) - 1)
     for r in range(n_rows):
-        o = order[r]
-        sv = sorted_x[r]
-        # NaN sorts last in the ascending order: they take the last positions, in column
-        # order (as -NaN does in a stable descending sort)
-        top = n
-        while top > 0 and np.isnan(sv[top - 1]):
-            top -= 1
-        if top < n:
-            nan_cols = np.sort(o[top:])
-            for q in range(n - top):
-                pos[r, nan_cols[q]] = top + q + 1
-        p = 1
-        t = top - 1
-        while t >= 0:  # from the largest value down
-            a = t
-            while a > 0 and sv[a - 1] == sv[t]:
-                a -= 1
-            if a == t:
-                pos[r, o[t]] = p
-                p += 1
-            else:
-                tied = np.sort(o[a : t + 1])  # a tie run: column order
-                for q in range(t - a + 1):
-                    pos[r, tied[q]] = p
-                    p += 1
-            t = a - 1
+        for c in range(n):
+            keys[r, c] = (_descending_bits(x[r, c], bits[r, c]) & ~low) | np.uint64(c)
+
+
+@numba.njit(nogil=True, cache=True)
+def _positions_from_keys(keys, x, bits, shift, pos):
+    n_rows, n = keys.shape
+    low = np.uint64((1 << shift) - 1)
+    for r in range(n_rows):
+        k = keys[r]
+        p = 0
+        while p < n:
+            hi = k[p] >> np.uint64(shift)
+            q = p + 1
+            while q < n and (k[q] >> np.uint64(shift)) == hi:
+                q += 1
+            if q - p == 1:
+                pos[r, np.int64(k[p] & low)] = p + 1
+            else:  # equal truncated keys, columns ascending: order by the full key
+                cols = np.empty(q - p, dtype=np.int64)
+                full = np.empty(q - p, dtype=np.uint64)
+                for t in range(p, q):
+                    c = np.int64(k[t] & low)
+                    cols[t - p] = c
+                    full[t - p] = _descending_bits(x[r, c], bits[r, c])
+                order = np.argsort(full, kind="mergesort")  # stable: ties keep columns
+                for t in range(q - p):
+                    pos[r, cols[order[t]]] = p + t + 1
+            p = q
 
 
 def fast_descending_positions(x: np.ndarray) -> np.ndarray:
     """1-based positions in a stable descending order per row (int32), like
     :func:`descending_positions`: tied values keep column order, NaN come last.
 
-    Rows are argsorted by NumPy (SIMD, GIL released), then tie runs are put in column
-    order by a nogil kernel, on ``numba.get_num_threads()`` threads.
+    Rows are ranked by one sort of 64-bit keys each (see the notes above), in blocks of
+    rows on ``numba.get_num_threads()`` threads.
+
+    Parameters
+    ----------
+    x
+        ``(n_rows, n)`` values (float64 or castable).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_rows, n)`` int32 positions, 1 = largest.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    x = np.asarray(x, dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
     n_rows, n = x.shape
     pos = np.empty((n_rows, n), dtype=np.int32)
     if n_rows == 0 or n == 0:
         return pos
+    shift = max(1, (n - 1).bit_length())
+    bits = x.view(np.uint64)
     n_threads = max(1, min(numba.get_num_threads(), n_rows))
     # several small tasks per thread keep the threads busy to the end
     bounds = np.linspace(0, n_rows, min(n_rows, n_threads * 8) + 1).astype(int)
 
     def work(i: int) -> None:
         a, b = bounds[i], bounds[i + 1]
-        block = x[a:b]
-        order = np.argsort(block, axis=1)
-        _positions_from_ascending(order, np.take_along_axis(block, order, axis=1), pos[a:b])
+        keys = np.empty((b - a, n), dtype=np.uint64)
+        _column_keys(x[a:b], bits[a:b], shift, keys)
+        keys.sort(axis=1)
+        _positions_from_keys(keys, x[a:b], bits[a:b], shift, pos[a:b])
 
     if n_threads == 1:
         for i in range(len(bounds) - 1):
