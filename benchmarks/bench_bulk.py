@@ -27,11 +27,17 @@ omicskit`` (51,825 × 32 STAR counts) with the 50 MSigDB v7.0 hallmarks: ``gsva`
 
 R runs single-threaded (``parallel.sz=1``); rrscore and decoupler use every core (numba).
 R GSVA's Gaussian kernel costs O(genes × samples²): at 1,000 samples expect minutes.
+
+Goals checked at the end: issue 4's, and issue 14's for GSVA (Gaussian) on the ``tcga``
+workload: >= 20x R GSVA 1.46 at 1,000 samples (the default) and >= 10x at 300
+(``--samples 300``), as same-run ratios; the load average is printed before and after,
+since other processes on the machine slow both tools.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -322,11 +328,20 @@ def run_method(method: str, args, wd: Path, inputs: dict[str, pd.DataFrame],
 # ------------------------------------------------------------------------------ goals
 
 
-def check_goals(results: dict[str, list[dict]], full_size: bool) -> None:
-    """Issue 4's goals, from the rows of this run."""
-    print("\n=== goals (issue 4)" + ("" if full_size else
-          "  [NOT the goal workload — goals are stated for --workload tcga at 20,000 × "
-          "1,000 × 60]"))
+def gsva_goal(workload: str, shape: tuple[int, int]) -> float | None:
+    """Issue 14's GSVA (Gaussian) speed goal for this workload: >= 20x R GSVA 1.46 at
+    20,000 genes × 1,000 samples, >= 10x at 300 samples (issue 4 asked 10x at 1,000)."""
+    if workload != "tcga" or shape[0] != 20000:
+        return None
+    return {1000: 20.0, 300: 10.0}.get(shape[1])
+
+
+def check_goals(results: dict[str, list[dict]], full_size: bool,
+                goal_gsva: float | None = None) -> None:
+    """Issue 4's goals (and issue 14's for GSVA), from the rows of this run."""
+    print("\n=== goals (issues 4 and 14)" + ("" if full_size else
+          "  [NOT the goal workload — issue 4's goals are stated for --workload tcga at "
+          "20,000 × 1,000 × 60]"))
 
     def row(method, prefix):
         return next((r for r in results.get(method, [])
@@ -342,8 +357,10 @@ def check_goals(results: dict[str, list[dict]], full_size: bool) -> None:
                 if "max |diff| vs rrscore" in diff_row and gsva_r.get("result") else None)
         if diff is None and gsva_r.get("diff_at_small") is not None:
             diff = f"{gsva_r['diff_at_small']} (at {gsva_r['measured_at'][1]} samples)"
-        print(f"GSVA vs R GSVA 1.46: {ratio:.1f}x faster ({how}; goal >= 10x) "
-              f"{'MET' if ratio >= 10 else 'NOT MET'}; max |diff| {diff} "
+        goal = goal_gsva or 10.0
+        print(f"GSVA vs R GSVA 1.46: {ratio:.1f}x faster ({how}, same run; goal >= "
+              f"{goal:g}x{'' if goal_gsva else ', issue 4'}) "
+              f"{'MET' if ratio >= goal else 'NOT MET'}; max |diff| {diff} "
               f"(identical: <= {IDENTICAL:g})")
     elif "gsva" in results:
         print("GSVA vs R GSVA 1.46: R not run (--no-r, no Rscript, or it failed)")
@@ -394,13 +411,15 @@ def main() -> None:
     names = list(sets)
     expr = inputs["expr"]
     print(f"bulk benchmark, workload {args.workload!r}: {what}; {expr.shape[0]} genes × "
-          f"{expr.shape[1]} samples × {len(sets)} sets (workdir {wd})")
+          f"{expr.shape[1]} samples × {len(sets)} sets (workdir {wd}); load average "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     results = {}
     try:
         for method in args.methods:
             results[method] = run_method(method, args, wd, inputs, names)
         full = (args.workload == "tcga" and expr.shape == (20000, 1000) and len(sets) == 60)
-        check_goals(results, full)
+        check_goals(results, full, gsva_goal(args.workload, expr.shape))
+        print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     finally:
         if not args.keep:
             shutil.rmtree(wd, ignore_errors=True)
