@@ -6,8 +6,7 @@ The scanpy-style interface is in :mod:`rrscore.tl` (compute into an AnnData),
 imported on first use.
 """
 
-from rrscore import errors, genesets
-from rrscore._api import coverage, coverage_report, score, score_with_dispersion
+from rrscore import errors
 from rrscore._version import __version__
 from rrscore.errors import (
     GeneMatchError,
@@ -16,38 +15,53 @@ from rrscore.errors import (
     RRScoreError,
     RRScoreWarning,
 )
-from rrscore.genesets import GeneSet, GeneSetCollection, read_gmt, write_gmt
-from rrscore.methods import get_method, list_methods
-from rrscore.radiation import (
-    RadioresistanceScorer,
-    assign_groups,
-    dose_for_gard,
-    gard,
-    radioresistance,
-    rsi,
-)
 
-_LAZY_MODULES = ("tl", "pl", "get", "stats", "report")
-#: Public functions defined in a lazily imported module (statistics load scipy.stats,
-#: lifelines and gseapy parts that plain scoring does not need).
-_LAZY_FUNCTIONS = {"compare": "stats", "survival": "stats", "gsea_prerank": "stats"}
+#: Public names and the module that defines each. They are imported on first use, so that
+#: ``import rrscore`` costs next to nothing and a program (or the ``rrscore`` command) pays
+#: only for what it calls: scoring imports pandas, scipy.sparse and numba (numba itself only
+#: once a kernel runs), statistics scipy.stats, lifelines and gseapy, plots matplotlib.
+_LAZY_ATTRIBUTES = {
+    "coverage": "rrscore._api",
+    "coverage_report": "rrscore._api",
+    "score": "rrscore._api",
+    "score_with_dispersion": "rrscore._api",
+    "GeneSet": "rrscore.genesets",
+    "GeneSetCollection": "rrscore.genesets",
+    "read_gmt": "rrscore.genesets",
+    "write_gmt": "rrscore.genesets",
+    "get_method": "rrscore.methods",
+    "list_methods": "rrscore.methods",
+    "RadioresistanceScorer": "rrscore.radiation",
+    "assign_groups": "rrscore.radiation",
+    "dose_for_gard": "rrscore.radiation",
+    "gard": "rrscore.radiation",
+    "radioresistance": "rrscore.radiation",
+    "rsi": "rrscore.radiation",
+    "compare": "rrscore.stats",
+    "survival": "rrscore.stats",
+    "gsea_prerank": "rrscore.stats",
+}
+#: Subpackages reachable as attributes (``rrscore.tl``); rrscore.report is the report
+#: package, itself callable as its report() function.
+_LAZY_MODULES = ("genesets", "tl", "pl", "get", "stats", "report", "radiation", "methods",
+                 "expression", "ids", "ranking")
 
 
 def __getattr__(name: str):
-    # rrscore.tl / pl / get / stats / report on first use: pl imports matplotlib and scanpy,
-    # stats scipy.stats and lifelines, which plain scoring does not need. rrscore.report is
-    # the report package, itself callable as its report() function.
     import importlib
 
-    if name in _LAZY_FUNCTIONS:
-        return getattr(importlib.import_module(f"rrscore.{_LAZY_FUNCTIONS[name]}"), name)
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f"rrscore.{name}")
-    raise AttributeError(f"module 'rrscore' has no attribute {name!r}")
+    if name in _LAZY_ATTRIBUTES:
+        value = getattr(importlib.import_module(_LAZY_ATTRIBUTES[name]), name)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(f"rrscore.{name}")
+    else:
+        raise AttributeError(f"module 'rrscore' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*__all__, *_LAZY_MODULES})
+    return sorted({*globals(), *__all__, *_LAZY_MODULES})
 
 
 __all__ = [

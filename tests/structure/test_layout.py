@@ -160,7 +160,7 @@ def test_no_method_name_comparison_outside_its_own_module(module):
 #: table is drawn in docs/architecture.md; a new package must be placed here.
 LAYERS = {
     "_version": 0, "_types": 0, "errors": 0,
-    "_resources": 1,
+    "_resources": 1, "_numba": 1,
     "ids": 2,
     "expression": 3, "genesets": 3,
     "ranking": 4,
@@ -169,7 +169,7 @@ LAYERS = {
     "_runner": 7,
     "_api": 8, "radiation": 8,
     "rrscore": 9, "stats": 9,
-    "tl": 10, "get": 10, "pl": 10,
+    "tl": 10, "get": 10, "pl": 10, "warmup": 10,
     "report": 11,
     "cli": 12,
 }

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from rrscore.cli._app import _write_or_print, main
 from rrscore.errors import RRScoreError
+
+if TYPE_CHECKING:  # imported where used: `rrscore --help` needs no pandas
+    import pandas as pd
 
 
 def _read_table(path: str) -> pd.DataFrame:
     """A table with sample labels in its first column (TSV/CSV, optionally gzipped, or
     parquet)."""
+    import pandas as pd
+
     p = Path(path)
     if not p.exists():
         raise RRScoreError(f"file not found: {p}")
@@ -133,6 +138,8 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
     The event count of every model is in the output (n_events) and on stderr: with few
     events, read the hazard ratios as exploratory.
     """
+    import pandas as pd
+
     from rrscore.stats import kaplan_meier, survival, tcga_survival
     from rrscore.stats._clinical import has_tcga_survival
 

@@ -1,0 +1,227 @@
+"""numba for rrscore's kernels: imported when a kernel first runs, one set of compile options.
+
+A kernel module writes::
+
+    from rrscore._numba import jit, numba
+
+    @jit(parallel=True)
+    def _kernel(x):
+        for r in numba.prange(len(x)):
+            ...
+
+``jit`` is ``numba.njit`` with ``cache=True`` by default, but it does not import numba: it
+returns a :class:`Kernel` that creates the numba dispatcher on its first call (or first
+attribute access such as ``.signatures``). ``numba`` is a stand-in for the module that
+imports it on first attribute access (``numba.get_num_threads()``). So ``import rrscore``
+and commands that run no kernel (``rrscore --help``, ``rrscore genesets list``) never import
+numba (~0.25 s) nor build dispatchers for kernels they do not use.
+
+When a kernel is compiled, the names its code reads from its module — the ``numba``
+stand-in, other kernels (``csr_row``), kernels reached through a module attribute — are
+replaced in that module by the real numba module and the kernels' dispatchers, because
+numba's compiler types a global by its value and knows neither stand-in. After that the
+module looks exactly as if it had used ``numba.njit`` directly.
+
+Where the compiled code is cached: numba's own rules (``numba.core.caching``) — in
+``$NUMBA_CACHE_DIR`` when set, else next to the sources (``__pycache__``) when that directory
+is writable, else numba's per-user cache directory (``~/.cache/numba``). Where none of these
+is writable — a read-only install run by a user without a writable home, as in containers
+started under an arbitrary user ID — numba refuses to create a cached kernel at all
+(``RuntimeError: cannot cache function``); rrscore then caches in
+``<tempdir>/rrscore-numba-cache-<uid>`` (:func:`fallback_cache_dir`), and only if that fails
+too compiles without a cache, with one warning. ``python -m rrscore.warmup`` fills the cache
+once for every kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import os
+import tempfile
+import threading
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rrscore.errors import RRScoreWarning, warn
+
+#: ``numba.njit`` options every kernel gets unless it says otherwise: the compiled code is
+#: cached on disk, so only the first call after an install (or a source change) compiles.
+DEFAULTS = {"cache": True}
+
+# Kernels reference each other: materialising one may materialise those it calls.
+_LOCK = threading.RLock()
+_REGISTRY: list[Kernel] = []
+
+
+def _numba() -> types.ModuleType:
+    return importlib.import_module("numba")
+
+
+class _LazyNumba(types.ModuleType):
+    """Stand-in for the ``numba`` module: imports it on first attribute access."""
+
+    def __getattr__(self, name: str):
+        return getattr(_numba(), name)
+
+    def __dir__(self) -> list[str]:
+        return dir(_numba())
+
+
+#: ``from rrscore._numba import numba`` instead of ``import numba`` in a kernel module.
+numba = _LazyNumba("numba", "numba, imported on first attribute access (rrscore._numba)")
+
+
+class Kernel:
+    """A numba kernel whose dispatcher is created on first use.
+
+    Calling it calls the ``numba.njit`` dispatcher; any other attribute (``signatures``,
+    ``overloads``, ``parallel_diagnostics``, ``py_func``) is the dispatcher's.
+
+    Parameters
+    ----------
+    func
+        The Python function to compile (numba's nopython subset).
+    options
+        ``numba.njit`` options (``parallel``, ``nogil``, ``error_model``, ``cache``...).
+    """
+
+    def __init__(self, func: Callable, options: dict) -> None:
+        self.py_func = func
+        self.options = options
+        self._dispatcher = None
+        functools.update_wrapper(self, func)
+
+    def dispatcher(self):
+        """The ``numba.njit`` dispatcher of this kernel (created on the first call)."""
+        if self._dispatcher is None:
+            with _LOCK:
+                if self._dispatcher is None:
+                    _bind_globals(self.py_func)
+                    self._dispatcher = _create(self.py_func, self.options)
+        return self._dispatcher
+
+    def __call__(self, *args, **kwargs):
+        return self.dispatcher()(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.dispatcher(), name)
+
+    def __repr__(self) -> str:
+        state = "compiled" if self._dispatcher is not None else "not yet created"
+        return f"<rrscore kernel {self.py_func.__module__}.{self.__qualname__} ({state})>"
+
+
+def fallback_cache_dir() -> Path:
+    """Where kernels are cached when numba finds no writable cache directory itself."""
+    uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
+    return Path(tempfile.gettempdir()) / f"rrscore-numba-cache-{uid}"
+
+
+@contextlib.contextmanager
+def _cache_dir(path: Path):
+    # numba reads config.CACHE_DIR when a dispatcher picks its cache location (once, at
+    # enable_caching); setting it only for that moment leaves the process's other numba
+    # users exactly as configured
+    config = importlib.import_module("numba.core.config")
+    before = config.CACHE_DIR
+    config.CACHE_DIR = str(path)
+    try:
+        yield
+    finally:
+        config.CACHE_DIR = before
+
+
+_WARNED_NO_CACHE = False
+
+
+def _create(func: Callable, options: dict):
+    """``numba.njit(**options)(func)``, with a cache location that works wherever we run."""
+    global _WARNED_NO_CACHE
+    njit = _numba().njit
+    try:
+        return njit(**options)(func)
+    except RuntimeError as exc:
+        if not options.get("cache") or "cannot cache" not in str(exc):
+            raise
+    dispatcher = njit(**{**options, "cache": False})(func)
+    path = fallback_cache_dir()
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        # cache files are pickles that numba loads: in a shared temporary directory use only
+        # a directory that this user owns and nobody else can write to
+        st = path.stat()
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            raise OSError(f"{path} is not private to this user")
+        with _cache_dir(path):
+            dispatcher.enable_caching()
+    except (OSError, RuntimeError):
+        if not _WARNED_NO_CACHE:
+            _WARNED_NO_CACHE = True
+            warn(f"numba finds no writable directory to cache rrscore's compiled kernels "
+                 f"(next to the installed sources, ~/.cache/numba, {path}): every new "
+                 "process compiles them again (seconds per method). Set NUMBA_CACHE_DIR to a "
+                 "writable directory.", RRScoreWarning)
+    return dispatcher
+
+
+def _names(code: types.CodeType) -> Iterator[str]:
+    """Global and attribute names read by ``code`` and the code objects nested in it."""
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _names(const)
+
+
+def _bind_globals(func: Callable) -> None:
+    """Give ``func``'s module the real objects behind the stand-ins ``func`` reads."""
+    namespace = func.__globals__
+    names = set(_names(func.__code__))
+    for name in names:
+        value = namespace.get(name)
+        if isinstance(value, _LazyNumba):
+            namespace[name] = _numba()
+        elif isinstance(value, Kernel):
+            namespace[name] = value.dispatcher()
+        elif isinstance(value, types.ModuleType):
+            # ``module.kernel(...)`` inside a kernel: numba reads the module attribute
+            for attr in names:
+                member = getattr(value, attr, None)
+                if isinstance(member, Kernel):
+                    setattr(value, attr, member.dispatcher())
+
+
+def jit(func: Callable | None = None, **options) -> Kernel | Callable[[Callable], Kernel]:
+    """``numba.njit`` with ``cache=True``, creating the dispatcher on first use.
+
+    Usable bare (``@jit``) or with options (``@jit(parallel=True, nogil=True)``); the
+    options are ``numba.njit``'s.
+
+    Parameters
+    ----------
+    func
+        The function, when used as ``@jit`` without parentheses.
+    **options
+        ``numba.njit`` options; ``cache`` defaults to True.
+
+    Returns
+    -------
+    Kernel, or a decorator returning one.
+    """
+    merged = {**DEFAULTS, **options}
+
+    def decorate(f: Callable) -> Kernel:
+        kernel = Kernel(f, merged)
+        _REGISTRY.append(kernel)
+        return kernel
+
+    return decorate(func) if func is not None else decorate
+
+
+def kernels() -> list[Kernel]:
+    """Every kernel defined so far through :func:`jit` (in modules imported so far)."""
+    return list(_REGISTRY)
