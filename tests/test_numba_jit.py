@@ -1,0 +1,121 @@
+"""rrscore._numba: kernels created on first use, stand-ins replaced, cache fallback."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from rrscore import _numba
+from rrscore._numba import Kernel, jit, numba
+
+# cache=False: the tests must not write numba cache files into the source tree
+
+
+@jit(cache=False)
+def _square(x):
+    return x * x
+
+
+@jit(cache=False, parallel=True)
+def _row_sums_of_squares(a):
+    out = np.empty(a.shape[0])
+    for r in numba.prange(a.shape[0]):  # the stand-in, replaced by numba when compiled
+        s = 0.0
+        for v in a[r]:
+            s += _square(v)  # another lazy kernel, replaced by its dispatcher
+        out[r] = s
+    return out
+
+
+@jit(cache=False)
+def _through_module(x):
+    return _this_module._square(x) + 1.0
+
+
+_this_module = __import__(__name__, fromlist=["_square"])
+
+
+def test_jit_returns_a_kernel_not_yet_compiled():
+    @jit(cache=False)
+    def never_called(x):
+        return x
+
+    assert isinstance(never_called, Kernel)
+    assert never_called._dispatcher is None
+    assert never_called.options == {"cache": False}
+    assert _numba.jit(lambda x: x).options == {"cache": True}  # the default
+
+
+def test_kernel_calling_a_kernel_with_prange_computes_the_right_values():
+    a = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(_row_sums_of_squares(a), (a ** 2).sum(axis=1))
+    # the module's globals now hold the real numba module and the callee's dispatcher
+    assert globals()["numba"] is __import__("numba")
+    assert not isinstance(globals()["_square"], Kernel)
+    assert _row_sums_of_squares.signatures  # dispatcher attributes pass through
+
+
+def test_kernel_reached_through_a_module_attribute():
+    assert _through_module(3.0) == 10.0
+
+
+def test_stand_in_forwards_attributes_to_numba():
+    assert _numba.numba.get_num_threads() == __import__("numba").get_num_threads()
+
+
+def _uncacheable(monkeypatch, tmp_path, fallback_ok: bool):
+    """numba finds no cache location; the fallback directory is tmp_path (or unusable)."""
+    from numba.core import caching
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes",
+                        [caching.UserProvidedCacheLocator])
+    monkeypatch.setattr(__import__("numba").core.config, "CACHE_DIR", "")
+    target = tmp_path / "fallback"
+    if not fallback_ok:
+        target.write_text("a file, not a directory")
+    monkeypatch.setattr(_numba, "fallback_cache_dir", lambda: target)
+    monkeypatch.setattr(_numba, "_WARNED_NO_CACHE", False)
+    return target
+
+
+def _fresh_kernel():
+    def triple(x):
+        return 3 * x
+
+    return Kernel(triple, {"cache": True})
+
+
+def test_no_cache_location_falls_back_to_a_private_directory(monkeypatch, tmp_path):
+    target = _uncacheable(monkeypatch, tmp_path, fallback_ok=True)
+    kernel = _fresh_kernel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a working fallback is silent
+        assert kernel(7) == 21
+    assert list(target.rglob("*.nbi")), "the kernel was not cached in the fallback directory"
+    assert target.stat().st_mode & 0o077 == 0
+    # the process's numba setting is left as it was
+    assert __import__("numba").core.config.CACHE_DIR == ""
+
+
+def test_no_cache_anywhere_compiles_uncached_with_one_warning(monkeypatch, tmp_path):
+    _uncacheable(monkeypatch, tmp_path, fallback_ok=False)
+    from rrscore.errors import RRScoreWarning
+
+    with pytest.warns(RRScoreWarning, match="NUMBA_CACHE_DIR"):
+        assert _fresh_kernel()(2) == 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _fresh_kernel()(5) == 15  # warned once per process
+
+
+def test_fallback_refuses_a_directory_others_can_write(monkeypatch, tmp_path):
+    target = _uncacheable(monkeypatch, tmp_path, fallback_ok=True)
+    target.mkdir()
+    target.chmod(0o777)
+    from rrscore.errors import RRScoreWarning
+
+    with pytest.warns(RRScoreWarning):
+        assert _fresh_kernel()(1) == 3
+    assert not list(target.rglob("*.nbi"))
