@@ -132,9 +132,6 @@ _LOW16 = np.uint64(0xFFFF)
 _STRIP = 16
 #: Test samples per pass of a strip (its two buffers: 2 × 16 × 256 doubles = 64 KiB).
 _CHUNK = 256
-#: Runs of genes a Gaussian kernel call is split into (each allocates its buffers once);
-#: a constant, because asking numba for its thread count in a kernel defeats caching.
-_RUNS = 64
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
@@ -259,35 +256,50 @@ def _gaussian_sums(v, n, h, tab, acc, code, bits, back, small, small_bits):
         acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15] = c12, c13, c14, c15
 
 
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def _gaussian_log_odds(x, cols, bw, tab, out):
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _gaussian_run(x, cols, bw, tab, out):
+    """Kernel CDF log-odds of the genes ``cols`` of ``x`` into ``out`` (one thread)."""
+    n = x.shape[0]
+    npad = (n + _STRIP - 1) // _STRIP * _STRIP
+    v = np.empty(npad)
+    acc = np.empty(npad)
+    code = np.empty(_STRIP * _CHUNK)
+    back = np.empty(_STRIP * _CHUNK)
+    small = np.empty(_STRIP)
+    for c in range(len(cols)):
+        g = cols[c]
+        for j in range(n):
+            v[j] = x[j, g]
+        v[n:] = np.inf
+        acc[:] = 0.0
+        _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), back, small,
+                       small.view(np.uint64))
+        for j in range(n):
+            lt = acc[j] / n
+            out[j, c] = -math.log((1.0 - lt) / lt)
+
+
+def _gaussian_log_odds(x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.ndarray,
+                       out: np.ndarray) -> None:
     """Kernel CDF log-odds of the genes ``cols`` of ``x`` (samples × genes) into ``out``.
 
     ``tab`` is :data:`PNORM_TABLE`; ``bw`` the bandwidths of ``cols``. Genes are shared out
-    to the threads in up to ``_RUNS`` contiguous runs, each allocating its buffers once; the sums
-    are :func:`_gaussian_sums`, bit-identical to R's.
+    in contiguous runs to ``numba.get_num_threads()`` threads running the nogil kernel
+    :func:`_gaussian_run` (a plain thread pool: numba's parallel loops cost seconds more to
+    compile); the sums are :func:`_gaussian_sums`, bit-identical to R's.
     """
-    n = x.shape[0]
-    npad = (n + _STRIP - 1) // _STRIP * _STRIP
-    n_genes = len(cols)
-    n_runs = min(n_genes, _RUNS)
-    for run in numba.prange(n_runs):
-        v = np.empty(npad)
-        acc = np.empty(npad)
-        code = np.empty(_STRIP * _CHUNK)
-        back = np.empty(_STRIP * _CHUNK)
-        small = np.empty(_STRIP)
-        for c in range(run * n_genes // n_runs, (run + 1) * n_genes // n_runs):
-            g = cols[c]
-            for j in range(n):
-                v[j] = x[j, g]
-            v[n:] = np.inf
-            acc[:] = 0.0
-            _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), back, small,
-                           small.view(np.uint64))
-            for j in range(n):
-                lt = acc[j] / n
-                out[j, c] = -math.log((1.0 - lt) / lt)
+    from concurrent.futures import ThreadPoolExecutor
+
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    bw = np.ascontiguousarray(bw, dtype=np.float64)
+    n_threads = max(1, min(numba.get_num_threads(), len(cols)))
+    bounds = np.linspace(0, len(cols), min(len(cols), 2 * n_threads) + 1).astype(int)
+    if n_threads == 1:
+        _gaussian_run(x, cols, bw, tab, out)
+        return
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(lambda a, b: _gaussian_run(x, cols[a:b], bw[a:b], tab, out[:, a:b]),
+                      bounds[:-1], bounds[1:]))
 
 
 _SIGN = np.uint64(1 << 63)
