@@ -18,7 +18,7 @@ def _square(x):
     return x * x
 
 
-@jit(cache=False, parallel=True)
+@numba.njit(cache=False, parallel=True)  # the stand-in's njit is rrscore's lazy jit
 def _row_sums_of_squares(a):
     out = np.empty(a.shape[0])
     for r in numba.prange(a.shape[0]):  # the stand-in, replaced by numba when compiled
@@ -49,6 +49,8 @@ def test_jit_returns_a_kernel_not_yet_compiled():
 
 
 def test_kernel_calling_a_kernel_with_prange_computes_the_right_values():
+    assert isinstance(_row_sums_of_squares, Kernel)
+    assert _row_sums_of_squares.options == {"cache": False, "parallel": True}
     a = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(_row_sums_of_squares(a), (a ** 2).sum(axis=1))
     # the module's globals now hold the real numba module and the callee's dispatcher

@@ -1,26 +1,26 @@
 """numba for rrscore's kernels: imported when a kernel first runs, one set of compile options.
 
-A kernel module writes::
+A kernel module imports the stand-in instead of numba and writes its kernels as usual::
 
-    from rrscore._numba import jit, numba
+    from rrscore._numba import numba
 
-    @jit(parallel=True)
+    @numba.njit(parallel=True, cache=True)
     def _kernel(x):
         for r in numba.prange(len(x)):
             ...
 
-``jit`` is ``numba.njit`` with ``cache=True`` by default, but it does not import numba: it
-returns a :class:`Kernel` that creates the numba dispatcher on its first call (or first
-attribute access such as ``.signatures``). ``numba`` is a stand-in for the module that
-imports it on first attribute access (``numba.get_num_threads()``). So ``import rrscore``
-and commands that run no kernel (``rrscore --help``, ``rrscore genesets list``) never import
-numba (~0.25 s) nor build dispatchers for kernels they do not use.
+The stand-in imports numba on first attribute access (``numba.get_num_threads()``), except
+for ``numba.njit``, which is :func:`jit`: ``numba.njit`` with ``cache=True`` by default that
+returns a :class:`Kernel`, whose numba dispatcher is created on its first call (or first
+attribute access such as ``.signatures``). So ``import rrscore.methods``, and commands that
+run no kernel (``rrscore --help``, ``rrscore genesets list``, ``rrscore methods``), import
+no numba (~0.25 s) and build no dispatcher for the ~65 kernels they do not use.
 
 When a kernel is compiled, the names its code reads from its module — the ``numba``
 stand-in, other kernels (``csr_row``), kernels reached through a module attribute — are
 replaced in that module by the real numba module and the kernels' dispatchers, because
 numba's compiler types a global by its value and knows neither stand-in. After that the
-module looks exactly as if it had used ``numba.njit`` directly.
+module looks exactly as if it had imported numba itself.
 
 Where the compiled code is cached: numba's own rules (``numba.core.caching``) — in
 ``$NUMBA_CACHE_DIR`` when set, else next to the sources (``__pycache__``) when that directory
@@ -225,3 +225,7 @@ def jit(func: Callable | None = None, **options) -> Kernel | Callable[[Callable]
 def kernels() -> list[Kernel]:
     """Every kernel defined so far through :func:`jit` (in modules imported so far)."""
     return list(_REGISTRY)
+
+
+# ``@numba.njit(...)`` in a module that imported the stand-in creates a lazy Kernel
+numba.njit = jit
