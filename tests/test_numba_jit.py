@@ -121,3 +121,15 @@ def test_fallback_refuses_a_directory_others_can_write(monkeypatch, tmp_path):
     with pytest.warns(RRScoreWarning):
         assert _fresh_kernel()(1) == 3
     assert not list(target.rglob("*.nbi"))
+
+
+def test_a_created_kernel_replaces_itself_in_every_rrscore_module(monkeypatch):
+    import sys
+    import types as pytypes
+
+    kernel = Kernel(lambda x: x + 1, {"cache": False})
+    holder = pytypes.ModuleType("rrscore._reexport_probe")
+    holder.kernel = kernel  # as a package re-exporting a submodule's kernel
+    monkeypatch.setitem(sys.modules, holder.__name__, holder)
+    assert kernel(1) == 2
+    assert holder.kernel is kernel.dispatcher()  # re-exports stay the defining object

@@ -39,6 +39,7 @@ import contextlib
 import functools
 import importlib
 import os
+import sys
 import tempfile
 import threading
 import types
@@ -101,6 +102,7 @@ class Kernel:
                 if self._dispatcher is None:
                     _bind_globals(self.py_func)
                     self._dispatcher = _create(self.py_func, self.options)
+                    _replace_everywhere(self, self._dispatcher)
         return self._dispatcher
 
     def __call__(self, *args, **kwargs):
@@ -175,6 +177,22 @@ def _names(code: types.CodeType) -> Iterator[str]:
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             yield from _names(const)
+
+
+def _replace_everywhere(kernel: Kernel, dispatcher) -> None:
+    """Every rrscore module that holds ``kernel`` holds its dispatcher from now on.
+
+    A kernel re-exported by a package (``rrscore.ranking.row_tie_blocks``) stays the same
+    object as its defining module's name, and numba's compiler, which types a global by its
+    value, sees the dispatcher in whichever module a calling kernel lives.
+    """
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "rrscore" or name.startswith("rrscore.")):
+            continue
+        namespace = vars(module)
+        for key, value in list(namespace.items()):
+            if value is kernel:
+                namespace[key] = dispatcher
 
 
 def _bind_globals(func: Callable) -> None:
