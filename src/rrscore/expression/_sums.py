@@ -13,9 +13,10 @@ averages float32 data in float32), else in float64.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import scipy.sparse as sp
+
+from rrscore._numba import numba
 
 
 @numba.njit(cache=True)

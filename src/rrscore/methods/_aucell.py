@@ -48,9 +48,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets

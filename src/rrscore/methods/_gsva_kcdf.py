@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numba
 import numpy as np
 from scipy.special import pdtr
+
+from rrscore._numba import numba
 
 #: Accepted values of ``kcdf``.
 KCDF_CHOICES = ("gaussian", "poisson", "none", "auto")

@@ -8,8 +8,9 @@ method is described in :mod:`rrscore.methods._gsva`.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from rrscore._numba import numba
 
 #: |E+| and |E-| closer than this (max_diff=False) → replay the walk as R's C code does.
 _TIE = 1e-9

@@ -45,9 +45,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._parallel import map_batches

@@ -27,9 +27,10 @@ no parallel region, so PLAGE's threads run them side by side.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import scipy.linalg
+
+from rrscore._numba import numba
 
 #: Gram matrices up to this dimension go to LAPACK directly: below ~100 its reduction is as
 #: fast as the Lanczos steps (measured: 0.3 ms vs 0.4 ms at 80, 0.6 ms vs 0.5 ms at 120).

@@ -21,10 +21,10 @@ Every value is ``(x - mean) / sd`` in that order, so the three give the same num
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
+from rrscore._numba import numba
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.methods._standardize import GeneScaling
 

@@ -24,10 +24,10 @@ last bit, for dense and sparse storage of the same values alike.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
+from rrscore._numba import numba
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, progress_steps
 

@@ -17,9 +17,9 @@ per-sample scoring (:func:`_row_scores`), so dense and sparse input give the sam
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.ranking._common import csr_row
 from rrscore.ranking._ordered_ties import row_ordered_tie_blocks
 

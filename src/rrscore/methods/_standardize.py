@@ -23,10 +23,10 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
+from rrscore._numba import numba
 from rrscore.errors import ConstantGenesWarning, InputDataError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSet, AlignedSets

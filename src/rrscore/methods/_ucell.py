@@ -46,9 +46,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets

@@ -8,8 +8,9 @@ per distinct queried gene.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from rrscore._numba import numba
 
 
 def row_arrays(values) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, int]:

@@ -15,8 +15,9 @@ The kernels run in parallel over rows (numba ``prange`` or threads around ``nogi
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from rrscore._numba import numba
 
 
 @numba.njit(parallel=True, cache=True)

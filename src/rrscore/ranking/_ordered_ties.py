@@ -18,9 +18,9 @@ backward walk places each stored value among them by binary search.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.ranking._common import csr_row, gene_slots, row_arrays
 from rrscore.ranking._ties import _LINEAR_COUNT_MAX
 

@@ -8,9 +8,9 @@ thread count or the other queried genes.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.ranking._common import csr_row, gene_slots, row_arrays
 from rrscore.ranking._ties import csr_row_tie_blocks
 

@@ -14,8 +14,9 @@ ties "max" #{values <= v}, and "average" is their mean.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from rrscore._numba import numba
 
 #: Tie rules supported by :func:`selected_ranks` (R ``rank(ties.method=...)`` names).
 TIES_METHODS = ("min", "average", "max")

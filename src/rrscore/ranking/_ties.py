@@ -20,9 +20,9 @@ Rankings that break ties by column order (ssGSEA) use :mod:`._ordered_ties`.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from rrscore._numba import numba
 from rrscore.ranking._common import csr_row, gene_slots, row_arrays
 
 #: Up to this many distinct queried values per row, :func:`row_tie_blocks` counts by linear
