@@ -46,6 +46,17 @@ def test_cli_help_imports_nothing_heavy():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_scoring_modules_import_numba_only_when_a_kernel_runs():
+    # the kernels import numba through rrscore._numba's stand-in; dispatchers are created
+    # on a kernel's first call
+    imported = _imported_after("import rrscore._api, rrscore.methods, rrscore.radiation, "
+                               "rrscore.ranking")
+    assert "numba" not in imported
+    ran = _imported_after("import numpy as np, rrscore.ranking as r\n"
+                          "r.average_ranks(np.array([[1.0, 3.0, 2.0]]))")
+    assert "numba" in ran
+
+
 def test_statistics_and_plots_stay_out_of_scoring():
     # scoring needs pandas, scipy.sparse and numba; not lifelines, gseapy or matplotlib
     imported = _imported_after("import rrscore; rrscore.score; rrscore.radioresistance")
