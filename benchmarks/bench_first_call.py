@@ -149,7 +149,8 @@ def main() -> None:
                     help="interpreter of the install to measure (default: this one)")
     ap.add_argument("--rrscore", default=None,
                     help="rrscore executable (default: next to --python)")
-    ap.add_argument("--methods", nargs="+", default=[*BULK_METHODS, *CELL_METHODS])
+    ap.add_argument("--methods", nargs="*", default=[*BULK_METHODS, *CELL_METHODS],
+                    help="methods to time (none: only the import and README rows)")
     ap.add_argument("--genes", type=int, default=20_000)
     ap.add_argument("--samples", type=int, default=200, help="bulk samples (default 200)")
     ap.add_argument("--cells", type=int, default=5_000, help="cells (default 5,000)")
@@ -185,9 +186,10 @@ def main() -> None:
                   f"{job['warm2_load']:.2f} |")
         print()
         rows = []
-        print("| method | data | cold first call | warm first call | second call "
-              "| compile (cold - again) | cold CPU | load |")
-        print("|---|---|---|---|---|---|---|---|")
+        if args.methods:
+            print("| method | data | cold first call | warm first call | second call "
+                  "| compile (cold - again) | cold CPU | load |")
+            print("|---|---|---|---|---|---|---|---|")
         for method in args.methods:
             cache = work / f"cache_{method}"
             row = method_row(args.python, method, args, cache)
