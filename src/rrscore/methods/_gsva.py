@@ -109,12 +109,11 @@ the driver :func:`run` (steps 1 and 3, chunking) and ``SPEC``.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore.errors import InputDataError, RRScoreError
+from rrscore.errors import ConstantGenesWarning, InputDataError, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
@@ -234,7 +233,7 @@ def run(
                 f"removed before ranking, as GSVA does: {', '.join(names)}"
                 f"{' ...' if n_constant > 10 else ''}")
         _note(expr, text)
-        warnings.warn(text, UserWarning, stacklevel=3)
+        warn(text, ConstantGenesWarning)  # points at the user's line, an rrscore category
         scaling = GeneScaling(mean=np.full(n_genes, np.nan), sd=sd, constant=constant)
         sets = drop_constant_genes(sets, scaling, expr.genes, "gsva")
     cols = np.flatnonzero(~constant).astype(np.int64)
