@@ -70,3 +70,26 @@ import numba; print("layer", numba.threading_layer())
 """)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "layer workqueue" in proc.stdout
+
+
+def test_two_threads_computing_rsi_at_once():
+    """RSI ranks samples with a parallel kernel of its own (radiation/_rsi.py), outside the
+    scoring engine: it must take the same lock (fresh-user report F8: SIGABRT before)."""
+    proc = _run("""
+import warnings; warnings.simplefilter("ignore")
+g = ["AR", "CDK1", "HDAC1", "IRF1", "JUN", "PRKCB", "RELA", "SUMO1", "PAK2", "ABL1", "STAT1"]
+y = pd.DataFrame(rng.normal(8, 2, (2000, len(g) + 100)), columns=g + genes[:100])
+expected = rrscore.rsi(y)
+results = []
+def work():
+    for _ in range(10):
+        results.append(rrscore.rsi(y))
+threads = [threading.Thread(target=work) for _ in range(2)]
+[t.start() for t in threads]; [t.join() for t in threads]
+assert len(results) == 20
+for got in results:
+    assert np.array_equal(np.asarray(got), np.asarray(expected), equal_nan=True)
+import numba; print("layer", numba.threading_layer())
+""")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "layer workqueue" in proc.stdout

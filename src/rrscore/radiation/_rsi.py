@@ -55,6 +55,7 @@ from rrscore.expression._adapters import as_expression
 from rrscore.expression._collapse import collapse_duplicate_genes
 from rrscore.expression._scale import detect_scale
 from rrscore.ids import clean_gene_ids
+from rrscore.methods._parallel import KERNEL_LOCK
 from rrscore.ranking import average_ranks
 
 #: The 10 RSI genes, in the order of the authors' coefficient vector.
@@ -448,7 +449,9 @@ def rsi(
     nan_rows = np.isnan(sub).any(axis=1)
     ok = ~nan_rows
     if ok.any():
-        ranks = average_ranks(np.ascontiguousarray(sub[ok]))
+        # a parallel numba kernel: two threads in it at once abort under the workqueue layer
+        with KERNEL_LOCK:
+            ranks = average_ranks(np.ascontiguousarray(sub[ok]))
         out[ok] = ranks @ coef
     nan_samples = [str(s) for s in expr.samples[nan_rows]]
     if nan_samples:
