@@ -182,3 +182,22 @@ def test_groupby_errors_name_the_column():
     result = CliRunner().invoke(main, ["report", str(COHORT / "expr.tsv.gz"), "--groupby",
                                        "stage"])
     assert result.exit_code != 0 and "--annotations" in result.output
+
+
+def test_the_cli_report_never_replaces_an_input(tmp_path):
+    """Fresh-user report F1: ``rrscore report e.tsv -o e.tsv`` replaced the data with HTML."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from rrscore.cli import main
+
+    data = tmp_path / "e.tsv.gz"
+    shutil.copy(COHORT / "expr.tsv.gz", data)
+    before = data.read_bytes()
+    for output in (str(data), str(tmp_path / "report.tsv")):
+        result = CliRunner().invoke(main, ["report", str(data), "-q", "-o", output])
+        assert result.exit_code != 0, output
+        assert "is an input" in result.output or "is HTML" in result.output
+    assert data.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.tsv.gz"]

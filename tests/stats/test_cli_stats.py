@@ -82,3 +82,36 @@ def test_errors_are_one_line(rr_file):
     assert result.output.startswith("rrscore: error:") and "no_such_column" in result.output
     result = CliRunner().invoke(main, ["survival", str(rr_file)])
     assert result.exit_code == 1 and "time" in result.output
+
+
+def test_outputs_never_replace_an_input_and_fail_whole(rr_file, tmp_path):
+    """Fresh-user report F2/F5: compare and survival wrote over their inputs (exit 0), and a
+    bad --km-plot left the main output behind with a traceback."""
+    import shutil
+
+    groups = tmp_path / "groups.tsv"
+    shutil.copy(SAMPLES, groups)
+    before = groups.read_bytes()
+    runner = CliRunner()
+    result = runner.invoke(main, ["compare", str(rr_file), "--groups", str(groups), "--by",
+                                  "mut_TP53", "-o", str(groups)])
+    assert result.exit_code != 0 and "is an input of this command" in result.output
+    assert groups.read_bytes() == before
+    result = runner.invoke(main, ["survival", str(rr_file), "--clinical", str(groups),
+                                  "-o", str(groups)])
+    assert result.exit_code != 0 and "is an input of this command" in result.output
+    assert groups.read_bytes() == before
+    rr_before = rr_file.read_bytes()
+    result = runner.invoke(main, ["survival", str(rr_file), "--clinical", str(groups),
+                                  "--km-groups", "driver_KEAP1_NFE2L2",
+                                  "--km-output", str(rr_file)])
+    assert result.exit_code != 0 and "is an input of this command" in result.output
+    assert rr_file.read_bytes() == rr_before
+    out = tmp_path / "s.tsv"
+    result = runner.invoke(main, ["survival", str(rr_file), "--clinical", str(groups),
+                                  "--km-groups", "driver_KEAP1_NFE2L2", "--km-plot",
+                                  str(tmp_path / "km.tsv"), "-o", str(out)])
+    assert result.exit_code != 0 and "not an image format" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["groups.tsv"]

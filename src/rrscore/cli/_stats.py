@@ -80,15 +80,18 @@ def compare_command(scores_path, by, groups_path, group, reference, sets, test, 
     radioresistance') or an h5ad scored by rrscore.tl.score. One row per grouping, contrast
     and score.
     """
+    from rrscore.cli._outputs import OutputPlan
     from rrscore.stats import compare
 
+    plan = OutputPlan([scores_path, groups_path])  # never over an input; atomic at the end
+    target = plan.table(output) if output else None
     scores = _read_scores(scores_path)
     obs = _read_table(groups_path) if groups_path else None
     result = compare(scores, list(by), group=group, reference=reference,
                      obs=obs, key=key, sets=list(sets) or None, test=test,
                      alternative=alternative, pair_key=pair_key, sample_key=sample_key,
                      replicates=replicates, fdr=fdr)
-    _write_or_print(result, output)
+    _write_planned(plan, target, result)
     if not quiet:
         best = result.dropna(subset=["pvalue"]).sort_values("pvalue").head(3)
         lines = [f"{r.score} ({r.group} vs {r.reference}): difference {r.difference:+.3g}, "
@@ -140,9 +143,27 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
     """
     import pandas as pd
 
+    from rrscore.cli._outputs import OutputPlan
     from rrscore.stats import kaplan_meier, survival, tcga_survival
     from rrscore.stats._clinical import has_tcga_survival
 
+    # Every output is checked before any work (never over an input, a known format) and all
+    # are written together at the end, atomically.
+    plan = OutputPlan([scores_path, clinical_path])
+    target = plan.table(output) if output else None
+    km_target = plan.table(km_output, option="--km-output") if km_output else None
+    plot_target = None
+    if km_plot:
+        import matplotlib
+
+        fmt = Path(km_plot).suffix.lower().lstrip(".")
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+
+        if fmt not in Figure().canvas.get_supported_filetypes():
+            raise RRScoreError(f"--km-plot {km_plot}: {fmt or 'no extension'} is not an image "
+                               "format; use .png, .pdf or .svg")
+        plot_target = plan.file(km_plot, option="--km-plot")
     scores = _read_scores(scores_path)
     if not isinstance(scores, pd.DataFrame):
         raise RRScoreError("survival takes a score table (samples as rows)")
@@ -158,7 +179,8 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
     result = survival(scores, clinical, time=time, event=event, sets=list(sets) or None,
                       covariates=list(covariates), interaction=interaction,
                       strata=list(strata) or None, standardize=not no_standardize)
-    _write_or_print(result, output)
+    if target is None:
+        _write_or_print(result, None)
     if km_groups:
         from rrscore.stats._inputs import align_rows
 
@@ -169,21 +191,26 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
         labels = align_rows(source[km_groups], scores.index, what="km groups")
         curves = kaplan_meier(clinical, labels, time=time, event=event)
         meta = dict(curves.attrs["rrscore_stats"])  # writing the table clears its attrs
-        if km_plot:
-            import matplotlib
-
-            matplotlib.use("Agg")
+        if plot_target is not None:
             from rrscore.pl import km
 
-            km(curves, time_unit=unit, save=km_plot, show=False)
-        if km_output:
-            _write_or_print(curves, km_output)
+            fig = km(curves, time_unit=unit, show=False, return_fig=True)
+            plan.set_writer(plot_target, lambda tmp: fig.savefig(tmp, format=fmt))
+        if km_target is not None:
+            curves.attrs.clear()
+            plan.set_table(km_target, curves)
         if not quiet:
             test = meta.get("logrank", {})
             arms = ", ".join(f"{g}: {n} patients, {meta['n_events'][g]} events"
                              for g, n in meta["n"].items())
             click.echo(f"rrscore: Kaplan-Meier by {km_groups} ({arms})"
                        + (f"; log-rank p {test['pvalue']:.2g}" if test else ""), err=True)
+    elif km_target is not None or plot_target is not None:
+        raise RRScoreError("--km-output/--km-plot need --km-groups")
+    if target is not None:
+        result.attrs.clear()
+        plan.set_table(target, result)
+    plan.commit()
     if not quiet:
         main_rows = result[result["term"] == "score"]
         n = int(main_rows["n"].max()) if len(main_rows) else 0
@@ -192,3 +219,13 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
                    f"{events} events per model" + (f" ({convention})" if convention else "")
                    + ("; fewer than 10 events per term: exploratory" if events < 10 else "")
                    + (f"; wrote {output}" if output else ""), err=True)
+
+
+def _write_planned(plan, target, table) -> None:
+    """Write ``table`` through ``plan`` (atomically), or to stdout without ``-o``."""
+    if target is None:
+        _write_or_print(table, None)
+        return
+    table.attrs.clear()
+    plan.set_table(target, table)
+    plan.commit()
