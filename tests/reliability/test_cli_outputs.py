@@ -191,3 +191,29 @@ def test_only_rrscores_warnings_are_shown(workdir, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "rrscore's own warning" in result.output
     assert "file-format note" not in result.output
+
+
+def test_a_hard_link_to_an_input_is_the_input_and_outputs_get_the_umask_mode(tmp_path):
+    """An output that is the same file as an input under another name (a hard link here; a
+    different letter case on macOS/Windows) is refused; outputs are created with the mode
+    open() gives under the umask, not mkstemp's 0600 (fresh-user report F3, F7)."""
+    import os
+
+    from rrscore.cli._outputs import OutputPlan
+    from rrscore.errors import RRScoreError
+
+    data = tmp_path / "expr.tsv"
+    data.write_text("gene\ts1\nA\t1\n")
+    alias = tmp_path / "alias.tsv"
+    os.link(data, alias)
+    with pytest.raises(RRScoreError, match="is an input of this command"):
+        OutputPlan([data]).table(alias)
+    old = os.umask(0o027)
+    try:
+        plan = OutputPlan([data])
+        out = plan.table(tmp_path / "out.tsv")
+        plan.set_table(out, pd.DataFrame({"x": [1.0]}, index=["s1"]))
+        plan.commit()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.tsv").stat().st_mode & 0o777 == 0o640

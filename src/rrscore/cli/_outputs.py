@@ -99,6 +99,13 @@ class OutputPlan:
     def _check(self, path: str | os.PathLike, option: str) -> Path:
         target = Path(path)
         resolved = target.resolve()
+        # samefile also catches hard links and another spelling of the same file on a
+        # case-insensitive file system (macOS, Windows), which resolve() does not
+        if target.exists() and resolved not in self._inputs:
+            for inp in self._inputs:
+                if os.path.samefile(target, inp):
+                    resolved = inp
+                    break
         if resolved in self._inputs:
             raise RRScoreError(
                 f"{option} {path} is an input of this command ({self._inputs[resolved]}); "
@@ -172,5 +179,15 @@ class OutputPlan:
             for tmp, _ in written:
                 tmp.unlink(missing_ok=True)
             raise
+        mode = _new_file_mode()
         for tmp, target in written:
+            # mkstemp creates 0600 files; an output gets the mode a plain open() would give
+            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else mode)
             os.replace(tmp, target)
+
+
+def _new_file_mode() -> int:
+    """0666 minus the process umask: the mode ``open(path, "w")`` would create."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
