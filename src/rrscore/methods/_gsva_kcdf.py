@@ -131,7 +131,7 @@ _ONE_DOWN = 1.0 - _INDEX_MARGIN
 _LOW16 = np.uint64(0xFFFF)
 #: Density samples per strip: the strip's 16 running sums stay in registers.
 _STRIP = 16
-#: Test samples per pass of a strip (its two buffers: 2 × 16 × 256 doubles = 64 KiB).
+#: Test samples per pass of a strip (its buffer: 16 × 256 doubles = 32 KiB).
 _CHUNK = 256
 
 
@@ -158,10 +158,11 @@ def _look_up(code, bits, tab):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _add_four(va, acc, ta, tb, tc, td, back, x0, x1, x2, x3):
-    """Tests ``va`` get the terms of densities x0..x3 in that order; ``back[4 j + q]`` keeps
-    the term of test x_q against density ``va[j]``, which is exactly ``1 - term`` (table
-    values lie in [0.5, 1], so ``1 - t`` and ``1 - (1 - t)`` are exact)."""
+def _add_four(va, acc, ta, tb, tc, td, x0, x1, x2, x3):
+    """Tests ``va`` get the terms of densities x0..x3 (table values ``ta``..``td``) in that
+    order; in place of each table value goes the term of test x_q against density
+    ``va[j]``, which is exactly ``1 - term`` (table values lie in [0.5, 1], so ``1 - t``
+    and ``1 - (1 - t)`` are exact)."""
     for j in range(len(va)):
         vj = va[j]
         t0 = (1.0 - ta[j]) if vj < x0 else ta[j]
@@ -174,10 +175,10 @@ def _add_four(va, acc, ta, tb, tc, td, back, x0, x1, x2, x3):
         s += t2
         s += t3
         acc[j] = s
-        back[4 * j] = 1.0 - t0
-        back[4 * j + 1] = 1.0 - t1
-        back[4 * j + 2] = 1.0 - t2
-        back[4 * j + 3] = 1.0 - t3
+        ta[j] = 1.0 - t0
+        tb[j] = 1.0 - t1
+        tc[j] = 1.0 - t2
+        td[j] = 1.0 - t3
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
@@ -192,7 +193,7 @@ def _add_block(vs, n_dens, acc, tab, scale, h, code, bits):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _gaussian_sums(v, n, h, tab, acc, code, bits, back, small, small_bits):
+def _gaussian_sums(v, n, h, tab, acc, code, bits, small, small_bits):
     """R's ``left_tail`` sums of one gene into ``acc``: every test sample's N terms added
     in the order of the density samples, as R's ``row_d`` does, with one table look-up per
     *unordered* pair.
@@ -226,31 +227,27 @@ def _gaussian_sums(v, n, h, tab, acc, code, bits, back, small, small_bits):
                 o = 4 * q * _CHUNK
                 _add_four(va, acc[j0:j0 + m], code[o:o + m], code[o + _CHUNK:o + _CHUNK + m],
                           code[o + 2 * _CHUNK:o + 2 * _CHUNK + m],
-                          code[o + 3 * _CHUNK:o + 3 * _CHUNK + m], back[o:o + 4 * m],
+                          code[o + 3 * _CHUNK:o + 3 * _CHUNK + m],
                           v[i0 + 4 * q], v[i0 + 4 * q + 1], v[i0 + 4 * q + 2],
                           v[i0 + 4 * q + 3])
-            b0 = back[:4 * m]
-            b1 = back[4 * _CHUNK:4 * _CHUNK + 4 * m]
-            b2 = back[8 * _CHUNK:8 * _CHUNK + 4 * m]
-            b3 = back[12 * _CHUNK:12 * _CHUNK + 4 * m]
             for j in range(m):
-                p = np.uint64(4 * j)  # unsigned: no negative-index code, consecutive loads
-                c0 += b0[p]
-                c1 += b0[p + np.uint64(1)]
-                c2 += b0[p + np.uint64(2)]
-                c3 += b0[p + np.uint64(3)]
-                c4 += b1[p]
-                c5 += b1[p + np.uint64(1)]
-                c6 += b1[p + np.uint64(2)]
-                c7 += b1[p + np.uint64(3)]
-                c8 += b2[p]
-                c9 += b2[p + np.uint64(1)]
-                c10 += b2[p + np.uint64(2)]
-                c11 += b2[p + np.uint64(3)]
-                c12 += b3[p]
-                c13 += b3[p + np.uint64(1)]
-                c14 += b3[p + np.uint64(2)]
-                c15 += b3[p + np.uint64(3)]
+                u = np.uint64(j)  # unsigned: no negative-index code; row r at r * _CHUNK
+                c0 += code[u + np.uint64(0 * _CHUNK)]
+                c1 += code[u + np.uint64(1 * _CHUNK)]
+                c2 += code[u + np.uint64(2 * _CHUNK)]
+                c3 += code[u + np.uint64(3 * _CHUNK)]
+                c4 += code[u + np.uint64(4 * _CHUNK)]
+                c5 += code[u + np.uint64(5 * _CHUNK)]
+                c6 += code[u + np.uint64(6 * _CHUNK)]
+                c7 += code[u + np.uint64(7 * _CHUNK)]
+                c8 += code[u + np.uint64(8 * _CHUNK)]
+                c9 += code[u + np.uint64(9 * _CHUNK)]
+                c10 += code[u + np.uint64(10 * _CHUNK)]
+                c11 += code[u + np.uint64(11 * _CHUNK)]
+                c12 += code[u + np.uint64(12 * _CHUNK)]
+                c13 += code[u + np.uint64(13 * _CHUNK)]
+                c14 += code[u + np.uint64(14 * _CHUNK)]
+                c15 += code[u + np.uint64(15 * _CHUNK)]
         acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3] = c0, c1, c2, c3
         acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7] = c4, c5, c6, c7
         acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11] = c8, c9, c10, c11
@@ -265,7 +262,6 @@ def _gaussian_run(x, cols, bw, tab, out):
     v = np.empty(npad)
     acc = np.empty(npad)
     code = np.empty(_STRIP * _CHUNK)
-    back = np.empty(_STRIP * _CHUNK)
     small = np.empty(_STRIP)
     for c in range(len(cols)):
         g = cols[c]
@@ -273,7 +269,7 @@ def _gaussian_run(x, cols, bw, tab, out):
             v[j] = x[j, g]
         v[n:] = np.inf
         acc[:] = 0.0
-        _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), back, small,
+        _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), small,
                        small.view(np.uint64))
         for j in range(n):
             lt = acc[j] / n
@@ -284,23 +280,30 @@ def _gaussian_log_odds(x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.
                        out: np.ndarray) -> None:
     """Kernel CDF log-odds of the genes ``cols`` of ``x`` (samples × genes) into ``out``.
 
-    ``tab`` is :data:`PNORM_TABLE`; ``bw`` the bandwidths of ``cols``. Genes are shared out
-    in contiguous runs to ``numba.get_num_threads()`` threads running the nogil kernel
-    :func:`_gaussian_run` (a plain thread pool: numba's parallel loops cost seconds more to
-    compile); the sums are :func:`_gaussian_sums`, bit-identical to R's.
+    ``tab`` is :data:`PNORM_TABLE`; ``bw`` the bandwidths of ``cols``. Runs the nogil kernel
+    :func:`_gaussian_run` over tasks of a few genes on a thread pool (see
+    :func:`_gaussian_tasks`); the sums are :func:`_gaussian_sums`, bit-identical to R's.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(max(1, numba.get_num_threads())) as pool:
+        for task in _gaussian_tasks(pool, x, cols, bw, tab, out):
+            task.result()
+
+
+def _gaussian_tasks(pool, x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.ndarray,
+                    out: np.ndarray) -> list:
+    """Submit the genes ``cols`` to ``pool`` in tasks of ~2^24 sample pairs (16 genes at
+    1,000 samples): threads take the next task when done, so a thread the machine slows
+    down holds no one up (one task per thread and block would), and the pool is started
+    once per call (starting threads per block cost ~1 ms each under load). Returns the
+    futures in gene order."""
+    n = x.shape[0]
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     bw = np.ascontiguousarray(bw, dtype=np.float64)
-    n_threads = max(1, min(numba.get_num_threads(), len(cols)))
-    bounds = np.linspace(0, len(cols), min(len(cols), 2 * n_threads) + 1).astype(int)
-    if n_threads == 1:
-        _gaussian_run(x, cols, bw, tab, out)
-        return
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(lambda a, b: _gaussian_run(x, cols[a:b], bw[a:b], tab, out[:, a:b]),
-                      bounds[:-1], bounds[1:]))
+    size = int(min(1024, max(1, (1 << 24) // max(n * n, 1))))
+    return [pool.submit(_gaussian_run, x, cols[a : a + size], bw[a : a + size], tab,
+                        out[:, a : a + size]) for a in range(0, len(cols), size)]
 
 
 _SIGN = np.uint64(1 << 63)
@@ -462,16 +465,48 @@ def gene_log_odds(
 ) -> np.ndarray:
     """``(n_samples, len(cols))`` CDF log-odds of the genes ``cols`` (GSVA step 2).
 
-    ``x`` is the dense samples × genes matrix; ``sd`` optionally its :func:`c_sd` (all
-    genes). Genes are processed in blocks (numba in parallel over the genes of a block),
-    each a column slice of the output.
+    The Gaussian kernel runs as tasks of a few genes on one thread pool; the ECDF and the
+    Poisson kernel in blocks of genes, each shared out to threads. Each task or block
+    writes a column slice of the output.
+
+    Parameters
+    ----------
+    x
+        Dense ``(n_samples, n_genes)`` float64 matrix (any memory layout; a column-major one
+        reads each gene contiguously).
+    cols
+        Indices of the genes (columns of ``x``) to transform.
+    kcdf
+        ``"gaussian"``, ``"poisson"`` or ``"none"`` (resolved, see :func:`resolve_kcdf`).
+    sd
+        Optional :func:`c_sd` of every column of ``x`` (the Gaussian bandwidths are
+        ``sd / 4``); computed when not given.
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_samples, len(cols))`` float64 log-odds ``-log((1 - F) / F)`` (``±inf``
+        possible), column c for gene ``cols[c]``.
     """
     n = x.shape[0]
     z = np.empty((n, len(cols)))
     if len(cols) == 0:
         return z
     if kcdf == "gaussian":
+        from concurrent.futures import ThreadPoolExecutor
+
         bw = (c_sd(x) if sd is None else sd)[cols] / 4.0  # GSVA's SIGMA_FACTOR
+        with ThreadPoolExecutor(max(1, numba.get_num_threads())) as pool:
+            tasks = _gaussian_tasks(pool, x, cols, bw, PNORM_TABLE, z)
+            if progress:
+                from tqdm.auto import tqdm
+
+                tasks = tqdm(tasks, unit="task", desc="gsva CDF (gaussian)", leave=False)
+            for task in tasks:
+                task.result()
+        return z
     if kcdf == "none":  # O(N log N) per gene: large blocks, each sorted on threads
         size = int(max(64, (1 << 21) // max(n, 1)))
     else:
@@ -486,9 +521,7 @@ def gene_log_odds(
         stop = min(len(cols), start + size)
         block_cols = np.ascontiguousarray(cols[start:stop], dtype=np.int64)
         block = z[:, start:stop]  # a view: the kernels write the log-odds in place
-        if kcdf == "gaussian":
-            _gaussian_log_odds(x, block_cols, bw[start:stop], PNORM_TABLE, block)
-        elif kcdf == "none":
+        if kcdf == "none":
             _ecdf_log_odds(x, block_cols, block)
         else:
             _poisson_log_odds(x, block_cols, block)
