@@ -43,8 +43,9 @@ their complements go to the 16 strip samples' running sums (kept in registers) i
 j — each sum receives its terms in R's order. The table index comes from one multiplication
 and the 2^52 floor trick; where two floors ``1e-11`` apart disagree (the product lies within
 ``1e-11`` of an integer, where R's two divisions could truncate differently) the row is
-recomputed with R's operations. Measured on one core of this machine: 0.65 ns per sample
-pair at 1,000 samples and 0.75 ns at 300, against 1.3 ns for the previous all-pairs kernel
+recomputed with R's operations. Genes go to a thread pool in tasks of ~2^24 sample pairs.
+Measured on one core of this (shared) machine: ~0.7 ns per sample pair at 300 and 1,000
+samples, against 1.2-1.4 ns for the previous all-pairs kernel
 (``benchmarks/bench_gsva_kernel.py``) and ~5 ns for R's C loop. Skipping pairs whose table
 value is exactly 0 or 1 (the table reaches 1.0 at index 8,293, 2.07 sd) was measured and
 rejected: only 6-14 % of pairs on log-normal and real data, and R's order forbids counting
