@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import rrscore
-from rrscore.cli import _outputs as outputs
+from rrscore import _outputs as outputs
 from rrscore.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/data/tcga_luad_agilent"
@@ -199,7 +199,7 @@ def test_a_hard_link_to_an_input_is_the_input_and_outputs_get_the_umask_mode(tmp
     open() gives under the umask, not mkstemp's 0600 (fresh-user report F3, F7)."""
     import os
 
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.errors import RRScoreError
 
     data = tmp_path / "expr.tsv"

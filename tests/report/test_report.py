@@ -201,3 +201,20 @@ def test_the_cli_report_never_replaces_an_input(tmp_path):
         assert "is an input" in result.output or "is HTML" in result.output
     assert data.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.tsv.gz"]
+
+
+def test_the_python_report_never_replaces_an_input(tmp_path):
+    """The same guard in rrscore.report itself, not only in the CLI."""
+    import shutil
+
+    from rrscore.errors import RRScoreError
+    from rrscore.report import report
+
+    data = tmp_path / "e.html"  # an input that happens to carry the output's extension
+    shutil.copy(COHORT / "expr.tsv.gz", tmp_path / "e.tsv.gz")
+    (tmp_path / "e.tsv.gz").rename(data)
+    before = data.read_bytes()
+    with pytest.raises(RRScoreError, match="is an input"):
+        report(str(data), data)
+    assert data.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.html"]

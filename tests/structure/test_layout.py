@@ -160,7 +160,7 @@ def test_no_method_name_comparison_outside_its_own_module(module):
 #: table is drawn in docs/architecture.md; a new package must be placed here.
 LAYERS = {
     "_version": 0, "_types": 0, "errors": 0,
-    "_resources": 1, "_numba": 1,
+    "_resources": 1, "_numba": 1, "_outputs": 1,
     "ids": 2,
     "expression": 3, "genesets": 3,
     "ranking": 4,

@@ -67,7 +67,7 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
     reference: every score is relative to it. To score single samples, fit a reference on a
     cohort once (--save-reference) and pass it with --reference.
     """
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.cli._params import parse_method_params
     from rrscore.expression._readers import read_expression
     from rrscore.radiation._composite import radioresistance
@@ -176,7 +176,7 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
     Agilent), centred, count or RNA-seq data its values are off the published scale, and a
     warning says so.
     """
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.expression._readers import read_expression
     from rrscore.radiation import dose_for_gard, gard, rsi
 

@@ -85,23 +85,16 @@ def report_command(input_path, output, mutations, annotations, groupby, referenc
             weight_map[key.strip()] = _parse_value(value)
     if groupby is not None and annotations is None and not groupby.startswith("driver_"):
         raise click.UsageError("--groupby needs --annotations (or a driver_* column)")
-    from rrscore.cli._outputs import OutputPlan
-
-    # Checked before any work: never over an input (fresh-user report F1), HTML only, and
-    # written atomically once the report is complete.
+    # report() refuses an output that is an input and writes atomically (fresh-user F1)
     if not str(output).lower().endswith((".html", ".htm")):
         raise RRScoreError(f"-o/--output {output}: the report is HTML; give a .html name")
-    plan = OutputPlan([input_path, mutations, annotations, reference, gene_sets])
-    target = plan.file(output, option="-o/--output")
     command = _command_line(click.get_current_context())
-    html = report(
-        input_path, None, mutations=mutations, annotations=annotations, groupby=groupby,
+    target = report(
+        input_path, output, mutations=mutations, annotations=annotations, groupby=groupby,
         reference=reference, method=method, gene_sets=gene_sets, weights=weight_map,
         title=title, n_top=n_top, command=command, orient=orient, layer=layer,
         use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
         **_parse_params(params),
     )
-    plan.set_writer(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))
-    plan.commit()
     if not quiet:
         click.echo(f"rrscore: wrote the report {target}", err=True)

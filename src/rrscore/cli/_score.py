@@ -43,7 +43,7 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
     computed: a failed run leaves no file behind.
     """
     from rrscore._api import coverage_report, score
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.cli._params import parse_method_params
     from rrscore.expression._readers import read_expression
 
@@ -136,7 +136,7 @@ def genesets_export(name: str, output: str) -> None:
     """Write a bundled collection (or any GMT) as a GMT file."""
     import shutil
 
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.genesets import as_collection, load, write_gmt
     from rrscore.genesets._bundled import collection_path, is_bundled
 

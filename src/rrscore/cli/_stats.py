@@ -80,7 +80,7 @@ def compare_command(scores_path, by, groups_path, group, reference, sets, test, 
     radioresistance') or an h5ad scored by rrscore.tl.score. One row per grouping, contrast
     and score.
     """
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.stats import compare
 
     plan = OutputPlan([scores_path, groups_path])  # never over an input; atomic at the end
@@ -143,7 +143,7 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
     """
     import pandas as pd
 
-    from rrscore.cli._outputs import OutputPlan
+    from rrscore._outputs import OutputPlan
     from rrscore.stats import kaplan_meier, survival, tcga_survival
     from rrscore.stats._clinical import has_tcga_survival
 

@@ -223,12 +223,21 @@ def report(data, output: str | os.PathLike | None = None, *, mutations=None,
         For a missing input file or a ``groupby`` found nowhere (and the errors of
         :func:`rrscore.radioresistance`).
     """
+    plan = out = None
+    if output is not None:
+        from rrscore._outputs import OutputPlan
+
+        # checked before any work: never over an input file; written atomically at the end
+        inputs = [x for x in (data, mutations, annotations, reference, gene_sets)
+                  if isinstance(x, (str, os.PathLike))]
+        plan = OutputPlan(inputs)
+        out = plan.file(output, option="output")
     html = render(collect(data, mutations=mutations, annotations=annotations,
                           groupby=groupby, reference=reference, method=method,
                           gene_sets=gene_sets, weights=weights, title=title, n_top=n_top,
                           command=command, **score_kwargs))
-    if output is None:
+    if plan is None:
         return html
-    out = Path(output)
-    out.write_text(html, encoding="utf-8")
+    plan.set_writer(out, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    plan.commit()
     return out
