@@ -19,7 +19,7 @@ from rrscore.ids import MapIds
 
 
 def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
-    """Per set: genes listed, found, fraction, missing genes, and whether it would be scored.
+    """Per set: genes listed, found, the fraction found, missing genes, and whether it is kept.
 
     Parameters
     ----------
@@ -33,8 +33,23 @@ def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per set of the collection (indexed by set name): ``n_listed``, ``n_found``,
-        ``fraction``, ``missing``, ``renamed``, ``excluded``, ``scored`` and ``reason``.
+        One row per set of the collection, indexed by set name (index name ``set``), with
+        the columns, in this order: ``n_listed`` (genes the set lists), ``n_found`` (genes
+        found in the data and scored), ``coverage`` (``n_found / n_listed``), ``n_up`` and
+        ``n_down`` (found per part of a signed set; unsigned sets are all ``up``),
+        ``n_up_listed`` and ``n_down_listed`` (listed per part), ``missing`` (set genes not
+        in the data, joined by ``;``), ``excluded`` (found but not usable by the method:
+        empty here, as no method is given; the coverage report of a gsva, zscore, plage or
+        mean result lists the genes constant across samples), ``renamed``
+        (``set gene->data gene`` for case-insensitive or synonym matches), ``kept`` (True
+        when the set passes ``min_size``/``max_size`` and would be scored) and ``reason``
+        (why a set is not kept; empty when it is).
+
+    Raises
+    ------
+    RRScoreError
+        For an option that is not an input or matching option, and for input the input
+        layer refuses (see :func:`score`).
     """
     unknown = sorted(set(kwargs) - INPUT_OPTIONS)
     if unknown:
@@ -50,6 +65,11 @@ def coverage_report(result: pd.DataFrame) -> pd.DataFrame:
     ----------
     result
         A DataFrame returned by :func:`score` (or ``rrscore.tl.score(..., inplace=False)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`coverage`, one row per set of the collection (scored or not).
 
     Raises
     ------

@@ -24,6 +24,13 @@ adds them in float64, so scanpy's scores then carry float32 rounding (~1e-7).
 ``random_state=None`` draws fresh, unrepeatable controls (scanpy: the global generator
 left unseeded).
 
+**Sets without control genes** (scanpy: "No control genes found in any cut", the call
+fails): a set whose expression bins hold no control candidate, e.g. one holding every gene
+of a targeted panel, is scored NaN and named with the reason in a
+:class:`~rrscore.errors.DroppedSetsWarning`; the other sets keep the scores they get alone
+(their controls do not depend on the other sets). Only when no set has controls is the call
+refused, as scanpy refuses it.
+
 **Signed sets** (scanpy has none): ``score(up) − score(down)``, each part scored as its
 own scanpy call (its own controls, drawn from a fresh ``RandomState(random_state)``).
 
@@ -55,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from rrscore._numba import numba
-from rrscore.errors import MethodWarning, RRScoreError, warn
+from rrscore.errors import DroppedSetsWarning, MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
@@ -215,11 +222,13 @@ def run(
     in_pool[bins.index.to_numpy()] = True
 
     groups: list[np.ndarray] = []  # per set: up genes, up controls, down genes, down controls
-    for s in sets:
+    no_controls: list[int] = []  # sets scored NaN: a part without any control gene
+    for j, s in enumerate(sets):
+        parts: list[np.ndarray] = []
         for part in (s.up, s.down):
             genes = np.asarray(part, dtype=np.int64)
             if len(genes) == 0:
-                groups += [genes, genes]
+                parts += [genes, genes]
                 continue
             outside = genes[~in_pool[genes]]
             if len(outside):
@@ -228,21 +237,25 @@ def run(
                     f"{', '.join(map(str, expr.genes[outside[:5]]))}); scanpy needs every "
                     "scored gene in the pool"
                 )
+            # each part's controls come from its own RandomState(random_state): a set's
+            # controls do not depend on the other sets of the call, nor on their failure
             controls, empty = draw_controls(genes, bins, params.ctrl_size,
                                             params.ctrl_as_ref, params.random_state)
             if len(controls) == 0:
-                raise RRScoreError(
-                    f"gene set {s.name!r}: no control genes found in any expression bin"
-                    + ("; try ctrl_as_ref=False" if params.ctrl_as_ref else "")
-                    + " (scanpy raises the same)"
-                )
+                no_controls.append(j)
+                break
             if empty:
                 warn(
                     f"gene set {s.name!r}: {empty} expression bins had no control gene "
                     "candidates; consider a larger gene_pool",
                     MethodWarning,
                 )
-            groups += [genes, controls]
+            parts += [genes, controls]
+        if no_controls and no_controls[-1] == j:
+            parts = [np.zeros(0, dtype=np.int64)] * 4  # nothing summed for a NaN set
+        groups += parts
+    if no_controls:
+        _no_controls(sets, no_controls, len(bins), params.ctrl_as_ref)
     sizes = np.array([len(g) for g in groups], dtype=np.float64)
     tgt_ptr, tgt_idx = _inverted(groups, n_genes)
     out = np.empty((expr.shape[0], len(sets)))
@@ -254,7 +267,47 @@ def run(
         means[:, sizes == 0] = 0.0
         m = means.reshape(len(means), len(sets), 4)
         out[start:stop] = (m[:, :, 0] - m[:, :, 1]) - (m[:, :, 2] - m[:, :, 3])
+    out[:, no_controls] = np.nan
     return out
+
+
+def _no_controls(sets: AlignedSets, failed: list[int], n_pool: int, ctrl_as_ref: bool) -> None:
+    """Refuse the call when no set has control genes, else name the sets scored NaN.
+
+    scanpy raises "No control genes found in any cut" for such a set (one set per call);
+    here the other sets of the call keep their scores, and the sets without controls are
+    named, with the reason, in a :class:`~rrscore.errors.DroppedSetsWarning`. A set holding
+    every gene of the pool (a targeted panel) is the usual case: no gene is left to compare
+    it with.
+    """
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+
+    whole = [sets.sets[j].name for j in failed if sets.sets[j].size >= n_pool]
+    other = [sets.sets[j].name for j in failed if sets.sets[j].size < n_pool]
+    reasons = []
+    if whole:
+        reasons.append(f"{listed(whole)}: the set holds every gene of the pool, so no gene "
+                       "is left to compare it with")
+    if other:
+        reasons.append(
+            f"{listed(other)}: every expression bin of the set's genes holds only set genes"
+            + (" or the controls drawn were all set genes (ctrl_as_ref=False draws among the "
+               "other genes only)" if ctrl_as_ref else "")
+            + "; a larger gene_pool or fewer n_bins gives more candidates"
+        )
+    if len(failed) == len(sets):
+        raise RRScoreError(
+            "score_genes: no control genes found in any expression bin for any gene set ("
+            + "; ".join(reasons) + "); scanpy raises the same"
+        )
+    warn(
+        f"score_genes: {len(failed)} gene set(s) not scored (NaN), no control genes found "
+        "in any expression bin (" + "; ".join(reasons) + "); the other sets are scored as "
+        "they would be alone",
+        DroppedSetsWarning,
+    )
 
 
 SPEC = MethodSpec(
