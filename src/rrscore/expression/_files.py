@@ -11,8 +11,10 @@ clear :class:`~rrscore.errors.InputDataError` instead of a traceback:
   to ``TBCE.1``, which would then be ranked as another gene);
 * text is UTF-8; a UTF-8 byte-order mark is removed; a label that is not UTF-8 is an error
   naming it (:func:`utf8_label`);
-* a plain file whose last line stops short of the header's fields was cut off
-  (:func:`check_last_line`).
+* a file whose last line stops short of the header's fields was cut off
+  (:func:`check_last_line`), compressed or not: a complete gzip stream of a table whose
+  last line was cut (``head -c N expr.tsv | gzip``) decompresses without error, so the
+  decompressed tail is read, streamed in bounded memory.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import csv
 import gzip
 import lzma
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -36,6 +39,7 @@ _MAGIC = {
 }
 _BOM = "\ufeff"
 _TAIL = 1 << 16
+_CHUNK = 1 << 20
 
 
 def compression_of(path: Path) -> str | None:
@@ -207,15 +211,34 @@ def utf8_label(label: str, path: Path, what: str) -> str:
         ) from None
 
 
-def check_last_line(path: Path, compression: str | None, sep: str, n_fields: int) -> None:
-    """Raise when a plain file's last line stops short of ``n_fields`` (a cut-off file).
+def _tail_bytes(path: Path, compression: str | None) -> bytes:
+    """The last :data:`_TAIL` bytes of the (decompressed) file, read in bounded memory."""
+    if compression is None:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - _TAIL))
+            return fh.read()
+    tail = b""
+    try:
+        with _open_binary(path, compression) as fh:
+            # a compressed stream cannot seek from its end: decompress it all, keeping the tail
+            while chunk := fh.read(_CHUNK):
+                tail = (tail + chunk)[-_TAIL:]
+    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
+        raise InputDataError(f"{path}: cannot read the {compression} stream ({exc})") from None
+    return tail
 
-    Only plain files are checked here (a cut-off compressed stream fails to decompress).
+
+def check_last_line(path: Path, compression: str | None, sep: str, n_fields: int) -> None:
+    """Raise when the file's last line stops short of ``n_fields`` (a cut-off file).
+
+    Compressed files are checked on their decompressed text: a table cut mid-line and then
+    compressed is a complete, valid stream, which only its last line shows to be cut off.
 
     Parameters
     ----------
     path, compression
-        The file and its compression.
+        The file and its compression (from :func:`compression_of`).
     sep
         The field separator.
     n_fields
@@ -224,15 +247,11 @@ def check_last_line(path: Path, compression: str | None, sep: str, n_fields: int
     Raises
     ------
     InputDataError
-        When the file does not end with a line end and its last line has fewer fields.
+        When the file does not end with a line end and its last line has fewer fields, or
+        when its compressed stream cannot be read.
     """
-    if compression is not None:
-        return
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
-        fh.seek(max(0, size - _TAIL))
-        tail = fh.read()
-    if tail.endswith((b"\n", b"\r")):
+    tail = _tail_bytes(path, compression)
+    if not tail or tail.endswith((b"\n", b"\r")):
         return
     last = tail.rsplit(b"\n", 1)[-1]
     fields = last.count(sep.encode()) + 1
@@ -241,3 +260,141 @@ def check_last_line(path: Path, compression: str | None, sep: str, n_fields: int
             f"{path}: the file is cut off: its last line has {fields} of {n_fields} fields and "
             "no line end (an interrupted download or copy?)"
         )
+
+
+#: Words that name a row-label column (``gene``, ``Gene_Symbol``, ``ID_REF``, ``sample_id``,
+#: R's ``X``, pandas' ``Unnamed: 0``), matched as whole words of the first header field.
+_LABEL_WORDS = frozenset({
+    "gene", "genes", "symbol", "symbols", "hugo", "id", "ids", "identifier", "name", "names",
+    "ref", "probe", "probes", "probeset", "feature", "features", "transcript", "ensembl",
+    "entrez", "accession", "description", "sample", "samples", "cell", "cells", "barcode",
+    "barcodes", "row", "rownames", "index", "unnamed", "x",
+})
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words of a label: split at non-letters and camelCase (``GeneSymbol``); a
+    chunk holding digits stays whole (``ID1`` is a gene, not the word ``id``)."""
+    words = []
+    for chunk in re.findall(r"[A-Za-z0-9]+", text):
+        if any(c.isdigit() for c in chunk):
+            words.append(chunk.lower())
+        else:
+            words += [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", chunk)]
+    return words
+
+
+def _shape(label: str) -> str:
+    return re.sub(r"\d+", "0", label.strip())
+
+
+def names_label_column(header: list[str]) -> bool:
+    """Whether the first header field names the row-label column rather than a data column.
+
+    True for an empty field, and for a field such as ``gene``, ``ID_REF`` or ``sample_id``
+    whose shape (digits aside) differs from every other field's (``sample_1`` among
+    ``sample_2``, ``sample_3`` names data).
+
+    Parameters
+    ----------
+    header
+        The header's fields.
+
+    Returns
+    -------
+    bool
+    """
+    first = header[0].strip() if header else ""
+    if not first:
+        return True
+    if not set(_words(first)) & _LABEL_WORDS:
+        return False
+    return _shape(first) not in {_shape(x) for x in header[1:]}
+
+
+def _ambiguous(path: Path, line: int, seen: str, one: str, other: str) -> InputDataError:
+    return InputDataError(
+        f"{path}: {seen} (header on line {line}): either {one}, or {other}; the file does not "
+        "say which, and the wrong reading would shift every column label by one"
+    )
+
+
+def column_names(table, header: list[str], first_row: bytes, sep: str, path: Path,
+                 line: int):
+    """Name the value columns of a table read without its header, from the header's fields.
+
+    The layouts, decided from the field counts and the empty last fields:
+
+    * clean: the header has one field per column, the first naming the label column;
+    * R's ``write.table``: the header is one field short (no name for the label column);
+    * a separator at the end of every line (header too): that empty last field is dropped
+      from both, as GMT reading does, and the file is read as the clean or R layout;
+    * a separator at the end of the header only: its empty last field is dropped;
+    * a separator at the end of the data rows only (``print(x, end="\\t")`` loops): the
+      rows have one field more than the header and that field is empty on every row. The
+      R layout with an all-empty last column looks the same; it is taken for a trailing
+      separator only when the first header field names the label column
+      (:func:`names_label_column`), and is otherwise an error — labels shifted by one
+      column would give silently wrong scores. A separator at the end of the header of an R
+      layout is told from an unnamed last column in the same way.
+
+    Parameters
+    ----------
+    table
+        The table as read (``pandas.read_csv(..., header=None, index_col=0)``).
+    header
+        The header's fields (:func:`header_fields`).
+    first_row
+        The first data line's bytes (does it end with the separator?).
+    sep, path, line
+        The separator; the file and the header's 1-based line, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with its columns named (and its empty last column dropped if it had one).
+
+    Raises
+    ------
+    InputDataError
+        When the header fits the rows in no layout, or in two.
+    """
+    n = table.shape[1]
+    shown = sep.encode("unicode_escape").decode()
+    empty_last = (n >= 2 and first_row.endswith(sep.encode())
+                  and bool(table.iloc[:, -1].isna().all()))
+    head_empty_last = bool(header) and not header[-1].strip()
+    if empty_last and head_empty_last and len(header) in (n, n + 1):
+        table, header, n = table.iloc[:, :-1], header[:-1], n - 1
+    elif head_empty_last and len(header) == n + 2:
+        header = header[:-1]
+    elif empty_last and len(header) == n - 1:  # R layout and a trailing separator on the rows
+        table, n = table.iloc[:, :-1], n - 1
+    elif empty_last and len(header) == n:
+        if not names_label_column(header):
+            raise _ambiguous(
+                path, line, "the data rows have one field more than the header and that last "
+                "field is empty on every row",
+                f"every row ends with a stray separator (then remove it, e.g. sed 's/{shown}$//')",
+                "the header is one field short, as R's write.table writes it, and its last "
+                f"column {header[-1]!r} has no values (then put a name for the label column, "
+                "such as gene, at the start of the header)")
+        table, n = table.iloc[:, :-1], n - 1
+    elif head_empty_last and len(header) == n + 1 and not names_label_column(header):
+        raise _ambiguous(
+            path, line, "the header ends with an empty field",
+            "the header is one field short, as R's write.table writes it, and ends with a stray "
+            f"separator (then remove it, e.g. sed '{line}s/{shown}$//')",
+            f"its first field {header[0]!r} names the label column and the last data column "
+            "has no name (then name it)")
+    if len(header) == n + 1:
+        table.index.name = header[0] or None
+        table.columns = header[1:]
+    elif len(header) == n:
+        table.columns = header
+    else:
+        raise InputDataError(
+            f"{path}: the header (line {line}) has {len(header)} fields but the data rows "
+            f"have {n + 1}; is the separator {sep!r} right?"
+        )
+    return table

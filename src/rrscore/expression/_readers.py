@@ -19,6 +19,7 @@ Every reader keeps what the file says and fails in one line:
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import pandas as pd
 from rrscore.errors import InputDataError
 from rrscore.expression._files import (
     check_last_line,
+    column_names,
     compression_of,
     head_lines,
     header_fields,
@@ -36,6 +38,8 @@ from rrscore.expression._files import (
 TABLE_SUFFIXES = (".tsv", ".txt", ".csv", ".tab")
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _PARQUET_MAGIC = b"PAR1"
+#: A number written with a decimal comma (``1,5``, ``-0,25``, ``1.234,5``).
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})*|\d*),\d+([eE][-+]?\d+)?\s*$")
 
 
 def _base_suffix(path: Path) -> str:
@@ -46,10 +50,10 @@ def _base_suffix(path: Path) -> str:
 
 
 def _pandas_read(path: Path, sep: str, skip: int, compression: str | None,
-                 encoding: str) -> pd.DataFrame:
+                 encoding: str, **options) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, sep=sep, header=None, skiprows=skip, index_col=0,
-                           compression=compression, encoding=encoding)
+        return pd.read_csv(path, sep=sep, header=None, skiprows=skip, compression=compression,
+                           encoding=encoding, **options)
     except pd.errors.EmptyDataError:
         raise InputDataError(f"{path}: no data rows after the header") from None
     except pd.errors.ParserError as exc:
@@ -58,9 +62,29 @@ def _pandas_read(path: Path, sep: str, skip: int, compression: str | None,
         raise InputDataError(f"{path}: cannot read the file ({exc})") from None
 
 
+def _label_text(table: pd.DataFrame, path: Path, sep: str, skip: int,
+                compression: str | None, encoding: str) -> pd.Index:
+    """The row labels exactly as written (``001`` stays ``001``, ``NA`` stays ``NA``).
+
+    pandas parses the label column like a value column: sample IDs ``001`` become the
+    integer 1 and labels ``NA``/``nan``/``None``/``NULL`` become NaN. Values must keep that
+    NA parsing, so the labels alone are read again as text, only when pandas changed them
+    (any label column that is not all text).
+    """
+    index = table.index
+    if not pd.api.types.is_numeric_dtype(index.dtype) and not index.hasnans:
+        return index  # every label is the text pandas read (text columns are not converted)
+    labels = _pandas_read(path, sep, skip, compression, encoding, usecols=[0], dtype=str,
+                          na_filter=False).iloc[:, 0]
+    if len(labels) != len(index):
+        raise InputDataError(f"{path}: malformed table (the label column has {len(labels)} "
+                             f"rows, the table {len(index)})")
+    return pd.Index(labels.to_numpy(dtype=object), dtype=object)
+
+
 def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
                    skip: int | None = None) -> pd.DataFrame:
-    """Read a delimited table whose first column holds row labels, keeping repeated names.
+    """Read a delimited table whose first column holds row labels, keeping labels as written.
 
     Parameters
     ----------
@@ -76,45 +100,104 @@ def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
     Returns
     -------
     pandas.DataFrame
-        Rows labelled by the first column, columns named by the header as written (a header
-        one field shorter than the rows, as R's ``write.table`` writes it, names the data
-        columns only).
+        Rows labelled by the first column and columns named by the header, both as text
+        exactly as written (repeated names kept, ``001`` and ``NA`` kept). A trailing
+        separator on every line, or on the data rows only, is dropped; a header one field
+        shorter than the rows, as R's ``write.table`` writes it, names the data columns only
+        (:func:`~rrscore.expression._files.column_names`). Values are not checked here
+        (:func:`check_numbers`): a GCT's description column is text.
 
     Raises
     ------
     InputDataError
-        For every unreadable file (see the module).
+        For every unreadable file (see the module), a header that fits the rows in no
+        layout, and one that fits in two (which file is meant cannot be told).
     """
     path = Path(path)
     skip = header_line + 1 if skip is None else skip
     compression = compression_of(path)
-    lines = head_lines(path, compression, header_line + 1)
+    lines = head_lines(path, compression, max(header_line, skip) + 1)
     if len(lines) <= header_line:
         raise InputDataError(f"{path}: the file ends before its header line {header_line + 1}")
     header = header_fields(lines[header_line], sep, path, header_line + 1)
+    first_row = lines[skip] if len(lines) > skip else b""
+    encoding = "utf-8"
     try:
-        table = _pandas_read(path, sep, skip, compression, "utf-8")
-        latin = False
+        table = _pandas_read(path, sep, skip, compression, encoding, index_col=0)
     except UnicodeDecodeError:
         # not all UTF-8: read byte for byte, then insist that the labels kept are UTF-8
-        table = _pandas_read(path, sep, skip, compression, "latin-1")
-        latin = True
-    n = table.shape[1]
-    if len(header) == n + 1:
-        table.index.name = header[0] or None
-        table.columns = header[1:]
-    elif len(header) == n:
-        table.columns = header
-    else:
+        encoding = "latin-1"
+        table = _pandas_read(path, sep, skip, compression, encoding, index_col=0)
+    check_last_line(path, compression, sep, table.shape[1] + 1)
+    index = _label_text(table, path, sep, skip, compression, encoding)
+    if encoding == "latin-1":
+        index = pd.Index([utf8_label(x, path, "row label") for x in index], dtype=object)
+    table.index = index
+    return column_names(table, header, first_row, sep, path, header_line + 1)
+
+
+def check_numbers(table: pd.DataFrame, path: Path, *, what: str = "") -> pd.DataFrame:
+    """Raise unless every column of a table read from a file holds numbers; name the cell.
+
+    pandas reads a column with one bad cell (a typo ``1.2e``, an Excel decimal comma
+    ``1,5``) as text; the input layer could then only name the column. Here the first
+    offending value is named with its row and column labels, a decimal comma is pointed
+    out as such, and a column of text (a description) is named as one.
+
+    Parameters
+    ----------
+    table
+        The table as read (row labels in the index, value columns only).
+    path
+        The file, for messages.
+    what
+        What the table is, for messages (``" after the GCT description"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table``, with text columns that are all numbers after all (``pandas.to_numeric``
+        reads more spellings than the C parser) converted.
+
+    Raises
+    ------
+    InputDataError
+        Naming the first value that is not a number, its row and its column.
+    """
+    text = [i for i, dtype in enumerate(table.dtypes) if not pd.api.types.is_numeric_dtype(dtype)]
+    problems = []  # (position, first bad value, its row, whether the column has numbers)
+    for i in text:
+        column = table.iloc[:, i]
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = numbers.isna().to_numpy() & column.notna().to_numpy()
+        if not bad.any():
+            table.isetitem(i, numbers.astype(float))
+            continue
+        at = int(bad.argmax())
+        problems.append((i, str(column.iloc[at]), table.index[at], bool(numbers.notna().any())))
+    if not problems:
+        return table
+    commas = [p for p in problems if _DECIMAL_COMMA.match(p[1])]
+    i, value, row, has_numbers = (commas or problems)[0]
+    cell = f"{value!r} in row {str(row)!r}, column {str(table.columns[i])!r}"
+    more = (f" ({len(problems)} columns hold such values, e.g. "
+            f"{[str(table.columns[p[0]]) for p in problems[:5]]})" if len(problems) > 1 else "")
+    if commas:
         raise InputDataError(
-            f"{path}: the header (line {header_line + 1}) has {len(header)} fields but the "
-            f"data rows have {n + 1}; is the separator {sep!r} right?"
+            f"{path}: {cell} is not a number: it looks like a decimal comma (a spreadsheet "
+            f"saved in a European locale){more}; save the file with '.' as the decimal "
+            "separator, e.g. sed 's/,/./g' on a tab-separated file"
         )
-    if latin and table.index.dtype == object:
-        table.index = pd.Index([utf8_label(str(x), path, "row label") for x in table.index],
-                               name=table.index.name)
-    check_last_line(path, compression, sep, n + 1)
-    return table
+    if not has_numbers:
+        raise InputDataError(
+            f"{path}: column {str(table.columns[i])!r} holds text, not numbers (e.g. "
+            f"{value!r} in row {str(row)!r}){more}{what}; an expression table has one column "
+            "of labels (genes or samples) and numbers in every other: remove the text columns"
+        )
+    raise InputDataError(
+        f"{path}: {cell} is not a number{more}; correct it, or leave the cell empty (or NA) "
+        "for a missing value"
+    )
 
 
 def read_gct(path: str | os.PathLike) -> pd.DataFrame:
@@ -163,7 +246,7 @@ def read_gct(path: str | os.PathLike) -> pd.DataFrame:
             f"found {table.shape[0]} × {table.shape[1]}"
             + (" (the file is cut off?)" if table.shape[0] < n_rows else "")
         )
-    return table
+    return check_numbers(table, path, what=" besides the GCT's name and description columns")
 
 
 def _read_h5ad(path: Path):
@@ -260,7 +343,7 @@ def read_expression(path: str | os.PathLike):
             raise InputDataError(
                 f"{path}: no columns after the first; is the separator {sep!r} right?"
             )
-        return table
+        return check_numbers(table, path)
     raise InputDataError(
         f"{path}: unknown file type {suffix!r}; use .tsv/.csv(.gz), .gct, .parquet or .h5ad"
     )
