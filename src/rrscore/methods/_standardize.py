@@ -8,6 +8,9 @@ constant expression values"). This module computes the per-gene mean and sd in t
 values in their own layout (a genes × samples table arrives as a Fortran-ordered samples ×
 genes view: no copy), once per matrix (:func:`gene_scaling` remembers the last matrices it
 scaled, so the constant-gene filter before matching and the method reuse one pass).
+Genes whose squared deviations overflow float64 (values above ~1.3e154) are computed again
+on a copy divided by a power of two (exact), so their z-scores are right rather than 0; only
+values within a factor ~2 of the largest float are refused (:func:`gene_scaling`).
 
 Sparse (CSR) input stays sparse: the moments come from sums over the stored values plus the
 implicit zeros. The zeros are treated as values (the dense definition); GSVA's provisional
@@ -181,6 +184,64 @@ def _remember(expr: ExpressionMatrix, scaling: GeneScaling) -> None:
         _SCALED[key] = entry
 
 
+def _moments(values) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and sum of squared deviations of a canonical CSR or dense matrix."""
+    n, g = values.shape
+    if sp.issparse(values):
+        n_parts = max(1, min(numba.get_num_threads() * 4, n))
+        return _sparse_moments(values.indptr.astype(np.int64), values.indices.astype(np.int64),
+                               values.data, n, g, n_parts)
+    if values.dtype == np.float64 and values.flags.f_contiguous \
+            and not values.flags.c_contiguous:
+        return _gene_major_moments(values.T)
+    return _dense_moments(np.ascontiguousarray(values, dtype=np.float64))
+
+
+def _rescaled_moments(values, cols: np.ndarray, mean: np.ndarray, sd: np.ndarray,
+                      genes) -> None:
+    """Mean and sd of the columns ``cols`` whose moments overflowed, computed on a copy of
+    each column divided by a power of two at least its largest ``|x|`` (in place).
+
+    Squares of values above ~1.3e154 (and sums of values near 1.8e308) overflow float64:
+    the sd became ``inf`` and every z-score 0. A power of two scales exactly (no rounding
+    but for values under ~1e-300 of the largest), so the mean and the sd come out as the
+    unscaled arithmetic would give them without overflow, and the z-scores equal those of
+    the data divided by any constant to rounding.
+
+    Raises
+    ------
+    InputDataError
+        When even the rescaled sd is not a float64 (values within a factor ~2 of the
+        largest float).
+    """
+    if sp.issparse(values):
+        sub = values[:, cols].tocsr()  # a copy of the few columns
+        sub.data = sub.data.astype(np.float64, copy=True)
+        largest = np.zeros(len(cols))
+        np.maximum.at(largest, sub.indices, np.abs(sub.data))
+        exponent = np.frexp(largest)[1]  # largest = m * 2**e with 0.5 <= m < 1
+        sub.data = np.ldexp(sub.data, -exponent[sub.indices])
+    else:
+        sub = np.array(values[:, cols], dtype=np.float64)  # C-ordered copy
+        largest = np.abs(sub).max(axis=0)
+        exponent = np.frexp(largest)[1]
+        sub = np.ldexp(sub, -exponent)
+    m, ss = _moments(sub)
+    n = values.shape[0]
+    with np.errstate(over="ignore"):
+        mean[cols] = np.ldexp(m, exponent)
+        sd[cols] = np.ldexp(np.sqrt(ss / (n - 1)), exponent)
+    bad = cols[~(np.isfinite(mean[cols]) & np.isfinite(sd[cols]))]
+    if len(bad):
+        worst = float(largest.max())
+        raise InputDataError(
+            f"{len(bad)} gene(s) have values too large to standardise in float64 (up to "
+            f"{worst:.3g}; the largest float is {np.finfo(np.float64).max:.3g}), e.g. "
+            f"{', '.join(str(genes[j]) for j in bad[:5])}; divide the data by a constant "
+            "(z-scores do not change) or log-transform it"
+        )
+
+
 def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
     """Mean and sample standard deviation of every gene across the samples of ``expr``.
 
@@ -200,7 +261,8 @@ def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
     Raises
     ------
     InputDataError
-        With fewer than 2 samples (a standard deviation needs two).
+        With fewer than 2 samples (a standard deviation needs two), and for values whose
+        standard deviation is not a float64 even after rescaling (near 1.8e308).
     """
     n, g = expr.shape
     if n < 2:
@@ -212,17 +274,12 @@ def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
         return known
     values = expr.values
     if expr.is_sparse:
-        x = _canonical_csr(values)
-        n_parts = max(1, min(numba.get_num_threads() * 4, n))
-        mean, ss = _sparse_moments(
-            x.indptr.astype(np.int64), x.indices.astype(np.int64), x.data, n, g, n_parts
-        )
-    elif values.dtype == np.float64 and values.flags.f_contiguous \
-            and not values.flags.c_contiguous:
-        mean, ss = _gene_major_moments(values.T)
-    else:
-        mean, ss = _dense_moments(np.ascontiguousarray(values, dtype=np.float64))
+        values = _canonical_csr(values)
+    mean, ss = _moments(values)
     sd = np.sqrt(ss / (n - 1))
+    overflow = ~(np.isfinite(mean) & np.isfinite(sd))
+    if overflow.any():
+        _rescaled_moments(values, np.flatnonzero(overflow), mean, sd, expr.genes)
     scaling = GeneScaling(mean=mean, sd=sd, constant=sd < CONSTANT_SD)
     _remember(expr, scaling)
     return scaling
