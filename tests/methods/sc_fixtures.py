@@ -3,9 +3,11 @@
 * ``pbmc68k()``: scanpy's built-in ``pbmc68k_reduced`` (700 PBMCs × 765 genes, shipped inside
   the scanpy package, BSD-3): ``.raw`` is log1p-normalised, a float32 CSR matrix. Always
   available where scanpy is installed (a test dependency).
-* ``mixology()``: ``../shared/data/sc_mixology_luad_celllines_celseq2`` (CEL-seq2 UMI counts
-  of five lung-adenocarcinoma lines, MIT), singlets only (``demuxlet_cls == "SNG"``, 571
-  cells), log1p of counts per 10,000, float64 CSR. ``None`` when ../shared is absent.
+* ``mixology()``: the 571 singlets (``demuxlet_cls == "SNG"``) of
+  ``../shared/data/sc_mixology_luad_celllines_celseq2`` (CEL-seq2 UMI counts of five
+  lung-adenocarcinoma lines, MIT), all 15,665 genes, bundled in
+  ``tests/data/sc_mixology_singlets/`` so the cell-line claims are tested from a fresh clone;
+  log1p of counts per 10,000, float64 CSR.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import TESTS_DATA
+
 
 #: Marker sets of the blood cell types in pbmc68k_reduced (all genes are in its 765).
 PBMC_SETS = {
@@ -58,25 +61,28 @@ def pbmc68k():
     return raw
 
 
+#: The bundled singlets (tests/data/README.md gives the provenance).
+MIXOLOGY_DIR = TESTS_DATA / "sc_mixology_singlets"
+
+
+def mixology_counts() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bundled UMI counts (genes × 571 cells) and the cells' line and plate."""
+    counts = pd.read_csv(MIXOLOGY_DIR / "counts.tsv.xz", sep="\t", index_col=0)
+    cells = pd.read_csv(MIXOLOGY_DIR / "cells.tsv", sep="\t", index_col=0)
+    return counts, cells
+
+
 @lru_cache(maxsize=1)
 def _mixology():
-    d = SHARED_DATA / "sc_mixology_luad_celllines_celseq2"
-    if not d.is_dir():
-        return None
     import anndata as ad
 
-    counts = pd.read_csv(d / "expr.tsv.gz", sep="\t", index_col=0)
-    samples = pd.read_csv(d / "samples.tsv", sep="\t", index_col=0)
-    keep = samples.index[samples["demuxlet_cls"] == "SNG"]
-    x = counts[keep].T.to_numpy(dtype=np.float64)  # cells × genes
+    counts, cells = mixology_counts()
+    x = counts[cells.index].T.to_numpy(dtype=np.float64)  # cells × genes
     x = np.log1p(x / x.sum(axis=1, keepdims=True) * 1e4)
-    obs = samples.loc[keep, ["cell_line_demuxlet"]]
+    obs = cells[["cell_line_demuxlet"]]
     return ad.AnnData(sp.csr_matrix(x), obs=obs, var=pd.DataFrame(index=counts.index))
 
 
 def mixology():
-    """Lung cell-line singlets, log1p CP10k (skips the test when ../shared is absent)."""
-    a = _mixology()
-    if a is None:
-        pytest.skip("../shared/data/sc_mixology_luad_celllines_celseq2 is not present")
-    return a.copy()
+    """Lung cell-line singlets, log1p CP10k (a fresh copy)."""
+    return _mixology().copy()
