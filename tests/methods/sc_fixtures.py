@@ -21,7 +21,6 @@ import scipy.sparse as sp
 
 from tests.conftest import TESTS_DATA
 
-
 #: Marker sets of the blood cell types in pbmc68k_reduced (all genes are in its 765).
 PBMC_SETS = {
     "T_cell": ["CD3D", "CD3E", "CD2", "IL7R", "LCK", "CD247", "CCR7"],
