@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from rrscore._prepare import GeneSetsLike, prepare
-from rrscore._records import coverage_table
+from rrscore._records import coverage_table, warn_collapsed_duplicates
 from rrscore._runner import INPUT_OPTIONS, RUN_OPTIONS, run_scoring
 from rrscore.errors import RRScoreError
 from rrscore.genesets._matching import LOW_COVERAGE
@@ -55,7 +55,9 @@ def coverage(data, gene_sets: GeneSetsLike, **kwargs) -> pd.DataFrame:
     if unknown:
         raise RRScoreError(f"coverage() has no option(s) {unknown}; it accepts "
                            f"{sorted(INPUT_OPTIONS)}")
-    return prepare(data, gene_sets, **kwargs).sets.coverage
+    prepared = prepare(data, gene_sets, **kwargs)
+    warn_collapsed_duplicates(prepared.expr.report.notes)
+    return prepared.sets.coverage
 
 
 def coverage_report(result: pd.DataFrame) -> pd.DataFrame:
@@ -160,12 +162,21 @@ def score(
         DataFrame: genes listed, found, missing per set) and the input report (what was
         cleaned, collapsed or dropped). Only plain Python data is stored there, so the
         result prints, concatenates and serialises like any DataFrame.
+
+    Warns
+    -----
+    DuplicateGenesWarning
+        When duplicated gene identifiers were collapsed by the ``duplicates`` policy (how
+        many rows and genes, and the policy; also a note of the input report).
+    DroppedSetsWarning, LowCoverageWarning
+        For sets not scored (each named with its reason) and sets with few genes found.
     """
     options = dict(min_size=min_size, max_size=max_size, genes=genes, samples=samples,
                    orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
                    nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
                    chunk_size=chunk_size, progress=progress, n_jobs=n_jobs)
     run = run_scoring(data, gene_sets, method, method_params=method_params, **options)
+    warn_collapsed_duplicates(run.prepared.expr.report.notes)
     return run.frame("score")
 
 
@@ -214,4 +225,5 @@ def score_with_dispersion(
                            known_direction=known_direction),
         **options,
     )
+    warn_collapsed_duplicates(run.prepared.expr.report.notes)
     return run.frame("score"), run.frame("dispersion")

@@ -16,6 +16,7 @@ DataFrame.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rrscore._version import __version__
-from rrscore.errors import RRScoreError
+from rrscore.errors import DuplicateGenesWarning, RRScoreError, warn
 
 
 def plain(value, *, for_h5ad: bool = False):
@@ -52,6 +53,33 @@ def plain(value, *, for_h5ad: bool = False):
     if isinstance(value, Mapping):
         return {str(k): plain(v, for_h5ad=for_h5ad) for k, v in value.items()}
     return str(value) if for_h5ad else value
+
+
+#: The input report's note on collapsed duplicated genes (written by
+#: ``rrscore.expression._collapse.group_duplicates``: "collapsed 2 duplicated gene rows (1 genes,
+#: e.g. ['MATR3']) by policy 'highest_mean'").
+_COLLAPSED_NOTE = re.compile(r"^collapsed \d+ duplicated gene rows \(")
+
+
+def warn_collapsed_duplicates(notes) -> None:
+    """Warn (:class:`~rrscore.errors.DuplicateGenesWarning`) when the input layer collapsed
+    duplicated gene identifiers.
+
+    The input layer records the collapse as a note of the input report (the rrscore command
+    prints it in its summary line); the Python entry points call this once per run so that
+    every container (DataFrame in either orientation, array with ``genes=``, AnnData,
+    backed or Dask AnnData) warns alike. The warning text starts with the note itself (how
+    many rows and genes, the policy), then says how to choose another policy.
+
+    Parameters
+    ----------
+    notes
+        The notes of the input report (``InputReport.notes`` or ``record["input"]["notes"]``).
+    """
+    for note in notes:
+        if _COLLAPSED_NOTE.match(str(note)):
+            warn(f"{note}; another policy can be chosen, e.g. duplicates='mean' averages "
+                 "them, duplicates='error' refuses them", DuplicateGenesWarning)
 
 
 def coverage_record(table: pd.DataFrame) -> dict[str, list]:
@@ -180,3 +208,112 @@ class ResultRecord:
         for key, value in self.extra.items():
             record[key] = plain(value, for_h5ad=True) if value is not None else "None"
         return record
+
+
+# --- Keys of an AnnData that rrscore wrote -------------------------------------------------
+# rrscore.tl writes over a key only when a record of rrscore in adata.uns says rrscore wrote
+# it (a re-run); a key that holds the user's data (an obs column, X_pca, another tool's uns
+# entry) is refused unless overwrite=True. scanpy writes over keys silently; losing a
+# clustering or an embedding to a default key name is the fault this guards against.
+
+#: Entries of a stored record that name the ``adata.obs`` columns written with it.
+_OBS_ENTRIES = ("obs_columns", "obs_key")
+
+
+def is_rrscore_record(value) -> bool:
+    """Whether an ``adata.uns`` entry is a record rrscore stored (in any version).
+
+    Every record rrscore stores carries ``rrscore_version``; records of earlier versions of
+    ``tl.radioresistance`` (``composite_version`` and ``obs_key``) and of ``tl.binarize``
+    (``thresholds`` and ``source_key``) are recognised by their own keys.
+    """
+    if not isinstance(value, Mapping):
+        return False
+    return ("rrscore_version" in value or {"composite_version", "obs_key"} <= set(value)
+            or {"thresholds", "source_key"} <= set(value))
+
+
+def _stored_names(value) -> list[str]:
+    """Column names as a record stores them: a list, an array read back from h5ad, a string
+    (one name, or ``""`` for none)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value and value != "None" else []
+    try:
+        items = np.atleast_1d(np.asarray(value, dtype=object)).ravel().tolist()
+    except (TypeError, ValueError):
+        return []
+    return [v for v in items if isinstance(v, str) and v]
+
+
+def rrscore_keys(adata) -> dict[str, set[str]]:
+    """The keys of ``adata`` that rrscore's stored records say rrscore wrote.
+
+    A record stored under ``adata.uns[key]`` owns ``uns[key]`` and ``obsm[key]`` (rrscore
+    stores a result's values and its record under one key) and the ``obs`` columns it lists
+    (``obs_columns`` of ``tl.score``, ``obs_key`` of ``tl.radioresistance``).
+
+    Returns
+    -------
+    dict
+        ``{"obs": set, "obsm": set, "uns": set}`` of key names.
+    """
+    owned: dict[str, set[str]] = {"obs": set(), "obsm": set(), "uns": set()}
+    for key, value in adata.uns.items():
+        if not is_rrscore_record(value):
+            continue
+        owned["uns"].add(str(key))
+        owned["obsm"].add(str(key))
+        for entry in _OBS_ENTRIES:
+            owned["obs"].update(_stored_names(value.get(entry)))
+    return owned
+
+
+def check_keys_free(adata, *, function: str, obsm=(), obs=(), uns=(), overwrite: bool = False,
+                    obs_option: str = "key_added=") -> None:
+    """Refuse to write over AnnData keys that hold data rrscore did not write.
+
+    Parameters
+    ----------
+    adata
+        The AnnData about to receive results.
+    function
+        The public function writing (for the message), e.g. ``"rrscore.tl.score"``.
+    obsm, obs, uns
+        The keys (column names for ``obs``) it will write.
+    overwrite
+        True writes over anything (the caller's ``overwrite=True``).
+    obs_option
+        The option that chooses other ``obs`` column names, for the message (``obsm`` and
+        ``uns`` keys are chosen by ``key_added=``).
+
+    Raises
+    ------
+    RRScoreError
+        Naming every existing key that no rrscore record owns, and what to pass instead.
+    """
+    if overwrite:
+        return
+    present = {"obsm": adata.obsm.keys(), "obs": adata.obs.columns, "uns": adata.uns.keys()}
+    wanted = {"obsm": obsm, "obs": obs, "uns": uns}
+    owned = None
+    taken = []
+    options: list[str] = []
+    for where in ("obsm", "obs", "uns"):
+        for key in wanted[where]:
+            if key in present[where]:
+                owned = rrscore_keys(adata) if owned is None else owned
+                if key not in owned[where]:
+                    taken.append(f"adata.{where}[{key!r}]")
+                    option = obs_option if where == "obs" else "key_added="
+                    if option not in options:
+                        options.append(option)
+    if taken:
+        listed = ", ".join(taken[:10]) + (" ..." if len(taken) > 10 else "")
+        it = "it" if len(taken) == 1 else "them"
+        raise RRScoreError(
+            f"{function} would write over {listed}, which rrscore did not write (no rrscore "
+            f"record in adata.uns names {it}); pass another {' and another '.join(options)}, "
+            f"or overwrite=True to replace {it}"
+        )

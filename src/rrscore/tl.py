@@ -9,6 +9,13 @@ and Dask-backed AnnData are scored by blocks of cells without loading the matrix
 ``rrscore.tl.radioresistance`` is the per-cell composite radioresistance score
 (:func:`rrscore.radioresistance` placed into the AnnData; in-memory AnnData only). All AnnData
 placement lives here; :mod:`rrscore.get` reads results back.
+
+**Keys.** Every function that writes into the AnnData writes over an existing key only when
+a record of rrscore in ``adata.uns`` says rrscore wrote it (a re-run replaces its own
+results); an ``obs`` column, ``obsm`` embedding or ``uns`` entry holding other data is
+refused, naming the key, unless ``overwrite=True`` (scanpy writes over such keys silently;
+a clustering or ``X_pca`` lost to a default key name is the fault this prevents). See
+:func:`rrscore._records.check_keys_free`.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from __future__ import annotations
 import math
 
 from rrscore._prepare import GeneSetsLike
+from rrscore._records import check_keys_free, warn_collapsed_duplicates
 from rrscore._runner import run_scoring
+from rrscore._version import __version__
 from rrscore.errors import RRScoreError
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import get_method
@@ -50,6 +59,7 @@ def score(
     inplace: bool = True,
     copy: bool = False,
     obs_columns: bool | str = False,
+    overwrite: bool = False,
     chunk_size: int | None = None,
     progress: bool = False,
     n_jobs: int | None = None,
@@ -89,6 +99,12 @@ def score(
         Also write one ``adata.obs`` column per set: True names them
         ``f"{key_added}_{set}"``, a string is used as the prefix instead; False (default)
         writes none.
+    overwrite
+        Write over keys that rrscore did not write. By default a key that exists is written
+        over only when a record of rrscore in ``adata.uns`` says rrscore wrote it (a re-run
+        with the same ``key_added`` replaces its results); an ``obsm``, ``obs`` or ``uns``
+        entry holding other data (``X_pca``, a clustering, another tool's parameters) is
+        refused with an error naming it.
     chunk_size
         Cells per block (bounds memory; default: the method's, or the Dask block size).
     progress
@@ -107,6 +123,19 @@ def score(
         with the record ``adata.uns[key_added]`` would get in ``.attrs["rrscore"]``) with
         ``inplace=False``. ``rrscore.get.scores(adata, key)`` reads stored scores back with
         their record.
+
+    Raises
+    ------
+    RRScoreError
+        For an object that is not an AnnData, ``copy=True`` with ``inplace=False``, a backed
+        AnnData with ``copy=True``, invalid parameters, and (without ``overwrite=True``)
+        ``adata.obsm[key_added]``, ``adata.uns[key_added]`` or an ``obs`` column to be
+        written that exists and was not written by rrscore; nothing is written then.
+
+    Warns
+    -----
+    DuplicateGenesWarning
+        When duplicated gene identifiers (``var_names``) were collapsed by ``duplicates``.
 
     Notes
     -----
@@ -130,6 +159,9 @@ def score(
         )
     prefix = _obs_prefix(obs_columns, key_added)
     get_method(method).make_params(**method_params)  # parameter errors before any copy
+    if inplace:  # before the work; the obs columns, named by the sets scored, after it
+        check_keys_free(adata, function="rrscore.tl.score", obsm=[key_added],
+                        uns=[key_added], overwrite=overwrite)
     if copy:
         if getattr(adata, "isbacked", False):
             raise RRScoreError(
@@ -144,6 +176,7 @@ def score(
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids,
         chunk_size=chunk_size, progress=progress, n_jobs=n_jobs,
     )
+    warn_collapsed_duplicates(run.prepared.expr.report.notes)
     names = run.set_names
     obs_names = [f"{prefix}{n}" for n in names] if prefix is not None else []
     record = run.record("score", obs_columns=obs_names)
@@ -151,6 +184,8 @@ def score(
     if not inplace:
         scores.attrs["rrscore"] = record.to_uns()
         return scores
+    check_keys_free(adata, function="rrscore.tl.score", obs=obs_names, overwrite=overwrite,
+                    obs_option="obs_columns= prefix")
     scores.attrs = {}
     adata.obsm[key_added] = scores
     if obs_names:
@@ -172,6 +207,7 @@ def radioresistance(
     obs_key: str = "rr_composite",
     inplace: bool = True,
     copy: bool = False,
+    overwrite: bool = False,
     **kwargs,
 ):
     """Per-cell radioresistance score of an AnnData, stored in it scanpy-style.
@@ -206,6 +242,10 @@ def radioresistance(
     inplace, copy
         ``inplace=False`` returns the scores and leaves ``adata`` untouched; ``copy=True``
         annotates and returns a copy.
+    overwrite
+        Write over keys that rrscore did not write (see :func:`score`): by default an
+        existing ``obs[obs_key]``, ``obsm[key_added]`` or ``uns[key_added]`` is replaced
+        only when a record of rrscore in ``adata.uns`` says rrscore wrote it.
     **kwargs
         Other arguments of :func:`rrscore.radioresistance` (``mechanisms``, ``gene_sets``,
         ``confounders``, ``adjust``, ``significance``, ``seed``, ``mutations``,
@@ -220,8 +260,9 @@ def radioresistance(
     Raises
     ------
     RRScoreError
-        For an object that is not an AnnData, a backed AnnData, or ``copy=True`` with
-        ``inplace=False``.
+        For an object that is not an AnnData, a backed AnnData, ``copy=True`` with
+        ``inplace=False``, and (without ``overwrite=True``) keys to be written that exist
+        and were not written by rrscore (checked before any work; nothing is written then).
     """
     # Imported here so this function stays one self-contained block of the module.
     import pandas as pd
@@ -250,6 +291,13 @@ def radioresistance(
     if copy and not inplace:
         raise RRScoreError("copy=True returns an annotated copy; it cannot be combined with "
                            "inplace=False (which returns the scores only)")
+    for name, value in (("key_added", key_added), ("obs_key", obs_key)):
+        if not isinstance(value, str) or not value:
+            raise RRScoreError(f"{name} must be a non-empty string, got {value!r}")
+    if inplace:
+        check_keys_free(adata, function="rrscore.tl.radioresistance", obsm=[key_added],
+                        obs=[obs_key], uns=[key_added], overwrite=overwrite,
+                        obs_option="obs_key=")
     scores, _, scorer = composite_radioresistance(
         adata, reference=reference, method=method, weights=weights, layer=layer,
         use_raw=use_raw, return_contributions=True, **kwargs,
@@ -277,6 +325,7 @@ def radioresistance(
         "adjustment": meta["adjustment"],
         "significance": meta["significance"],
         "obs_key": obs_key,
+        "rrscore_version": __version__,  # marks the record (and its keys) as rrscore's
     }
     stored = scores.copy()
     stored.attrs = {}
@@ -349,7 +398,7 @@ def score_thresholds(adata, *, key: str = "rrscore", **options):
 
 
 def binarize(adata, thresholds=None, *, key: str = "rrscore", key_added: str | None = None,
-             **options):
+             overwrite: bool = False, **options):
     """On/off calls per cell and set from the scores in ``adata.obsm[key]``.
 
     Parameters
@@ -362,6 +411,9 @@ def binarize(adata, thresholds=None, *, key: str = "rrscore", key_added: str | N
     key, key_added
         Where the scores are, and where the calls go (``adata.obsm[key_added]``, thresholds
         in ``adata.uns[key_added]``); ``key_added=None`` stores nothing.
+    overwrite
+        Write over ``obsm[key_added]``/``uns[key_added]`` even when rrscore did not write
+        them (see :func:`score`).
     **options
         Threshold options when ``thresholds`` is None.
 
@@ -369,13 +421,25 @@ def binarize(adata, thresholds=None, *, key: str = "rrscore", key_added: str | N
     -------
     pandas.DataFrame
         Cells × sets, boolean.
+
+    Raises
+    ------
+    RRScoreError
+        For an object that is not an AnnData, and (without ``overwrite=True``) a
+        ``key_added`` whose ``obsm``/``uns`` entry exists and was not written by rrscore.
     """
     _require_anndata(adata, "binarize")
-    return _binarize(adata, thresholds, key=key, key_added=key_added, **options)
+    if key_added is not None:
+        check_keys_free(adata, function="rrscore.tl.binarize", obsm=[key_added],
+                        uns=[key_added], overwrite=overwrite)
+    calls = _binarize(adata, thresholds, key=key, key_added=key_added, **options)
+    if key_added is not None:
+        adata.uns[key_added] = {**adata.uns[key_added], "rrscore_version": __version__}
+    return calls
 
 
 def smooth_scores(adata, *, key: str = "rrscore", key_added: str | None = None,
-                  self_weight: float = 1.0):
+                  self_weight: float = 1.0, overwrite: bool = False):
     """Scores averaged over each cell's neighbours (``adata.obsp["connectivities"]``).
 
     Parameters
@@ -383,14 +447,34 @@ def smooth_scores(adata, *, key: str = "rrscore", key_added: str | None = None,
     adata
         An AnnData scored by :func:`score`, with a neighbour graph (``sc.pp.neighbors``).
     key, key_added
-        Where the scores are, and where the smoothed scores go (``adata.obsm[key_added]``).
+        Where the scores are, and where the smoothed scores go (``adata.obsm[key_added]``,
+        with a record in ``adata.uns[key_added]``: ``function``, ``source_key``,
+        ``self_weight``, ``rrscore_version``).
     self_weight
         Weight of a cell's own score (see :func:`rrscore.stats.smooth_scores`).
+    overwrite
+        Write over ``obsm[key_added]``/``uns[key_added]`` even when rrscore did not write
+        them (see :func:`score`).
 
     Returns
     -------
     pandas.DataFrame
         Smoothed cells × sets.
+
+    Raises
+    ------
+    RRScoreError
+        For an object that is not an AnnData, and (without ``overwrite=True``) a
+        ``key_added`` whose ``obsm``/``uns`` entry exists and was not written by rrscore.
     """
     _require_anndata(adata, "smooth_scores")
-    return _smooth_scores(adata, key=key, key_added=key_added, self_weight=self_weight)
+    if key_added is not None:
+        check_keys_free(adata, function="rrscore.tl.smooth_scores", obsm=[key_added],
+                        uns=[key_added], overwrite=overwrite)
+    smoothed = _smooth_scores(adata, key=key, key_added=key_added, self_weight=self_weight)
+    if key_added is not None:
+        # the record that makes a re-run recognisable (and says what the values are)
+        adata.uns[key_added] = {"function": "smooth_scores", "source_key": key,
+                                "self_weight": float(self_weight),
+                                "rrscore_version": __version__}
+    return smoothed
