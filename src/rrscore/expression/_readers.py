@@ -8,8 +8,19 @@ Every reader keeps what the file says and fails in one line:
   would rename the second ``TBCE`` to ``TBCE.1`` and rank it as another gene;
 * an empty file, a ``.gz`` that is not gzip, a corrupt or cut-off compressed stream, a
   corrupt h5ad or parquet file, a GCT with fewer rows or columns than its header declares,
-  a plain file whose last line is cut off, and a label that is not UTF-8 text are each an
-  :class:`~rrscore.errors.InputDataError` that names the file and says what is wrong;
+  a file (plain or compressed) whose last line is cut off, and a label that is not UTF-8
+  text are each an :class:`~rrscore.errors.InputDataError` that names the file and says
+  what is wrong;
+* labels are kept as written: a sample ``001`` stays ``001`` (not 1), a gene or sample
+  ``NA``, ``None`` or ``NULL`` stays a label (values still read ``NA`` and empty cells as
+  missing);
+* a separator at the end of every line (or of the header, or of the data rows only) is
+  dropped as GMT reading drops it, and R's ``write.table`` layout (a header one field
+  short) is recognised only where the field counts say so; a layout the file cannot decide
+  is an error, never labels shifted by one column
+  (:func:`~rrscore.expression._files.column_names`);
+* a value that is not a number is named with its row and column (:func:`check_numbers`),
+  with a hint when it is a decimal comma;
 * a UTF-8 byte-order mark is removed; a latin-1 GCT *description* column (dropped anyway)
   is read, a latin-1 label is an error that says how to re-encode the file;
 * anndata's own file-format warnings on reading an h5ad are not passed on (they buried
@@ -164,11 +175,16 @@ def check_numbers(table: pd.DataFrame, path: Path, *, what: str = "") -> pd.Data
     InputDataError
         Naming the first value that is not a number, its row and its column.
     """
-    text = [i for i, dtype in enumerate(table.dtypes) if not pd.api.types.is_numeric_dtype(dtype)]
+    types = pd.api.types
+    text = [i for i, dtype in enumerate(table.dtypes)
+            if types.is_object_dtype(dtype) or types.is_string_dtype(dtype)]
     problems = []  # (position, first bad value, its row, whether the column has numbers)
     for i in text:
         column = table.iloc[:, i]
-        numbers = pd.to_numeric(column, errors="coerce")
+        try:
+            numbers = pd.to_numeric(column, errors="coerce")
+        except TypeError:  # objects that are not text (a parquet column of lists)
+            continue  # left to the input layer's dtype rule
         bad = numbers.isna().to_numpy() & column.notna().to_numpy()
         if not bad.any():
             table.isetitem(i, numbers.astype(float))
@@ -299,7 +315,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         index = pd.Index(table.iloc[:, 0], name=table.columns[0])
         table = table.iloc[:, 1:]
         table.index = index
-    return table
+    return check_numbers(table, path)
 
 
 def read_expression(path: str | os.PathLike):
