@@ -2,7 +2,7 @@
 
 Gaussian kernel with GSVA's ``pnorm`` lookup table (:data:`PNORM_TABLE`, shipped as
 ``gsva_pnorm_table.npy`` next to this module) and C ``sd()`` bandwidths (:func:`c_sd`),
-Poisson kernel (SciPy's ``pdtr`` for R's ``ppois``) and the empirical CDF; ``kcdf="auto"``
+Poisson kernel (:mod:`._gsva_poisson`) and the empirical CDF (:mod:`._gsva_ecdf`); ``kcdf="auto"``
 is resolved by :func:`resolve_kcdf`. :func:`gene_log_odds` runs them over blocks of genes.
 The method, its exactness and its speed are described in :mod:`rrscore.methods._gsva`.
 """
@@ -13,9 +13,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-from scipy.special import pdtr
 
 from rrscore._numba import numba
+from rrscore.methods._gsva_ecdf import ecdf_log_odds
+from rrscore.methods._gsva_poisson import poisson_log_odds
 
 #: Accepted values of ``kcdf``.
 KCDF_CHOICES = ("gaussian", "poisson", "none", "auto")
@@ -306,141 +307,6 @@ def _gaussian_tasks(pool, x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: 
                         out[:, a : a + size]) for a in range(0, len(cols), size)]
 
 
-_SIGN = np.uint64(1 << 63)
-
-
-@numba.njit(nogil=True, cache=True)
-def _ascending_bits(bits):
-    """An unsigned key of a double's bits that sorts in the doubles' order (-0.0 = 0.0)."""
-    if bits == _SIGN:
-        return _SIGN
-    return ~bits if bits >= _SIGN else bits | _SIGN
-
-
-@numba.njit(nogil=True, cache=True)
-def _ecdf_keys(bits, cols, shift, keys):
-    """``keys[c, j]``: sample j's value key of gene ``cols[c]``, low ``shift`` bits = j."""
-    low = np.uint64((1 << shift) - 1)
-    for c in range(len(cols)):
-        g = cols[c]
-        for j in range(bits.shape[0]):
-            keys[c, j] = (_ascending_bits(bits[j, g]) & ~low) | np.uint64(j)
-
-
-@numba.njit(nogil=True, cache=True)
-def _ecdf_from_keys(keys, bits, cols, shift, by_count, out):
-    """Log-odds of every sample from its gene's sorted keys: a run of equal values ends at
-    sorted position ``stop``, so each of them has ``#{x_i <= x_j} = stop``."""
-    n = keys.shape[1]
-    low = np.uint64((1 << shift) - 1)
-    scratch_rows = np.empty(n, dtype=np.int64)
-    scratch_full = np.empty(n, dtype=np.uint64)
-    for c in range(len(cols)):
-        g = cols[c]
-        k = keys[c]
-        p = 0
-        while p < n:
-            hi = k[p] >> np.uint64(shift)
-            q = p + 1
-            while q < n and (k[q] >> np.uint64(shift)) == hi:
-                q += 1
-            if q - p == 1:
-                out[np.int64(k[p] & low), c] = by_count[q]
-                p = q
-                continue
-            # [p, q): equal keys up to the low bits; usually equal values (ties)
-            rows = scratch_rows[:q - p]
-            full = scratch_full[:q - p]
-            same = True
-            for t in range(p, q):
-                rows[t - p] = np.int64(k[t] & low)
-                full[t - p] = _ascending_bits(bits[rows[t - p], g])
-                same &= full[t - p] == full[0]
-            if same:
-                for t in range(q - p):
-                    out[rows[t], c] = by_count[q]
-            else:  # values a few units in the last place apart: order them exactly
-                order = np.argsort(full)
-                a = 0
-                while a < q - p:
-                    e = a + 1
-                    while e < q - p and full[order[e]] == full[order[a]]:
-                        e += 1
-                    for t in range(a, e):
-                        out[rows[order[t]], c] = by_count[p + e]
-                    a = e
-            p = q
-
-
-def _ecdf_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
-    """Empirical-CDF log-odds ``log(F / (1 - F))``, ``F = #{x_i <= x_j} / N`` (R ``ecdf``).
-
-    Per gene one sort of 64-bit keys (the value's order bits, the sample in the low bits;
-    NumPy's vectorised sort), then one pass over the runs of equal values: O(N log N) per
-    gene. Blocks of genes are shared out to threads (the sort and the kernels release the
-    GIL).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    n = x.shape[0]
-    by_count = np.full(n + 1, math.inf)  # the log-odds of F = count / N, as R computes them
-    for count in range(1, n):
-        by_count[count] = math.log((count / n) / (1.0 - count / n))
-    shift = max(1, (n - 1).bit_length())
-    bits = x.view(np.uint64)
-    n_threads = max(1, min(numba.get_num_threads(), len(cols)))
-    bounds = np.linspace(0, len(cols), min(len(cols), 4 * n_threads) + 1).astype(int)
-
-    def work(i: int) -> None:
-        part = np.ascontiguousarray(cols[bounds[i]:bounds[i + 1]], dtype=np.int64)
-        keys = np.empty((len(part), n), dtype=np.uint64)
-        _ecdf_keys(bits, part, shift, keys)
-        keys.sort(axis=1)
-        _ecdf_from_keys(keys, bits, part, shift, by_count, out[:, bounds[i]:bounds[i + 1]])
-
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(work, range(len(bounds) - 1)))
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy")
-def _poisson_sums(inv, table, out):
-    """``out[j] = -log((1 - F_j) / F_j)``, ``F_j = Σ_i table[inv[j], inv[i]] / N`` in R's order."""
-    n = len(inv)
-    for j in range(n):
-        row = inv[j]
-        acc = 0.0
-        for i in range(n):
-            acc += table[row, inv[i]]
-        lt = acc / n
-        out[j] = -math.log((1.0 - lt) / lt)
-
-
-def _poisson_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
-    """Poisson-kernel log-odds; R ``ppois(x, λ)`` floors ``x + 1e-7`` and is ``pdtr``.
-
-    One ``pdtr`` per pair of *distinct* values of a gene (rows: evaluation points,
-    columns: kernels), summed in R's order. Genes are shared out to threads (SciPy's
-    ufunc and the summing kernel release the GIL).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def work(lo: int, hi: int) -> None:
-        column = np.empty(x.shape[0])
-        for c in range(lo, hi):
-            values, inv = np.unique(x[:, cols[c]], return_inverse=True)
-            table = pdtr(np.floor(values + 1e-7)[:, None], (values + 0.5)[None, :])
-            _poisson_sums(inv.astype(np.int64).ravel(), np.ascontiguousarray(table), column)
-            out[:, c] = column
-
-    n_threads = max(1, min(numba.get_num_threads(), len(cols)))
-    bounds = np.linspace(0, len(cols), n_threads + 1).astype(int)
-    if n_threads == 1:
-        work(0, len(cols))
-        return
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(work, bounds[:-1], bounds[1:]))
-
-
 def resolve_kcdf(kcdf: str, values: np.ndarray) -> str:
     """The kernel ``kcdf`` stands for; ``"auto"`` applies GSVA ≥ 2's rule to ``values``.
 
@@ -522,7 +388,7 @@ def gene_log_odds(
         block_cols = np.ascontiguousarray(cols[start:stop], dtype=np.int64)
         block = z[:, start:stop]  # a view: the kernels write the log-odds in place
         if kcdf == "none":
-            _ecdf_log_odds(x, block_cols, block)
+            ecdf_log_odds(x, block_cols, block)
         else:
-            _poisson_log_odds(x, block_cols, block)
+            poisson_log_odds(x, block_cols, block)
     return z
