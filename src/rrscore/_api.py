@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from rrscore._prepare import GeneSetsLike, prepare
-from rrscore._records import coverage_table, warn_collapsed_duplicates
+from rrscore._records import coverage_table, mark_unscored, warn_collapsed_duplicates
 from rrscore._runner import INPUT_OPTIONS, RUN_OPTIONS, run_scoring
 from rrscore.errors import RRScoreError
 from rrscore.genesets._matching import LOW_COVERAGE
@@ -177,6 +177,8 @@ def score(
                    chunk_size=chunk_size, progress=progress, n_jobs=n_jobs)
     run = run_scoring(data, gene_sets, method, method_params=method_params, **options)
     warn_collapsed_duplicates(run.prepared.expr.report.notes)
+    mark_unscored(run.prepared.sets.coverage, run.set_names, run.values["score"],
+                  run.spec.name)
     return run.frame("score")
 
 
@@ -226,4 +228,6 @@ def score_with_dispersion(
         **options,
     )
     warn_collapsed_duplicates(run.prepared.expr.report.notes)
+    mark_unscored(run.prepared.sets.coverage, run.set_names, run.values["score"],
+                  run.spec.name)
     return run.frame("score"), run.frame("dispersion")

@@ -82,6 +82,38 @@ def warn_collapsed_duplicates(notes) -> None:
                  "them, duplicates='error' refuses them", DuplicateGenesWarning)
 
 
+def mark_unscored(coverage: pd.DataFrame, sets: list[str], values: np.ndarray,
+                  method: str) -> None:
+    """Record in the coverage report the sets a method could not score (in place).
+
+    A set kept by the matching whose every score is NaN (ssGSEA or singscore on a set of
+    every gene, score_genes without control genes, PLAGE on a set left without genes) was
+    not scored: its row gets ``kept = False`` and a ``reason``, as sets dropped before the
+    method do, so the report names every set without a score. The method's warning gives
+    the details.
+
+    Parameters
+    ----------
+    coverage
+        The coverage report of the run (indexed by set).
+    sets
+        Names of the scored sets, in column order of ``values``.
+    values
+        ``(n_samples, n_sets)`` scores.
+    method
+        The method's name, for the reason.
+    """
+    if values.ndim != 2 or values.shape[0] == 0 or "kept" not in coverage.columns:
+        return
+    empty = np.isnan(values).all(axis=0)
+    for name in np.asarray(sets, dtype=object)[empty]:
+        if name in coverage.index and bool(coverage.at[name, "kept"]):
+            coverage.at[name, "kept"] = False
+            coverage.at[name, "reason"] = (
+                f"not scored by {method} (every score is NaN; its warning says why)"
+            )
+
+
 def coverage_record(table: pd.DataFrame) -> dict[str, list]:
     """A coverage table as plain lists keyed by column (``set`` first).
 

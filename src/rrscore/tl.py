@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from rrscore._prepare import GeneSetsLike
-from rrscore._records import check_keys_free, warn_collapsed_duplicates
+from rrscore._records import check_keys_free, mark_unscored, warn_collapsed_duplicates
 from rrscore._runner import run_scoring
 from rrscore._version import __version__
 from rrscore.errors import RRScoreError
@@ -177,6 +177,8 @@ def score(
         chunk_size=chunk_size, progress=progress, n_jobs=n_jobs,
     )
     warn_collapsed_duplicates(run.prepared.expr.report.notes)
+    mark_unscored(run.prepared.sets.coverage, run.set_names, run.values["score"],
+                  run.spec.name)
     names = run.set_names
     obs_names = [f"{prefix}{n}" for n in names] if prefix is not None else []
     record = run.record("score", obs_columns=obs_names)
