@@ -291,35 +291,108 @@ def _sparse_value_at(d, n_neg, n_zero, p):
     return d[p - n_zero]
 
 
+@numba.njit(nogil=True, cache=True)
+def _rank_of_counts(below, not_above, tie_code):
+    """R's rank of a value from #{values < v} and #{values <= v} (as :func:`_sparse_rank`)."""
+    if tie_code == 0:
+        return below + 1.0
+    if tie_code == 2:
+        return float(not_above)
+    return (below + 1.0 + not_above) / 2.0
+
+
+#: A row's ``k`` selected non-zero values are counted against its ``nnz`` stored values
+#: directly (``k × nnz`` branch-free comparisons, vectorised: no sort) while
+#: ``k <= SCAN_PER_LOG2 * log2(nnz)``; beyond, its stored values are sorted once and searched
+#: (measured break-even near 25 × log2(nnz) at 1,600 stored values per cell). The composite on
+#: cells (~40 selected non-zero values among ~1,600 per cell) scans: 2.2× less CPU than sorting.
+SCAN_PER_LOG2 = 16.0
+
+
 @numba.njit(parallel=True, cache=True)
-def _csr_selected_ranks(indptr, indices, data, n, cols, tie_code, out, median,
-                        want_median, n_parts):
+def _csr_selected_ranks(indptr, indices, data, n, col_ptr, col_js, m, tie_code, out, median,
+                        want_median, n_parts, bad, scan_per_log2):
+    """Ranks of the selected columns of every CSR row; ``bad[part] = 1`` for a row whose
+    column indices are not strictly increasing (duplicates possible: the caller
+    canonicalises and calls again). ``col_js[col_ptr[g]:col_ptr[g + 1]]`` are the output
+    columns of gene ``g``. The stored arrays are read as they are (int32 or int64 indices,
+    float32 or float64 values: comparisons between values of one dtype are exact).
+    """
     n_rows = len(indptr) - 1
-    m = len(cols)
     for part in numba.prange(n_parts):
         r0 = part * n_rows // n_parts
         r1 = (part + 1) * n_rows // n_parts
-        scratch = np.zeros(n)  # one dense row, reset after use
+        sel_v = np.empty(m, dtype=data.dtype)  # the row's selected non-zero values
+        sel_j = np.empty(m, dtype=np.int64)  # ... and their output columns
         for r in range(r0, r1):
             a = indptr[r]
             b = indptr[r + 1]
-            d = np.sort(data[a:b])
-            n_zero = n - (b - a)
-            n_neg = _count_below(d, 0.0)
-            zero_rank = _sparse_rank(d, n_zero, 0.0, tie_code)
+            nnz = b - a
+            n_zero = n - nnz
+            n_neg = 0
+            n_nonpos = 0
+            k = 0
+            prev = -1
             for q in range(a, b):
-                scratch[indices[q]] = data[q]
+                g = indices[q]
+                if g <= prev:
+                    bad[part] = 1
+                prev = g
+                v = data[q]
+                if v < 0:
+                    n_neg += 1
+                if v <= 0:
+                    n_nonpos += 1
+                if v != 0:
+                    for t in range(col_ptr[g], col_ptr[g + 1]):
+                        sel_v[k] = v
+                        sel_j[k] = col_js[t]
+                        k += 1
+            # zeros (implicit and stored): below = #negatives, not above = #non-positives
+            # plus the implicit zeros
+            zero_rank = _rank_of_counts(n_neg, n_nonpos + n_zero, tie_code)
             for j in range(m):
-                v = scratch[cols[j]]
-                # most selected genes are zero in a sparse row: their rank is shared
-                out[r, j] = zero_rank if v == 0.0 else _sparse_rank(d, n_zero, v, tie_code)
-            for q in range(a, b):
-                scratch[indices[q]] = 0.0
-            if want_median:
-                lo = _sparse_value_at(d, n_neg, n_zero, (n - 1) // 2)
-                hi = _sparse_value_at(d, n_neg, n_zero, n // 2)
-                median[r] = (_sparse_rank(d, n_zero, lo, tie_code)
-                             + _sparse_rank(d, n_zero, hi, tie_code)) / 2.0
+                out[r, j] = zero_rank
+            d = data[a:b]
+            if want_median or k > scan_per_log2 * np.log2(max(nnz, 2)):
+                d = np.sort(d)  # one sort, then binary searches (many selected values)
+                for t in range(k):
+                    v = sel_v[t]
+                    below = _count_below(d, v) + (n_zero if v > 0 else 0)
+                    not_above = _count_not_above(d, v) + (n_zero if v >= 0 else 0)
+                    out[r, sel_j[t]] = _rank_of_counts(below, not_above, tie_code)
+                if want_median:
+                    n_neg_d = _count_below(d, 0.0)
+                    lo = _sparse_value_at(d, n_neg_d, n_zero, (n - 1) // 2)
+                    hi = _sparse_value_at(d, n_neg_d, n_zero, n // 2)
+                    median[r] = (_sparse_rank(d, n_zero, lo, tie_code)
+                                 + _sparse_rank(d, n_zero, hi, tie_code)) / 2.0
+            else:
+                # few selected values: count each directly (no sort of the row)
+                for t in range(k):
+                    v = sel_v[t]
+                    below = 0
+                    not_above = 0
+                    if tie_code != 2:
+                        for q in range(nnz):
+                            below += 1 if d[q] < v else 0
+                    if tie_code != 0:
+                        for q in range(nnz):
+                            not_above += 1 if d[q] <= v else 0
+                    if v > 0:
+                        below += n_zero
+                    if v >= 0:
+                        not_above += n_zero
+                    out[r, sel_j[t]] = _rank_of_counts(below, not_above, tie_code)
+
+
+def _csr_parts(x):
+    """``(indptr, indices, data)`` of a CSR matrix as stored (no copy for int32/int64
+    indices and float32/float64 values)."""
+    data = x.data
+    if data.dtype not in (np.float32, np.float64):
+        data = data.astype(np.float64)
+    return x.indptr, x.indices, data
 
 
 def selected_ranks_csr(
@@ -327,26 +400,40 @@ def selected_ranks_csr(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`selected_ranks` of a scipy CSR matrix, without densifying it.
 
-    The implicit zeros are values 0 (tied with each other and with stored zeros). Each row
-    sorts only its stored values, so the cost follows the number of non-zeros.
+    The implicit zeros are values 0 (tied with each other and with stored zeros). The cost
+    follows the number of non-zeros: a row's selected non-zero values are counted against
+    its stored values directly when they are few, else its stored values are sorted once.
+    The stored arrays are read as they are (int32 indices and float32 values are not
+    copied); a matrix with duplicate entries is put in canonical form on a copy.
     """
     import scipy.sparse as sp
 
     if ties not in TIES_METHODS:
         raise ValueError(f"ties must be one of {TIES_METHODS}, got {ties!r}")
-    x = sp.csr_matrix(x)
-    if not x.has_canonical_format:
-        x = x.copy()
-        x.sum_duplicates()
+    if not (sp.issparse(x) and x.format == "csr"):
+        x = sp.csr_matrix(x)
     n_rows, n = x.shape
     cols = np.ascontiguousarray(cols, dtype=np.int64)
-    out = np.empty((n_rows, len(cols)), dtype=np.float64)
+    m = len(cols)
+    # output columns of each gene (a gene may be asked for more than once)
+    order = np.argsort(cols, kind="stable")
+    col_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n), out=col_ptr[1:])
+    col_js = order.astype(np.int64)
+    out = np.empty((n_rows, m), dtype=np.float64)
     median = np.empty(n_rows, dtype=np.float64)
+    if not n_rows:
+        return out, (median if with_median else None)
     n_parts = max(1, min(n_rows, numba.get_num_threads() * 4))
-    if n_rows:
-        _csr_selected_ranks(
-            x.indptr.astype(np.int64), x.indices.astype(np.int64),
-            np.asarray(x.data, dtype=np.float64), n, cols, TIES_METHODS.index(ties), out,
-            median, with_median, n_parts,
-        )
+    tie_code = TIES_METHODS.index(ties)
+    for _ in range(2):  # once more after canonicalising, if needed
+        bad = np.zeros(n_parts, dtype=np.int64)
+        indptr, indices, data = _csr_parts(x)
+        _csr_selected_ranks(indptr, indices, data, n, col_ptr, col_js, m, tie_code, out,
+                            median, with_median, n_parts, bad, SCAN_PER_LOG2)
+        if not bad.any():
+            break
+        # unsorted or duplicate column indices: scipy sums duplicates; rank that
+        x = x.copy()
+        x.sum_duplicates()
     return out, (median if with_median else None)
