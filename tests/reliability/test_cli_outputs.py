@@ -87,11 +87,11 @@ def test_a_write_that_fails_midway_leaves_no_file_and_no_temporary(workdir, monk
     real = outputs._write_table
     calls = []
 
-    def flaky(table, path, fmt, compress):
+    def flaky(table, path, fmt, compress, **kwargs):
         calls.append(path)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        real(table, path, fmt, compress)
+        real(table, path, fmt, compress, **kwargs)
 
     monkeypatch.setattr(outputs, "_write_table", flaky)
     result = _run("score", workdir / "expr.tsv", "-o", workdir / "scores.tsv", "--coverage",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
 import zlib
+from pathlib import Path
 
 import click
 
@@ -30,32 +32,6 @@ def cli_spelling(message: str) -> str:
     )
 
 
-def _parse_value(text: str):
-    low = text.strip().lower()
-    if low in ("true", "yes", "on"):
-        return True
-    if low in ("false", "no", "off"):
-        return False
-    if low in ("none", "null"):
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
-def _parse_params(pairs: tuple[str, ...]) -> dict:
-    params = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--param")
-        key, value = pair.split("=", 1)
-        params[key.strip().replace("-", "_")] = _parse_value(value)
-    return params
-
-
 class _Group(click.Group):
     """Prints user errors as one line on stderr and exits 1, without a traceback."""
 
@@ -66,7 +42,12 @@ class _Group(click.Group):
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)
         except RRScoreError as exc:
+            # includes OutputWriteError: "cannot write '<path>': <reason>"
             click.echo(f"rrscore: error: {cli_spelling(str(exc))}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # `rrscore score x.tsv | head`: the reader left; end quietly, as Unix tools do
+            _silence_stdout()
             sys.exit(1)
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             click.echo(f"rrscore: error: {exc}", err=True)
@@ -77,6 +58,16 @@ class _Group(click.Group):
             click.echo(f"rrscore: error: cannot read the input: {type(exc).__name__}: {exc}",
                        err=True)
             sys.exit(1)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush into a closed pipe
+    prints nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file descriptor (tests)
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -114,19 +105,38 @@ def _input_options(func):
     return _LAYER(_USE_RAW(_NAN_POLICY(_MAP_IDS(func))))
 
 
+def refuse_ignored(input_path: str, *, orient: str = "auto", layer: str | None = None,
+                   use_raw: bool | None = None) -> None:
+    """One-line error for an input option that INPUT's format would silently ignore.
+
+    ``--layer``/``--use-raw`` choose a matrix inside an AnnData (``.h5ad``); ``--orient``
+    says which axis of a table holds genes (an h5ad's genes are always its ``var``).
+
+    Raises
+    ------
+    RRScoreError
+        For ``--layer`` or ``--use-raw`` with a table, ``--orient`` (other than auto) with h5ad.
+    """
+    name = Path(input_path).name.lower()
+    for packed in (".gz", ".bz2", ".xz", ".zip"):
+        name = name.removesuffix(packed)
+    if not name.endswith(".h5ad"):
+        given = ([f"--layer {layer}"] if layer is not None else []) + (
+            ["--use-raw"] if use_raw else [])
+        if given:
+            raise RRScoreError(
+                f"{' and '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} to "
+                f"AnnData (.h5ad) input; {input_path} "
+                "is a table, whose values are scored as they are: drop the option"
+            )
+    elif orient != "auto":
+        raise RRScoreError(
+            f"--orient {orient} only applies to tables; in an h5ad the genes are always "
+            f"adata.var ({input_path}): drop the option"
+        )
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rrscore")
 def main() -> None:
     """Score gene sets (and lung-cancer radioresistance) in expression data."""
-
-
-
-
-def _write_or_print(table, output: str | None) -> None:
-    from rrscore.expression._readers import write_table
-
-    table.attrs.clear()
-    if output:
-        write_table(table, output)
-    else:
-        table.to_csv(sys.stdout, sep="\t")

@@ -1,8 +1,9 @@
-"""``-p NAME=VALUE``: method parameters typed by the method's own parameter dataclass.
+"""``-p NAME=VALUE`` and ``-w MECHANISM=W``: typed values, the same for every command.
 
 ``-p kcdf=none`` is the string ``"none"`` for GSVA (a kernel choice), ``-p random_state=none``
 is ``None`` for score_genes (its field admits None), ``-p alpha=abc`` is a one-line error that
 says ``alpha`` takes a number — the field's annotation decides, never a guess from the text.
+``score``, ``radioresistance`` and ``report`` all parse ``-p`` here.
 """
 
 from __future__ import annotations
@@ -75,3 +76,45 @@ def parse_method_params(pairs: tuple[str, ...], method: str) -> dict:
             )
         params[key] = _convert(key, value, fields[key].type)
     return params
+
+
+def parse_weights(pairs: tuple[str, ...]) -> dict[str, float] | None:
+    """``MECHANISM=W`` pairs as composite weights (numbers); None when none are given.
+
+    Raises
+    ------
+    click.BadParameter
+        For a pair without ``=``.
+    RRScoreError
+        For a weight that is not a number.
+    """
+    if not pairs:
+        return None
+    weights = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"expected MECHANISM=W, got {pair!r}",
+                                     param_hint="--weight")
+        key, value = pair.split("=", 1)
+        try:
+            weights[key.strip()] = float(value)
+        except ValueError:
+            raise RRScoreError(f"-w {pair}: a weight is a number, got {value!r}") from None
+    return weights
+
+
+def reference_method(reference: str | None) -> str:
+    """The method of a saved reference (to type ``-p`` values), default singscore."""
+    import json
+
+    from rrscore._types import DEFAULT_METHODS
+
+    if reference:
+        try:
+            with open(reference, encoding="utf-8") as handle:
+                method = json.load(handle).get("method")
+            if isinstance(method, str):
+                return method
+        except (OSError, ValueError, AttributeError):
+            pass  # the scorer's loader gives the clear error
+    return DEFAULT_METHODS["radioresistance"][0]

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from rrscore.cli._app import (
     _input_options,
-    _parse_value,
     _table_options,
     main,
+    refuse_ignored,
 )
+from rrscore.errors import RRScoreError
 
 
 @main.command("radioresistance")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output file (.tsv, .csv, .parquet or .h5ad); default: TSV on stdout.")
+              help="Output file (.tsv, .csv, .parquet or .h5ad); default (or -): TSV on "
+                   "stdout.")
 @click.option("-r", "--reference", "reference", type=click.Path(dir_okay=False),
               help="Fitted reference (JSON from --save-reference) to standardise against; "
                    "default: INPUT itself (scores relative to this cohort).")
@@ -67,32 +67,32 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
     reference: every score is relative to it. To score single samples, fit a reference on a
     cohort once (--save-reference) and pass it with --reference.
     """
-    from rrscore._outputs import OutputPlan
-    from rrscore.cli._params import parse_method_params
+    from rrscore._outputs import STDOUT_NAMES, OutputPlan
+    from rrscore.cli._params import parse_method_params, parse_weights, reference_method
     from rrscore.expression._readers import read_expression
     from rrscore.radiation._composite import radioresistance
 
     if reference and save_reference:
         raise click.UsageError("--save-reference fits on INPUT; it cannot go with --reference")
-    weight_map = None
-    if weights:
-        weight_map = {}
-        for pair in weights:
-            if "=" not in pair:
-                raise click.BadParameter(f"expected MECHANISM=W, got {pair!r}",
-                                         param_hint="--weight")
-            key, value = pair.split("=", 1)
-            weight_map[key.strip()] = _parse_value(value)
-    method_params = parse_method_params(params, method or _reference_method(reference))
+    weight_map = parse_weights(weights)
+    method_params = parse_method_params(params, method or reference_method(reference))
     if significance == 1:
         raise click.BadParameter("needs at least 2 random sets (0 turns it off)",
                                  param_hint="--significance")
+    if seed != 0 and not significance:
+        raise RRScoreError(f"--seed {seed} only applies with --significance N (the random "
+                           "sets); drop it or add --significance")
+    refuse_ignored(input_path, orient=orient, layer=layer, use_raw=use_raw)
     plan = OutputPlan([input_path, reference, mutations, gene_sets, sequenced])
-    out_path = plan.table(output) if output else None
+    out_path = plan.table(output or "-")
     contrib_path = (plan.table(contributions_path, option="--contributions")
                     if contributions_path else None)
     ref_path = (plan.file(save_reference, option="--save-reference")
                 if save_reference else None)
+    if (save_reference and save_reference not in STDOUT_NAMES
+            and not save_reference.lower().endswith(".json")):
+        raise RRScoreError(f"--save-reference {save_reference}: the reference is JSON; give "
+                           "a .json name")
     data = read_expression(input_path)
     result = radioresistance(
         data, method=method, reference=reference, weights=weight_map, mutations=mutations,
@@ -108,11 +108,8 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
         plan.set_writer(ref_path, scorer.save)
     if contrib_path is not None:
         plan.set_table(contrib_path, contributions)
-    if out_path is not None:
-        plan.set_table(out_path, scores)
+    plan.set_table(out_path, scores)
     plan.commit()
-    if out_path is None:
-        _print_table(scores)
     if not quiet:
         ref = meta["reference"]
         where = ("this cohort (scores are relative to it)" if ref["source"] == "cohort"
@@ -121,38 +118,16 @@ def radioresistance_command(input_path, output, reference, save_reference, mutat
             f"rrscore: radioresistance ({meta['method']}, {len(meta['mechanisms'])} mechanisms) "
             f"of {scores.shape[0]} samples against {where}"
             + (f"; saved reference {save_reference}" if save_reference else "")
-            + (f"; wrote {output}" if output else ""),
+            + (f"; wrote {output}" if output and output not in STDOUT_NAMES else ""),
             err=True,
         )
-
-
-def _reference_method(reference: str | None) -> str:
-    """The method of a saved reference (to type ``-p`` values), default singscore."""
-    import json
-
-    from rrscore._types import DEFAULT_METHODS
-
-    if reference:
-        try:
-            with open(reference, encoding="utf-8") as handle:
-                method = json.load(handle).get("method")
-            if isinstance(method, str):
-                return method
-        except (OSError, ValueError, AttributeError):
-            pass  # the scorer's loader gives the clear error
-    return DEFAULT_METHODS["radioresistance"][0]
-
-
-def _print_table(table) -> None:
-    table = table.copy()
-    table.attrs = {}
-    table.to_csv(sys.stdout, sep="\t")
 
 
 @main.command("rsi")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output file (.tsv, .csv, .parquet or .h5ad); default: TSV on stdout.")
+              help="Output file (.tsv, .csv, .parquet or .h5ad); default (or -): TSV on "
+                   "stdout.")
 @click.option("--fractions", type=float, default=30, show_default=True,
               help="Number of fractions for GARD.")
 @click.option("--dose", type=float, default=2.0, show_default=True,
@@ -182,8 +157,9 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
 
     if fractions <= 0 or dose <= 0:
         raise click.BadParameter("--fractions and --dose must be positive")
+    refuse_ignored(input_path, orient=orient)
     plan = OutputPlan([input_path])
-    out_path = plan.table(output) if output else None
+    out_path = plan.table(output or "-")
     values = rsi(read_expression(input_path), orient=orient, duplicates=duplicates,
                  missing=missing)
     table = values.to_frame()
@@ -192,9 +168,6 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
     if target_gard is not None:
         table["dose_for_gard"] = dose_for_gard(values, target_gard, dose=dose,
                                                nonpositive=nonpositive)
-    if out_path is None:
-        _print_table(table)
-        return
     plan.set_table(out_path, table)
     plan.commit()
 

@@ -6,7 +6,7 @@ import shlex
 
 import click
 
-from rrscore.cli._app import _input_options, _parse_params, _parse_value, _table_options, main
+from rrscore.cli._app import _input_options, _table_options, main, refuse_ignored
 from rrscore.errors import RRScoreError
 
 
@@ -36,7 +36,7 @@ def _command_line(ctx: click.Context) -> str:
 @main.command("report")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="report.html",
-              show_default=True, help="The HTML file to write.")
+              show_default=True, help="The HTML file to write (- for stdout).")
 @click.option("--mutations", type=click.Path(dir_okay=False),
               help="MAF, or a samples × genes 1/0 table: adds the driver bars and section.")
 @click.option("--annotations", type=click.Path(dir_okay=False),
@@ -72,29 +72,31 @@ def report_command(input_path, output, mutations, annotations, groupby, referenc
     confounders, group comparisons (with --groupby) and the command, versions and
     collection checksum that made it.
     """
+    from rrscore._outputs import STDOUT_NAMES
+    from rrscore.cli._params import parse_method_params, parse_weights, reference_method
     from rrscore.report import report
 
-    weight_map = None
-    if weights:
-        weight_map = {}
-        for pair in weights:
-            if "=" not in pair:
-                raise click.BadParameter(f"expected MECHANISM=W, got {pair!r}",
-                                         param_hint="--weight")
-            key, value = pair.split("=", 1)
-            weight_map[key.strip()] = _parse_value(value)
+    weight_map = parse_weights(weights)
+    # typed by the method's own parameters, as in `score` and `radioresistance`
+    method_params = parse_method_params(params, method or reference_method(reference))
     if groupby is not None and annotations is None and not groupby.startswith("driver_"):
         raise click.UsageError("--groupby needs --annotations (or a driver_* column)")
+    to_stdout = output in STDOUT_NAMES
     # report() refuses an output that is an input and writes atomically (fresh-user F1)
-    if not str(output).lower().endswith((".html", ".htm")):
-        raise RRScoreError(f"-o/--output {output}: the report is HTML; give a .html name")
+    if not to_stdout and not str(output).lower().endswith((".html", ".htm")):
+        raise RRScoreError(f"-o/--output {output}: the report is HTML; give a .html name "
+                           "(or - for stdout)")
+    refuse_ignored(input_path, orient=orient, layer=layer, use_raw=use_raw)
     command = _command_line(click.get_current_context())
     target = report(
-        input_path, output, mutations=mutations, annotations=annotations, groupby=groupby,
+        input_path, None if to_stdout else output, mutations=mutations,
+        annotations=annotations, groupby=groupby,
         reference=reference, method=method, gene_sets=gene_sets, weights=weight_map,
         title=title, n_top=n_top, command=command, orient=orient, layer=layer,
         use_raw=use_raw, duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
-        **_parse_params(params),
+        **method_params,
     )
-    if not quiet:
+    if to_stdout:
+        click.echo(target, nl=False)  # the HTML text
+    elif not quiet:
         click.echo(f"rrscore: wrote the report {target}", err=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from rrscore.cli._app import (
@@ -11,6 +9,7 @@ from rrscore.cli._app import (
     _input_options,
     _table_options,
     main,
+    refuse_ignored,
 )
 
 
@@ -21,7 +20,8 @@ from rrscore.cli._app import (
 @click.option("-m", "--method", default="ssgsea", show_default=True,
               help="Scoring method (see 'rrscore methods').")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output file (.tsv, .csv, .parquet or .h5ad); default: TSV on stdout.")
+              help="Output file (.tsv, .csv, .parquet or .h5ad); default (or -): TSV on "
+                   "stdout.")
 @click.option("--min-size", type=int, default=1, show_default=True,
               help="Minimum number of set genes found in the data.")
 @click.option("--max-size", type=float, default=float("inf"),
@@ -48,8 +48,9 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
     from rrscore.expression._readers import read_expression
 
     method_params = parse_method_params(params, method)
+    refuse_ignored(input_path, orient=orient, layer=layer, use_raw=use_raw)
     plan = OutputPlan([input_path, gene_sets])
-    out_path = plan.table(output) if output else None
+    out_path = plan.table(output or "-")
     cov_path = plan.table(coverage_path, option="--coverage") if coverage_path else None
     data = read_expression(input_path)
     result = score(
@@ -62,11 +63,8 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
     result.attrs.clear()
     if cov_path is not None:
         plan.set_table(cov_path, cov)
-    if out_path is not None:
-        plan.set_table(out_path, result)
+    plan.set_table(out_path, result)
     plan.commit()
-    if out_path is None:
-        result.to_csv(sys.stdout, sep="\t")
     if not quiet:
         notes = "; ".join(meta["input"]["notes"])
         dropped = list(cov.index[~cov["kept"].astype(bool)])
@@ -76,7 +74,7 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
             f"{' ...' if len(dropped) > 10 else ''}; median coverage "
             f"{cov['coverage'].median():.0%}; input scale {meta['input_scale']['kind']})"
             + (f"; input: {notes}" if notes else "")
-            + (f"; wrote {output}" if output else ""),
+            + (f"; wrote {output}" if output and output != "-" else ""),
             err=True,
         )
 
@@ -131,23 +129,49 @@ def genesets_show(name: str) -> None:
 @genesets_group.command("export")
 @click.argument("name")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="GMT file to write.")
+              help="GMT file to write (.gmt, or .gmt.gz gzipped; - for stdout).")
 def genesets_export(name: str, output: str) -> None:
     """Write a bundled collection (or any GMT) as a GMT file."""
     import shutil
 
-    from rrscore._outputs import OutputPlan
+    from rrscore._outputs import STDOUT_NAMES, OutputPlan
+    from rrscore.errors import RRScoreError
     from rrscore.genesets import as_collection, load, write_gmt
     from rrscore.genesets._bundled import collection_path, is_bundled
 
-    plan = OutputPlan([name])
+    low = output.lower()
+    if output not in STDOUT_NAMES and not low.endswith((".gmt", ".gmt.gz")):
+        raise RRScoreError(f"-o {output}: gene sets are written as GMT; give a .gmt (or "
+                           ".gmt.gz) name, or - for stdout")
+    plan = OutputPlan([name])  # checked before reading: never over an input
+    target = plan.file(output, option="-o")
     if is_bundled(name):
         # The shipped file itself: keeps the _UP/_DN lines and their own descriptions.
-        plan.file(output, lambda tmp: shutil.copyfile(collection_path(name), tmp), option="-o")
-        plan.commit()
-        click.echo(f"rrscore: wrote {output} ({name} {load(name).version})", err=True)
-        return
-    collection = as_collection(name)
-    plan.file(output, lambda tmp: write_gmt(collection, tmp), option="-o")
+        source = collection_path(name)
+
+        def write_text(tmp):
+            shutil.copyfile(source, tmp)
+        done = f"{name} {load(name).version}"
+    else:
+        collection = as_collection(name)
+
+        def write_text(tmp):
+            write_gmt(collection, tmp)
+        done = None
+    if low.endswith(".gz"):
+        plan.set_writer(target, lambda tmp: _gzip_in_place(write_text, tmp, target.name))
+    else:
+        plan.set_writer(target, write_text)
     plan.commit()
-    click.echo(f"rrscore: wrote {output}", err=True)
+    if output not in STDOUT_NAMES:
+        click.echo(f"rrscore: wrote {output}" + (f" ({done})" if done else ""), err=True)
+
+
+def _gzip_in_place(write_text, tmp, name: str) -> None:
+    """``write_text(tmp)``, then ``tmp`` gzipped, its header naming ``name``."""
+    import gzip
+
+    write_text(tmp)
+    data = tmp.read_bytes()
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename=name, mode="wb", fileobj=raw) as gz:
+        gz.write(data)

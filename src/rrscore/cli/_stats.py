@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rrscore.cli._app import _write_or_print, main
+from rrscore.cli._app import main
 from rrscore.errors import RRScoreError
 
 if TYPE_CHECKING:  # imported where used: `rrscore --help` needs no pandas
@@ -70,7 +70,7 @@ def _read_scores(path: str):
 @click.option("--key", default="rrscore", show_default=True,
               help="adata.obsm key of the scores (h5ad input).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output (.tsv, .csv, .parquet); default: TSV on stdout.")
+              help="Output (.tsv, .csv, .parquet); default (or -): TSV on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def compare_command(scores_path, by, groups_path, group, reference, sets, test, alternative,
                     pair_key, sample_key, replicates, fdr, key, output, quiet) -> None:
@@ -80,18 +80,23 @@ def compare_command(scores_path, by, groups_path, group, reference, sets, test, 
     radioresistance') or an h5ad scored by rrscore.tl.score. One row per grouping, contrast
     and score.
     """
-    from rrscore._outputs import OutputPlan
+    from rrscore._outputs import STDOUT_NAMES, OutputPlan
     from rrscore.stats import compare
 
+    if key != "rrscore" and not scores_path.lower().endswith(".h5ad"):
+        raise RRScoreError(f"--key {key} names the scores inside an h5ad (adata.obsm); "
+                           f"{scores_path} is a table: drop the option")
     plan = OutputPlan([scores_path, groups_path])  # never over an input; atomic at the end
-    target = plan.table(output) if output else None
+    target = plan.table(output or "-")
     scores = _read_scores(scores_path)
     obs = _read_table(groups_path) if groups_path else None
     result = compare(scores, list(by), group=group, reference=reference,
                      obs=obs, key=key, sets=list(sets) or None, test=test,
                      alternative=alternative, pair_key=pair_key, sample_key=sample_key,
                      replicates=replicates, fdr=fdr)
-    _write_planned(plan, target, result)
+    result.attrs.clear()
+    plan.set_table(target, result)
+    plan.commit()
     if not quiet:
         best = result.dropna(subset=["pvalue"]).sort_values("pvalue").head(3)
         lines = [f"{r.score} ({r.group} vs {r.reference}): difference {r.difference:+.3g}, "
@@ -99,7 +104,8 @@ def compare_command(scores_path, by, groups_path, group, reference, sets, test, 
                  for r in best.itertuples()]
         click.echo(f"rrscore: compare: {len(result)} tests ({result['test'].iloc[0]}, "
                    f"{result['unit'].iloc[0]}); smallest p: " + "; ".join(lines)
-                   + (f"; wrote {output}" if output else ""), err=True)
+                   + (f"; wrote {output}" if output and output not in STDOUT_NAMES else ""),
+                   err=True)
 
 
 @main.command("survival")
@@ -130,7 +136,7 @@ def compare_command(scores_path, by, groups_path, group, reference, sets, test, 
 @click.option("--km-plot", type=click.Path(dir_okay=False),
               help="Kaplan-Meier figure (.png/.pdf/.svg; with --km-groups).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Output (.tsv, .csv, .parquet); default: TSV on stdout.")
+              help="Output (.tsv, .csv, .parquet); default (or -): TSV on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def survival_command(scores_path, clinical_path, time, event, unit, rt_definition, sets,
                      covariates, interaction, strata, no_standardize, km_groups, km_output,
@@ -143,14 +149,25 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
     """
     import pandas as pd
 
-    from rrscore._outputs import OutputPlan
+    from rrscore._outputs import STDOUT_NAMES, OutputPlan
     from rrscore.stats import kaplan_meier, survival, tcga_survival
     from rrscore.stats._clinical import has_tcga_survival
 
+    if (km_output or km_plot) and not km_groups:
+        raise RRScoreError("--km-output/--km-plot need --km-groups")
+    if time is not None or event is not None:
+        # these only shape the TCGA derivation of time and event (and --unit the KM axis)
+        if rt_definition != "any":
+            raise RRScoreError(f"--radiotherapy {rt_definition} only applies when time and "
+                               "event come from TCGA columns, not with --time/--event")
+        if unit != "days" and not km_plot:
+            raise RRScoreError(f"--unit {unit} converts TCGA days (and labels the --km-plot "
+                               "axis); with --time/--event the times are used as given: "
+                               "drop it")
     # Every output is checked before any work (never over an input, a known format) and all
     # are written together at the end, atomically.
     plan = OutputPlan([scores_path, clinical_path])
-    target = plan.table(output) if output else None
+    target = plan.table(output or "-")
     km_target = plan.table(km_output, option="--km-output") if km_output else None
     plot_target = None
     if km_plot:
@@ -179,8 +196,6 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
     result = survival(scores, clinical, time=time, event=event, sets=list(sets) or None,
                       covariates=list(covariates), interaction=interaction,
                       strata=list(strata) or None, standardize=not no_standardize)
-    if target is None:
-        _write_or_print(result, None)
     if km_groups:
         from rrscore.stats._inputs import align_rows
 
@@ -205,11 +220,8 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
                              for g, n in meta["n"].items())
             click.echo(f"rrscore: Kaplan-Meier by {km_groups} ({arms})"
                        + (f"; log-rank p {test['pvalue']:.2g}" if test else ""), err=True)
-    elif km_target is not None or plot_target is not None:
-        raise RRScoreError("--km-output/--km-plot need --km-groups")
-    if target is not None:
-        result.attrs.clear()
-        plan.set_table(target, result)
+    result.attrs.clear()
+    plan.set_table(target, result)
     plan.commit()
     if not quiet:
         main_rows = result[result["term"] == "score"]
@@ -218,14 +230,5 @@ def survival_command(scores_path, clinical_path, time, event, unit, rt_definitio
         click.echo(f"rrscore: survival: {len(main_rows)} scores, up to {n} patients with "
                    f"{events} events per model" + (f" ({convention})" if convention else "")
                    + ("; fewer than 10 events per term: exploratory" if events < 10 else "")
-                   + (f"; wrote {output}" if output else ""), err=True)
-
-
-def _write_planned(plan, target, table) -> None:
-    """Write ``table`` through ``plan`` (atomically), or to stdout without ``-o``."""
-    if target is None:
-        _write_or_print(table, None)
-        return
-    table.attrs.clear()
-    plan.set_table(target, table)
-    plan.commit()
+                   + (f"; wrote {output}" if output and output not in STDOUT_NAMES else ""),
+                   err=True)

@@ -206,10 +206,13 @@ def read_gmt(
     Raises
     ------
     GeneSetError
-        For a missing, binary or corrupt file, a line without tabs, a set without genes or
-        name, duplicated set names, or no set at all.
+        For a missing, binary or corrupt file, a directory, a line without tabs, a set
+        without genes or name, duplicated set names, or no set at all.
     """
     path = Path(path)
+    if path.is_dir():
+        raise GeneSetError(f"gene-set file {path} is a directory; give a GMT file (or a "
+                           "bundled collection name)")
     if not path.is_file():
         raise GeneSetError(f"gene-set file not found: {path}")
     records = _parse_gmt_lines(read_text_lines(path), str(path))
