@@ -55,11 +55,12 @@ from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
+from rrscore.methods._parallel import kernel_over_rows
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ucell import slot_sets
-from rrscore.ranking._common import csr_row, row_arrays
+from rrscore.ranking._common import row_arrays
 from rrscore.ranking._random_ties import row_random_positions
-from rrscore.ranking._ties import csr_row_tie_blocks
+from rrscore.ranking._ties import row_tie_blocks
 
 TIES = ("expected", "random")
 #: R AUCell excludes sets with this fraction of their genes missing, or more.
@@ -147,27 +148,48 @@ def _part_auc(start, size, slots, a, b, t, norm):
     return auc / max_auc
 
 
-@numba.njit(parallel=True, cache=True)
-def _aucell(data, indices, indptr, shared, n_genes, slot_of, slot_genes, up_ptr, up_slots,
-            dn_ptr, dn_slots, t, norm, random, seed, row_offset):
-    n_rows = len(indptr) - 1
-    n_sets = len(up_ptr) - 1
+@numba.njit(nogil=True, cache=True)
+def _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out_row):
+    for s in range(len(up_ptr) - 1):
+        out_row[s] = (_part_auc(start, size, up_slots, up_ptr[s], up_ptr[s + 1], t, norm)
+                      - _part_auc(start, size, dn_slots, dn_ptr[s], dn_ptr[s + 1], t, norm))
+
+
+@numba.njit(nogil=True, cache=True)
+def _aucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr,
+                 up_slots, dn_ptr, dn_slots, t, norm, out):
+    """Rows ``r0 .. r1 - 1`` of a block (``row_arrays`` form), ``ties="expected"``."""
+    start = np.empty(n_slots, dtype=np.int64)
+    size = np.empty(n_slots, dtype=np.int64)
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        row_tie_blocks(data[a:b], indices if shared else indices[a:b], n_genes, slot_of,
+                       n_slots, start, size)
+        _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out[r])
+
+
+@numba.njit(nogil=True, cache=True)
+def _aucell_random_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, slot_genes,
+                        up_ptr, up_slots, dn_ptr, dn_slots, t, norm, seed, row_offset, out):
+    """Rows ``r0 .. r1 - 1``, ``ties="random"`` (a kernel of its own: the random order's
+    code is compiled only when asked for)."""
     n_slots = len(slot_genes)
-    out = np.empty((n_rows, n_sets))
-    for r in numba.prange(n_rows):
-        d, idx = csr_row(data, indices, indptr, shared, r)
-        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
-        if random:
-            pos = np.empty(n_slots, dtype=np.int64)
-            row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed,
-                                 row_offset + r, t - 1, start, size, pos)
-            for s in range(n_slots):  # one drawn order: every gene is its own block
-                start[s] = pos[s] - 1
-                size[s] = 1
-        for s in range(n_sets):
-            out[r, s] = (_part_auc(start, size, up_slots, up_ptr[s], up_ptr[s + 1], t, norm)
-                         - _part_auc(start, size, dn_slots, dn_ptr[s], dn_ptr[s + 1], t, norm))
-    return out
+    start = np.empty(n_slots, dtype=np.int64)
+    size = np.empty(n_slots, dtype=np.int64)
+    pos = np.empty(n_slots, dtype=np.int64)
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        d = data[a:b]
+        idx = indices if shared else indices[a:b]
+        row_tie_blocks(d, idx, n_genes, slot_of, n_slots, start, size)
+        row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed, row_offset + r,
+                             t - 1, start, size, pos)
+        for s in range(n_slots):  # one drawn order: every gene is its own block
+            start[s] = pos[s] - 1
+            size[s] = 1
+        _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out[r])
 
 
 def excluded_sets(sets: AlignedSets) -> np.ndarray:
@@ -205,16 +227,20 @@ def run(
         )
     slot_of, slot_genes, up_ptr, up_slots, dn_ptr, dn_slots = slot_sets(sets, n_genes)
     out = np.empty((expr.shape[0], len(sets)))
-    random = params.ties == "random"
     for start, stop, block in cell_blocks(expr, chunk_size, progress=progress, desc="aucell"):
         data, indices, indptr, shared, _ = row_arrays(block)
-        out[start:stop] = _aucell(
-            data, indices, indptr, shared, n_genes, slot_of, slot_genes, up_ptr, up_slots,
-            dn_ptr, dn_slots, np.int64(t), bool(params.norm_auc), random,
-            np.uint64(params.random_state),
+        part = out[start:stop]
+        if params.ties == "random":
             # a block of a larger matrix (Dask) keys its cells by their row in the whole
-            np.int64(start + getattr(expr, "row_offset", 0)),
-        )
+            offset = np.int64(start + getattr(expr, "row_offset", 0))
+            kernel_over_rows(_aucell_random_rows, stop - start, data, indices, indptr, shared,
+                             n_genes, slot_of, slot_genes, up_ptr, up_slots, dn_ptr, dn_slots,
+                             np.int64(t), bool(params.norm_auc),
+                             np.uint64(params.random_state), offset, part)
+        else:
+            kernel_over_rows(_aucell_rows, stop - start, data, indices, indptr, shared,
+                             n_genes, slot_of, len(slot_genes), up_ptr, up_slots, dn_ptr,
+                             dn_slots, np.int64(t), bool(params.norm_auc), part)
     out[:, excluded] = np.nan
     return out
 

@@ -53,9 +53,10 @@ from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
+from rrscore.methods._parallel import kernel_over_rows
 from rrscore.methods._registry import MethodSpec, ScaleRule
-from rrscore.ranking._common import csr_row, gene_slots, row_arrays
-from rrscore.ranking._ties import csr_row_tie_blocks
+from rrscore.ranking._common import gene_slots, row_arrays
+from rrscore.ranking._ties import row_tie_blocks
 
 MISSING_GENES = ("impute", "skip")
 
@@ -148,15 +149,18 @@ def _u_score(start, size, slots, a, b, n_missing, max_rank):
     return 1.0 - (rank_sum - rank_min) / (n_sig * max_rank - rank_min)
 
 
-@numba.njit(parallel=True, cache=True)
-def _ucell(data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr, up_slots,
-           up_missing, dn_ptr, dn_slots, dn_missing, max_rank, w_neg):
-    n_rows = len(indptr) - 1
+@numba.njit(nogil=True, cache=True)
+def _ucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr,
+                up_slots, up_missing, dn_ptr, dn_slots, dn_missing, max_rank, w_neg, out):
+    """Scores of rows ``r0 .. r1 - 1`` of a block (``row_arrays`` form) into ``out``."""
     n_sets = len(up_ptr) - 1
-    out = np.empty((n_rows, n_sets))
-    for r in numba.prange(n_rows):
-        d, idx = csr_row(data, indices, indptr, shared, r)
-        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
+    start = np.empty(n_slots, dtype=np.int64)
+    size = np.empty(n_slots, dtype=np.int64)
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        row_tie_blocks(data[a:b], indices if shared else indices[a:b], n_genes, slot_of,
+                       n_slots, start, size)
         for s in range(n_sets):
             up = _u_score(start, size, up_slots, up_ptr[s], up_ptr[s + 1], up_missing[s],
                           max_rank)
@@ -164,7 +168,6 @@ def _ucell(data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr, up_
                           max_rank)
             d = up - w_neg * dn
             out[r, s] = d if d > 0.0 else 0.0
-    return out
 
 
 def run(
@@ -196,11 +199,10 @@ def run(
     out = np.empty((expr.shape[0], len(sets)))
     for start, stop, block in cell_blocks(expr, chunk_size, progress=progress, desc="ucell"):
         data, indices, indptr, shared, _ = row_arrays(block)
-        out[start:stop] = _ucell(
-            data, indices, indptr, shared, n_genes, slot_of, len(slot_genes), up_ptr,
-            up_slots, up_missing, dn_ptr, dn_slots, dn_missing, float(max_rank),
-            float(params.w_neg),
-        )
+        kernel_over_rows(_ucell_rows, stop - start, data, indices, indptr, shared, n_genes,
+                         slot_of, len(slot_genes), up_ptr, up_slots, up_missing, dn_ptr,
+                         dn_slots, dn_missing, float(max_rank), float(params.w_neg),
+                         out[start:stop])
     return out
 
 

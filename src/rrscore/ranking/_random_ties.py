@@ -12,6 +12,7 @@ import numpy as np
 
 from rrscore._numba import numba
 from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore.ranking._sort import search_left, search_right, stable_argsort_prefix
 from rrscore.ranking._ties import csr_row_tie_blocks
 
 
@@ -39,8 +40,9 @@ def _key_less(k1, g1, k2, g2):
 @numba.njit(nogil=True, cache=True)
 def _add_member(x, g, rv, keys, rg, below, seed, row):
     """Count tie member ``g`` (value ``x``) below every sorted slot of value ``x`` after it."""
-    lo = np.searchsorted(rv, x, side="left")
-    hi = np.searchsorted(rv, x, side="right")
+    n = len(rv)
+    lo = search_left(rv, n, x)
+    hi = search_right(rv, n, x)
     if lo == hi:
         return
     kg = tie_key(seed, row, g)
@@ -89,32 +91,40 @@ def row_random_positions(data, indices, n_genes, slot_of, slot_genes, seed, row,
     if n_need == 0:
         return
     # resolution slots sorted by (value, key, gene): a member of a block is counted for
-    # every slot of the same value whose key is larger
-    rs = np.empty(n_need, dtype=np.int64)
-    keys = np.empty(n_need, dtype=np.uint64)
+    # every slot of the same value whose key is larger. Two stable sorts (by key, then by
+    # value) with rrscore's small index sort, gathered by loops: numba's mergesort and
+    # fancy indexing give the same order but cost seconds to compile.
+    rs0 = np.empty(n_need, dtype=np.int64)
+    keys0 = np.empty(n_need, dtype=np.uint64)
     k = 0
     for s in range(n_slots):
         if need[s]:
-            rs[k] = s
-            keys[k] = tie_key(seed, row, slot_genes[s])
+            rs0[k] = s
+            keys0[k] = tie_key(seed, row, slot_genes[s])
             k += 1
-    o = np.argsort(keys, kind="mergesort")
-    rs = rs[o]
-    keys = keys[o]
+    o = np.empty(n_need, dtype=np.int64)
+    stable_argsort_prefix(keys0, n_need, o)
+    rv0 = np.empty(n_need)
+    for i in range(n_need):
+        rv0[i] = val[rs0[o[i]]]
+    o2 = np.empty(n_need, dtype=np.int64)
+    stable_argsort_prefix(rv0, n_need, o2)  # stable: keys stay ascending within a value
+    rs = np.empty(n_need, dtype=np.int64)
+    keys = np.empty(n_need, dtype=np.uint64)
     rv = np.empty(n_need)
     for i in range(n_need):
-        rv[i] = val[rs[i]]
-    o = np.argsort(rv, kind="mergesort")  # stable: keys stay ascending within a value
-    rs = rs[o]
-    keys = keys[o]
-    rv = rv[o]
+        j = o[o2[i]]
+        rs[i] = rs0[j]
+        keys[i] = keys0[j]
+        rv[i] = rv0[o2[i]]
     rg = np.empty(n_need, dtype=np.int64)
     for i in range(n_need):
         rg[i] = slot_genes[rs[i]]
     below = np.zeros(n_need + 1, dtype=np.int64)  # difference array over sorted slots
 
     for q in range(nnz):
-        _add_member(data[q], indices[q], rv, keys, rg, below, seed, row)
+        # float64 value, int64 gene: one compiled _add_member for every input type
+        _add_member(np.float64(data[q]), np.int64(indices[q]), rv, keys, rg, below, seed, row)
     if any_zero and nnz < n_genes:
         p = 0
         for g in range(n_genes):
@@ -122,7 +132,7 @@ def row_random_positions(data, indices, n_genes, slot_of, slot_genes, seed, row,
                 p += 1
             if p < nnz and indices[p] == g:
                 continue  # stored (a stored zero was counted above)
-            _add_member(0.0, g, rv, keys, rg, below, seed, row)
+            _add_member(0.0, np.int64(g), rv, keys, rg, below, seed, row)
     acc = 0
     for i in range(n_need):
         acc += below[i]

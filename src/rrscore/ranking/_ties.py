@@ -24,6 +24,7 @@ import numpy as np
 
 from rrscore._numba import numba
 from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore.ranking._sort import search_left, sort_prefix
 
 #: Up to this many distinct queried values per row, :func:`row_tie_blocks` counts by linear
 #: (vectorised) passes; above it, by binary search (measured crossover ~100 on 1600 values).
@@ -41,30 +42,33 @@ def row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size):
     """
     nnz = len(data)
     n_implicit = n_genes - nnz
-    # the stored values of queried genes (all other queried genes are zero)
+    # the stored values of queried genes (all other queried genes are zero), and their
+    # distinct values, ascending, with 0 (the value of every queried gene not stored).
+    # Loops rather than slice assignments and rrscore's small sort and search instead of
+    # numba's np.sort/np.searchsorted: the same results, seconds less to compile.
     m = min(nnz, n_slots)
     present = np.empty(m, dtype=np.int64)
     pvals = np.empty(m)
+    cand = np.empty(m + 1)
+    cand[0] = 0.0
     n_present = 0
     for q in range(nnz):
         s = slot_of[indices[q]]
         if s >= 0:
             present[n_present] = s
             pvals[n_present] = data[q]
+            cand[n_present + 1] = data[q]
             n_present += 1
-    # their distinct values, ascending, with 0 (the value of every queried gene not stored)
-    cand = np.empty(n_present + 1)
-    cand[0] = 0.0
-    cand[1:] = pvals[:n_present]
-    cand = np.sort(cand)
+    sort_prefix(cand, n_present + 1)
     nq = 0
     for i in range(n_present + 1):
         if nq == 0 or cand[i] != cand[nq - 1]:
             cand[nq] = cand[i]
             nq += 1
-    qs = cand[:nq]
+    qs = cand
     greater = np.empty(nq, dtype=np.int64)
-    eq = np.empty(nq, dtype=np.int64)
+    eq = np.zeros(nq, dtype=np.int64)
+    z = search_left(qs, nq, 0.0)
     if nq <= _LINEAR_COUNT_MAX:
         # Few distinct values (log-normalised counts take a dozen or so per cell): count
         # "larger than" and "equal to" each of them in one branch-free pass over the
@@ -83,29 +87,30 @@ def row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size):
         # Many distinct values (continuous data): place each stored value among them by
         # binary search; above[p] counts stored values between qs[p - 1] and qs[p] (p = nq:
         # above every queried value).
-        eq[:] = 0
         above = np.zeros(nq + 1, dtype=np.int64)
         for q in range(nnz):
-            x = data[q]
-            p = np.searchsorted(qs, x)
+            x = np.float64(data[q])  # one compiled search for float32 and float64 data
+            p = search_left(qs, nq, x)
             if p < nq and qs[p] == x:
                 eq[p] += 1
             else:
                 above[p] += 1
-        eq[np.searchsorted(qs, 0.0)] += n_implicit
+        eq[z] += n_implicit
         acc = above[nq]
         for i in range(nq - 1, -1, -1):
             greater[i] = acc
             acc += eq[i] + above[i]
     # most queried genes are zero in a cell: fill every slot with the zeros' block, then
     # overwrite the slots of the stored values
-    z = np.searchsorted(qs, 0.0)
-    start[:] = greater[z]
-    size[:] = eq[z]
+    g0 = greater[z]
+    e0 = eq[z]
+    for s in range(n_slots):
+        start[s] = g0
+        size[s] = e0
     for k in range(n_present):
         x = pvals[k]
         if x != 0.0:
-            i = np.searchsorted(qs, x)
+            i = search_left(qs, nq, x)
             start[present[k]] = greater[i]
             size[present[k]] = eq[i]
 
