@@ -207,14 +207,19 @@ class OutputPlan:
         Returns the path (:data:`STDOUT` for ``-``); :meth:`set_table` gives the content
         once it is computed.
         """
-        fmt = table_format(path)
         target = self._check(path, option)
+        fmt = table_format(path)
         compress = target.name.lower().endswith(".gz")
         holder: dict[str, pd.DataFrame | None] = {"table": table}
 
-        def write(tmp: Path) -> None:
+        def write(tmp: Path | None) -> None:
             if holder["table"] is None:
                 raise RuntimeError(f"no content was given for {target}")
+            if tmp is None:  # standard output: streamed, no temporary file
+                out = holder["table"].copy()
+                out.attrs = {}
+                out.to_csv(sys.stdout, sep="\t")
+                return
             _write_table(holder["table"], tmp, fmt, compress, name=target.name)
 
         self._pending.append((target, write, f"{option} {path}"))
@@ -265,11 +270,15 @@ class OutputPlan:
                     directory = target.resolve().parent
                     _remove_stale_parts(directory, target.name)
                     try:
+                        state["defer"] = True  # no signal between creating and recording
                         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{_tag()}-",
                                                    suffix=".part", dir=directory)
                         os.close(fd)
                         written.append((Path(tmp), target))
+                        _resume(state)
                         write(Path(tmp))
+                    except OutputWriteError:
+                        raise
                     except OSError as exc:
                         raise _write_error(target, exc) from exc
                 mode = _new_file_mode()
@@ -289,16 +298,27 @@ class OutputPlan:
                 raise
             for target, write, _ in self._pending:
                 if target == STDOUT:
-                    self._to_stdout(write)
+                    try:
+                        if target in self._tables:
+                            write(None)
+                        else:
+                            _file_to_stdout(write)
+                    except BrokenPipeError:
+                        raise  # the reader left (`| head`): the caller ends quietly
+                    except OSError as exc:
+                        raise OutputWriteError(f"cannot write to standard output: "
+                                               f"{exc.strerror or exc}") from exc
 
-    def _to_stdout(self, write: Callable[[Path], None]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".rrscore-stdout.", suffix=".part")
-        os.close(fd)
-        try:
-            write(Path(tmp))
-            _copy_to_stdout(Path(tmp))
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+
+def _file_to_stdout(write: Callable[[Path], None]) -> None:
+    """``write`` into a temporary file, then its bytes to standard output."""
+    fd, tmp = tempfile.mkstemp(prefix=".rrscore-stdout.", suffix=".part")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        _copy_to_stdout(Path(tmp))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _write_error(target: Path, exc: OSError) -> OutputWriteError:
@@ -326,7 +346,7 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except (OSError, OverflowError, ValueError):
         return True  # exists (another user's) or cannot tell: keep its files
     return True
 
