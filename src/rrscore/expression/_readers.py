@@ -77,14 +77,14 @@ def _label_text(table: pd.DataFrame, path: Path, sep: str, skip: int,
                 compression: str | None, encoding: str) -> pd.Index:
     """The row labels exactly as written (``001`` stays ``001``, ``NA`` stays ``NA``).
 
-    pandas parses the label column like a value column: sample IDs ``001`` become the
-    integer 1 and labels ``NA``/``nan``/``None``/``NULL`` become NaN. Values must keep that
-    NA parsing, so the labels alone are read again as text, only when pandas changed them
-    (any label column that is not all text).
+    The table was read with the label column converted by ``str`` (so ``001`` is not the
+    integer 1), but pandas still reads ``NA``/``nan``/``None``/``NULL`` and empty labels as
+    missing. Values must keep that NA parsing, so only when a label came back missing is
+    the label column read again, alone and as text.
     """
     index = table.index
-    if not pd.api.types.is_numeric_dtype(index.dtype) and not index.hasnans:
-        return index  # every label is the text pandas read (text columns are not converted)
+    if not index.hasnans:
+        return index
     labels = _pandas_read(path, sep, skip, compression, encoding, usecols=[0], dtype=str,
                           na_filter=False).iloc[:, 0]
     if len(labels) != len(index):
@@ -133,13 +133,18 @@ def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
     header = header_fields(lines[header_line], sep, path, header_line + 1)
     first_row = lines[skip] if len(lines) > skip else b""
     encoding = "utf-8"
+    # labels as text: pandas would read the sample 001 as the integer 1
+    options = {"index_col": 0, "converters": {0: str}}
     try:
-        table = _pandas_read(path, sep, skip, compression, encoding, index_col=0)
+        table = _pandas_read(path, sep, skip, compression, encoding, **options)
     except UnicodeDecodeError:
         # not all UTF-8: read byte for byte, then insist that the labels kept are UTF-8
         encoding = "latin-1"
-        table = _pandas_read(path, sep, skip, compression, encoding, index_col=0)
-    check_last_line(path, compression, sep, table.shape[1] + 1)
+        table = _pandas_read(path, sep, skip, compression, encoding, **options)
+    if compression is None or (table.size and pd.isna(table.iat[-1, -1])):
+        # a cut-off last line lacks its last field (pandas pads it with NaN): only then is a
+        # compressed file decompressed a second time to read its end
+        check_last_line(path, compression, sep, table.shape[1] + 1)
     index = _label_text(table, path, sep, skip, compression, encoding)
     if encoding == "latin-1":
         index = pd.Index([utf8_label(x, path, "row label") for x in index], dtype=object)
