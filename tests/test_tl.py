@@ -166,3 +166,18 @@ def test_tl_statistics_take_the_anndata_first(pbmc):
     np.testing.assert_array_equal(calls.to_numpy(), adata.obsm["rrscore"].to_numpy() > 0.1)
     with pytest.raises(RRScoreError, match="takes an AnnData"):
         rrscore.tl.compare(adata.obsm["rrscore"], "arm")
+
+
+def test_scanpy_results_are_never_overwritten(pbmc):
+    # pbmc68k_reduced carries scanpy's X_pca, X_umap, uns['pca'] and obs['louvain']
+    adata = pbmc.copy()
+    pca, louvain = adata.obsm["X_pca"].copy(), adata.obs["louvain"].copy()
+    with pytest.raises(RRScoreError, match=r"adata\.obsm\['X_pca'\].*overwrite=True"):
+        rrscore.tl.score(adata, MARKERS, key_added="X_pca")
+    with pytest.raises(RRScoreError, match=r"adata\.uns\['pca'\]"):
+        rrscore.tl.score(adata, MARKERS, key_added="pca")
+    with pytest.raises(RRScoreError, match=r"adata\.obs\['louvain'\]"):
+        rrscore.tl.score(adata, {"louvain": MARKERS["NK"]}, obs_columns="")
+    np.testing.assert_array_equal(adata.obsm["X_pca"], pca)
+    pd.testing.assert_series_equal(adata.obs["louvain"], louvain)
+    assert "pca" in adata.uns and "X_pca" not in adata.uns and "rrscore" not in adata.obsm
