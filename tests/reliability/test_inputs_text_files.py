@@ -153,6 +153,19 @@ def test_gct_with_trailing_tabs_reads_as_the_clean_gct(table, tmp_path, layout, 
     _assert_same(read_expression(tmp_path / name), table, f"{layout} {name}")
 
 
+@pytest.mark.parametrize("layout", ["every line", "data rows"])
+def test_gct_13_with_trailing_tabs_and_any_label_column_name(table, tmp_path, layout):
+    """GCT's header always names its label column, whatever the name (here ``rid``)."""
+    end = "\t" if layout == "every line" else ""
+    lines = [f"#1.3{end}", f"{table.shape[0]}\t{table.shape[1]}\t1\t1{end}",
+             "\t".join(["rid", "desc", *table.columns]) + end,
+             "\t".join(["batch", "na", *["b1"] * table.shape[1]]) + end]
+    for gene, values in zip(table.index, table.to_numpy(), strict=True):
+        lines.append("\t".join([gene, "x", *(repr(float(v)) for v in values)]) + "\t")
+    (tmp_path / "t.gct").write_text("\n".join(lines) + "\n")
+    _assert_same(read_expression(tmp_path / "t.gct"), table, layout)
+
+
 @pytest.mark.parametrize("orient", ORIENTS)
 def test_the_reported_example_scores_right_with_drop_genes(table, tmp_path, orient):
     """F9: the CLI on the faulty file gives the scores of the in-memory table (exit 0)."""

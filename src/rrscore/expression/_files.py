@@ -320,7 +320,7 @@ def _ambiguous(path: Path, line: int, seen: str, one: str, other: str) -> InputD
 
 
 def column_names(table, header: list[str], first_row: bytes, sep: str, path: Path,
-                 line: int):
+                 line: int, *, label_named: bool = False):
     """Name the value columns of a table read without its header, from the header's fields.
 
     The layouts, decided from the field counts and the empty last fields:
@@ -348,6 +348,9 @@ def column_names(table, header: list[str], first_row: bytes, sep: str, path: Pat
         The first data line's bytes (does it end with the separator?).
     sep, path, line
         The separator; the file and the header's 1-based line, for messages.
+    label_named
+        The format's header always names the label column (GCT: ``Name``/``id``), so the
+        first header field is never a data column's name.
 
     Returns
     -------
@@ -371,7 +374,7 @@ def column_names(table, header: list[str], first_row: bytes, sep: str, path: Pat
     elif empty_last and len(header) == n - 1:  # R layout and a trailing separator on the rows
         table, n = table.iloc[:, :-1], n - 1
     elif empty_last and len(header) == n:
-        if not names_label_column(header):
+        if not (label_named or names_label_column(header)):
             raise _ambiguous(
                 path, line, "the data rows have one field more than the header and that last "
                 "field is empty on every row",
@@ -380,7 +383,8 @@ def column_names(table, header: list[str], first_row: bytes, sep: str, path: Pat
                 f"column {header[-1]!r} has no values (then put a name for the label column, "
                 "such as gene, at the start of the header)")
         table, n = table.iloc[:, :-1], n - 1
-    elif head_empty_last and len(header) == n + 1 and not names_label_column(header):
+    elif (head_empty_last and len(header) == n + 1
+          and not (label_named or names_label_column(header))):
         raise _ambiguous(
             path, line, "the header ends with an empty field",
             "the header is one field short, as R's write.table writes it, and ends with a stray "

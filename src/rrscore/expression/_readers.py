@@ -94,7 +94,7 @@ def _label_text(table: pd.DataFrame, path: Path, sep: str, skip: int,
 
 
 def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
-                   skip: int | None = None) -> pd.DataFrame:
+                   skip: int | None = None, label_named: bool = False) -> pd.DataFrame:
     """Read a delimited table whose first column holds row labels, keeping labels as written.
 
     Parameters
@@ -107,6 +107,8 @@ def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
         0-based line of the header (column names); the lines before it are skipped.
     skip
         Lines before the first data row (default ``header_line + 1``).
+    label_named
+        The header's first field always names the label column (GCT).
 
     Returns
     -------
@@ -149,7 +151,8 @@ def read_delimited(path: str | os.PathLike, sep: str, *, header_line: int = 0,
     if encoding == "latin-1":
         index = pd.Index([utf8_label(x, path, "row label") for x in index], dtype=object)
     table.index = index
-    return column_names(table, header, first_row, sep, path, header_line + 1)
+    return column_names(table, header, first_row, sep, path, header_line + 1,
+                        label_named=label_named)
 
 
 def check_numbers(table: pd.DataFrame, path: Path, *, what: str = "") -> pd.DataFrame:
@@ -253,7 +256,7 @@ def read_gct(path: str | os.PathLike) -> pd.DataFrame:
     except ValueError:
         raise InputDataError(f"{path}: malformed GCT {version[1:]} dimension line {dims}") \
             from None
-    table = read_delimited(path, "\t", header_line=2, skip=3 + n_col_meta)
+    table = read_delimited(path, "\t", header_line=2, skip=3 + n_col_meta, label_named=True)
     if version == "#1.2":
         if table.shape[1] and str(table.columns[0]).lower() == "description":
             table = table.iloc[:, 1:]
