@@ -31,6 +31,14 @@ started under an arbitrary user ID — numba refuses to create a cached kernel a
 ``<tempdir>/rrscore-numba-cache-<uid>`` (:func:`fallback_cache_dir`), and only if that fails
 too compiles without a cache, with one warning. ``python -m rrscore.warmup`` fills the cache
 once for every kernel.
+
+Row kernels run on threads, not in numba parallel regions: a serial ``nogil`` kernel over a
+range of rows, called on blocks of rows by :func:`kernel_over_rows`. numba compiles a
+``parallel=True`` kernel twice (the function, then its loop body as a gufunc, with every
+function it calls linked and optimised once more): several seconds more per kernel on a
+cold cache than the serial loop, which threads run as fast. Not being parallel regions,
+they are also safe to launch from several Python threads at once (numba's ``workqueue``
+threading layer is not).
 """
 
 from __future__ import annotations
@@ -243,6 +251,55 @@ def jit(func: Callable | None = None, **options) -> Kernel | Callable[[Callable]
 def kernels() -> list[Kernel]:
     """Every kernel defined so far through :func:`jit` (in modules imported so far)."""
     return list(_REGISTRY)
+
+
+def over_row_blocks(
+    work: Callable[[int, int], None], n_rows: int, *, n_threads: int | None = None,
+    blocks_per_thread: int = 4,
+) -> None:
+    """Call ``work(start, stop)`` over contiguous blocks of ``range(n_rows)`` on threads.
+
+    ``work`` should spend its time in a ``nogil`` numba kernel (or GIL-free NumPy); each row
+    must be computed on its own, so the result does not depend on the blocks. An exception
+    in a block is raised here.
+
+    Parameters
+    ----------
+    work
+        Called with ``(start, stop)`` of each block, ``0 <= start < stop <= n_rows``.
+    n_rows
+        Rows to cover.
+    n_threads
+        Worker threads; default ``numba.get_num_threads()`` of the calling thread (which
+        ``n_jobs`` sets, :func:`rrscore.methods._engine.numba_threads`).
+    blocks_per_thread
+        Blocks per thread, so that the threads finish together.
+    """
+    if n_rows <= 0:
+        return
+    if n_threads is None:
+        n_threads = numba.get_num_threads()
+    n_threads = max(1, min(int(n_threads), n_rows))
+    n_blocks = min(n_rows, n_threads * max(1, int(blocks_per_thread))) if n_threads > 1 else 1
+    bounds = [n_rows * i // n_blocks for i in range(n_blocks + 1)]
+    if n_blocks == 1:
+        work(0, n_rows)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        futures = [pool.submit(work, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        for f in futures:
+            f.result()
+
+
+def kernel_over_rows(kernel: Callable, n_rows: int, *args, n_threads: int | None = None) -> None:
+    """``kernel(start, stop, *args)`` over blocks of ``range(n_rows)`` (:func:`over_row_blocks`).
+
+    ``kernel`` is a serial ``nogil`` numba kernel that fills rows ``start .. stop - 1`` of
+    its output arguments.
+    """
+    over_row_blocks(lambda start, stop: kernel(start, stop, *args), n_rows, n_threads=n_threads)
 
 
 # ``@numba.njit(...)`` in a module that imported the stand-in creates a lazy Kernel

@@ -68,3 +68,19 @@ def test_stored_zeros_are_tied_with_the_implicit_ones():
     genes = np.arange(80)
     for a, b in zip(ordered_tie_blocks(explicit, genes), brute_force(x, genes), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["counts", "continuous", "signed"])
+def test_dense_equal_after_matches_brute_force(kind):
+    from rrscore.ranking._ordered_ties import dense_equal_after
+    from rrscore.ranking._selected import selected_counts
+
+    rng = np.random.default_rng(3)
+    x = sparse_rows(rng, 7, 120, kind)
+    x[2] = rng.normal(size=120)  # a row without ties: not scanned, all 0
+    # any order, repeats allowed
+    genes = np.array([5, 0, 119, 5, 40, 77, 3, 118, 60], dtype=np.int64)
+    below, not_above, _ = selected_counts(x, genes)
+    after = dense_equal_after(x, genes, below, not_above)
+    np.testing.assert_array_equal(after, brute_force(x, genes)[2])
+    assert after[2].sum() == 0 and after.sum() > 0

@@ -9,11 +9,8 @@ Dask/backed blocks) runs outside the lock, so a Dask scheduler can read blocks w
 runs and no thread ever waits on another that needs the lock.
 
 Row kernels (UCell, AUCell, ssGSEA, ...) are serial ``nogil`` numba functions over a range of
-rows, run on a few threads by :func:`over_row_blocks`: numba compiles a ``parallel=True``
-kernel in two stages (the function, then its loop body again as a gufunc, with every
-function it calls linked and optimised once more), several seconds more on a cold cache
-than the same loop compiled once; threads around a ``nogil`` kernel run as fast, and, not
-being numba parallel regions, need no lock.
+rows, run on threads by :func:`rrscore._numba.kernel_over_rows`: not being numba parallel
+regions, they need no lock.
 
 Methods that score sets one by one with BLAS/LAPACK or non-parallel (``nogil``) numba code
 (PLAGE) run them with :func:`map_batches`: the sets are dealt into a few batches of about
@@ -111,53 +108,3 @@ def map_batches(
         if bar is not None:
             bar.close()
 
-
-def over_row_blocks(
-    work: Callable[[int, int], None], n_rows: int, *, n_threads: int | None = None,
-    blocks_per_thread: int = BATCHES_PER_THREAD,
-) -> None:
-    """Call ``work(start, stop)`` over contiguous blocks of ``range(n_rows)`` on threads.
-
-    ``work`` should spend its time in a ``nogil`` numba kernel (or GIL-free NumPy); each row
-    must be computed on its own, so the result does not depend on the blocks. An exception
-    in a block is raised here.
-
-    Parameters
-    ----------
-    work
-        Called with ``(start, stop)`` of each block, ``0 <= start < stop <= n_rows``.
-    n_rows
-        Rows to cover.
-    n_threads
-        Worker threads; default ``numba.get_num_threads()`` of the calling thread (which
-        :func:`rrscore.methods._engine.numba_threads` sets from ``n_jobs``).
-    blocks_per_thread
-        Blocks per thread, so that the threads finish together.
-    """
-    if n_rows <= 0:
-        return
-    if n_threads is None:
-        from rrscore._numba import numba
-
-        n_threads = numba.get_num_threads()
-    n_threads = max(1, min(int(n_threads), n_rows))
-    n_blocks = min(n_rows, n_threads * max(1, int(blocks_per_thread))) if n_threads > 1 else 1
-    bounds = [n_rows * i // n_blocks for i in range(n_blocks + 1)]
-    if n_blocks == 1:
-        work(0, n_rows)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(n_threads) as pool:
-        futures = [pool.submit(work, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        for f in futures:
-            f.result()
-
-
-def kernel_over_rows(kernel: Callable, n_rows: int, *args, n_threads: int | None = None) -> None:
-    """``kernel(start, stop, *args)`` over blocks of ``range(n_rows)`` (:func:`over_row_blocks`).
-
-    ``kernel`` is a serial ``nogil`` numba kernel that fills rows ``start .. stop - 1`` of
-    its output arguments.
-    """
-    over_row_blocks(lambda start, stop: kernel(start, stop, *args), n_rows, n_threads=n_threads)

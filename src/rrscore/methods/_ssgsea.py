@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows
 from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
@@ -39,8 +39,8 @@ from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ssgsea_walk import dense_scores, sparse_scores, weight_table
 from rrscore.ranking._common import row_arrays
-from rrscore.ranking._ordered_ties import slots_below
-from rrscore.ranking._selected import column_rank_counts
+from rrscore.ranking._ordered_ties import dense_equal_after, slots_below
+from rrscore.ranking._selected import selected_counts
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,21 @@ def run(
         part = out[start:stop]
         if sp.issparse(block):
             data, indices, indptr, shared, _ = row_arrays(block)
-            n_parts = max(1, min(stop - start, numba.get_num_threads() * 4))
             if below is None:  # a CSR block of input not flagged as sparse storage
                 below = slots_below(slot_genes, n)
-            sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, below,
-                          table, up_ptr, up_idx, dn_ptr, dn_idx, part, n_parts)
+            kernel_over_rows(sparse_scores, stop - start, data, indices, indptr, shared, n,
+                             slot_of, slot_genes, below, table, up_ptr, up_idx, dn_ptr, dn_idx,
+                             part)
         else:
-            lt, eq, eq_after = column_rank_counts(block, slot_genes)
-            dense_scores(lt, eq, eq_after, n, table, up_ptr, up_idx, dn_ptr, dn_idx, part)
+            block = np.ascontiguousarray(block, dtype=np.float64)
+            lt, not_above, _ = selected_counts(block, slot_genes)
+            eq = not_above - lt
+            # equal values at later columns matter only where a set gene ties with another
+            # gene (rare in continuous data): those rows alone are scanned for them
+            eq_after = (dense_equal_after(block, slot_genes, lt, not_above) if (eq > 1).any()
+                        else np.zeros_like(eq))
+            kernel_over_rows(dense_scores, stop - start, lt, eq, eq_after, n, table, up_ptr,
+                             up_idx, dn_ptr, dn_idx, part)
     whole = whole_panel_sets(sets, n)
     if whole.any():
         # a part holding every gene has no gene outside it: the walk's miss step is 0/0 (R

@@ -8,11 +8,14 @@ and shared by every set holding the gene; the power itself comes from a table of
 ``i ** alpha`` for ``i = 0 .. n`` (:func:`weight_table`) built once per call, because a
 truncated rank is an integer. A set then costs one look-up of the two numbers per member.
 
-Dense blocks get their rank counts from :func:`rrscore.ranking._selected.column_rank_counts`
-(one sort per row); CSR blocks from
+Dense blocks get their rank counts from :func:`rrscore.ranking._selected.selected_counts`
+(one sort per row) and, only where a set gene ties with another gene,
+:func:`rrscore.ranking._ordered_ties.dense_equal_after`; CSR blocks from
 :func:`rrscore.ranking._ordered_ties.row_ordered_tie_blocks`
 (only the stored values are placed; the zeros are one tie block). Both feed the same
 per-sample scoring (:func:`_row_scores`), so dense and sparse input give the same bits.
+The row kernels are serial ``nogil`` loops over a range of rows, run on threads by
+:func:`rrscore._numba.kernel_over_rows` (they compile much faster than a parallel loop).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 
 from rrscore._numba import numba
-from rrscore.ranking._common import csr_row
 from rrscore.ranking._ordered_ties import row_ordered_tie_blocks
 
 
@@ -80,39 +82,37 @@ def _row_scores(terms, n, up_ptr, up_idx, dn_ptr, dn_idx, out_row):
         out_row[s] = es
 
 
-@numba.njit(parallel=True, cache=True)
-def dense_scores(lt, eq, eq_after, n, table, up_ptr, up_idx, dn_ptr, dn_idx, out):
-    """Scores of a dense block from its rank counts (``(rows, slots)`` arrays)."""
-    n_rows, m = lt.shape
-    for r in numba.prange(n_rows):
-        terms = np.empty((m, 2))
+@numba.njit(nogil=True, cache=True)
+def dense_scores(r0, r1, lt, eq, eq_after, n, table, up_ptr, up_idx, dn_ptr, dn_idx, out):
+    """Scores of rows ``r0 .. r1 - 1`` of a dense block from its rank counts (``(rows,
+    slots)`` arrays; :func:`rrscore._numba.kernel_over_rows` runs it on threads)."""
+    m = lt.shape[1]
+    terms = np.empty((m, 2))
+    for r in range(r0, r1):
         row_walk_terms(lt[r], eq[r], eq_after[r], table, terms)
         _row_scores(terms, n, up_ptr, up_idx, dn_ptr, dn_idx, out[r])
 
 
-@numba.njit(parallel=True, cache=True)
-def sparse_scores(data, indices, indptr, shared, n, slot_of, slot_genes, below, table,
-                  up_ptr, up_idx, dn_ptr, dn_idx, out, n_parts):
-    """Scores of a CSR block (``row_arrays`` form), each row ranked from its stored values.
+@numba.njit(nogil=True, cache=True)
+def sparse_scores(r0, r1, data, indices, indptr, shared, n, slot_of, slot_genes, below, table,
+                  up_ptr, up_idx, dn_ptr, dn_idx, out):
+    """Scores of rows ``r0 .. r1 - 1`` of a CSR block (``row_arrays`` form), each row ranked
+    from its stored values.
 
-    ``below`` is :func:`rrscore.ranking._ordered_ties.slots_below` of ``slot_genes``. Rows
-    are split into ``n_parts`` contiguous parts, one set of work buffers per part.
+    ``below`` is :func:`rrscore.ranking._ordered_ties.slots_below` of ``slot_genes``.
     """
-    n_rows = len(indptr) - 1
     m = len(slot_genes)
-    for part in numba.prange(n_parts):
-        r0 = part * n_rows // n_parts
-        r1 = (part + 1) * n_rows // n_parts
-        start = np.empty(m, dtype=np.int64)
-        size = np.empty(m, dtype=np.int64)
-        after = np.empty(m, dtype=np.int64)
-        lt = np.empty(m, dtype=np.int64)
-        terms = np.empty((m, 2))
-        for r in range(r0, r1):
-            d, idx = csr_row(data, indices, indptr, shared, r)
-            row_ordered_tie_blocks(d, idx, n, slot_of, slot_genes, below, start, size,
-                                   after)
-            for j in range(m):
-                lt[j] = n - start[j] - size[j]
-            row_walk_terms(lt, size, after, table, terms)
-            _row_scores(terms, n, up_ptr, up_idx, dn_ptr, dn_idx, out[r])
+    start = np.empty(m, dtype=np.int64)
+    size = np.empty(m, dtype=np.int64)
+    after = np.empty(m, dtype=np.int64)
+    lt = np.empty(m, dtype=np.int64)
+    terms = np.empty((m, 2))
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        row_ordered_tie_blocks(data[a:b], indices if shared else indices[a:b], n, slot_of,
+                               slot_genes, below, start, size, after)
+        for j in range(m):
+            lt[j] = n - start[j] - size[j]
+        row_walk_terms(lt, size, after, table, terms)
+        _row_scores(terms, n, up_ptr, up_idx, dn_ptr, dn_idx, out[r])

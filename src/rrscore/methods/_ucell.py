@@ -48,12 +48,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.errors import RRScoreError
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
-from rrscore.methods._parallel import kernel_over_rows
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._common import gene_slots, row_arrays
 from rrscore.ranking._ties import row_tie_blocks

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore.ranking._sort import search_left, sort_prefix, stable_argsort_prefix
 from rrscore.ranking._ties import _LINEAR_COUNT_MAX
 
 
@@ -85,7 +86,10 @@ def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, below, s
             pvals[n_present] = data[q]
             n_present += 1
     # grouped by value (stable: column order within a group); the distinct values with 0
-    order = np.argsort(pvals[:n_present], kind="mergesort")
+    # (rrscore's stable index sort and binary search: numba's argsort/searchsorted give the
+    # same order but cost seconds to compile)
+    order = np.empty(n_present, dtype=np.int64)
+    stable_argsort_prefix(pvals, n_present, order)
     qs = np.empty(n_present + 1)
     first = np.empty(n_present + 2, dtype=np.int64)  # group i: order[first[i]:first[i + 1]]
     nq = 0
@@ -96,7 +100,7 @@ def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, below, s
             first[nq] = t
             nq += 1
     first[nq] = n_present
-    z = np.searchsorted(qs[:nq], 0.0)
+    z = search_left(qs, nq, 0.0)
     if z == nq or qs[z] != 0.0:
         # 0 is a queried value even where no queried gene stores it: an empty group
         for i in range(nq, z - 1, -1):
@@ -105,7 +109,6 @@ def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, below, s
             qs[i + 1] = qs[i]
         qs[z] = 0.0
         nq += 1
-    qs = qs[:nq]
 
     _zero_after(data, indices, n_genes, slot_genes, below, after)
     greater = np.empty(nq, dtype=np.int64)
@@ -139,8 +142,8 @@ def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, below, s
         # the last column, so equal values counted so far lie after the current one
         above = np.zeros(nq + 1, dtype=np.int64)
         for q in range(nnz - 1, -1, -1):
-            x = data[q]
-            p = np.searchsorted(qs, x)
+            x = np.float64(data[q])  # one compiled search for float32 and float64 data
+            p = search_left(qs, nq, x)
             if p < nq and qs[p] == x:
                 if x != 0.0:
                     s = slot_of[indices[q]]
@@ -149,16 +152,18 @@ def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, below, s
                 eq[p] += 1
             else:
                 above[p] += 1
-        eq[np.searchsorted(qs, 0.0)] += n_implicit
+        eq[z] += n_implicit
         acc = above[nq]
         for i in range(nq - 1, -1, -1):
             greater[i] = acc
             acc += eq[i] + above[i]
     # most queried genes are zero in a cell: every slot gets the zeros' block, then the
     # slots of stored non-zero values their own
-    z = np.searchsorted(qs, 0.0)
-    start[:] = greater[z]
-    size[:] = eq[z]
+    g0 = greater[z]
+    e0 = eq[z]
+    for s in range(len(start)):
+        start[s] = g0
+        size[s] = e0
     for i in range(nq):
         if qs[i] != 0.0:
             for u in range(first[i], first[i + 1]):
@@ -207,3 +212,79 @@ def ordered_tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarra
                                              slot_genes, slots_below(slot_genes, n_genes))
     cols = slot_of[genes]
     return start[:, cols], size[:, cols], after[:, cols]
+
+
+# --------------------------------------------------------------------------------------
+# Tied values at later columns of a dense row (ssGSEA on bulk input): only rows where a
+# selected gene ties with another gene need it, and only those rows are scanned.
+# --------------------------------------------------------------------------------------
+
+
+@numba.njit(nogil=True, cache=True)
+def _equal_after_rows(r0, r1, x, cols, col_order, below, not_above, out):
+    n = x.shape[1]
+    m = len(cols)
+    tied = np.empty(m)
+    seen = np.empty(m, dtype=np.int64)
+    for r in range(r0, r1):
+        n_tied = 0
+        for j in range(m):
+            out[r, j] = 0
+            if not_above[r, j] - below[r, j] > 1:
+                tied[n_tied] = x[r, cols[j]]
+                n_tied += 1
+        if n_tied == 0:
+            continue  # the usual case for continuous data
+        # the distinct values shared by a requested gene and another gene; one scan of the
+        # row from the right counts, for each, how many equal values lie at later columns
+        sort_prefix(tied, n_tied)
+        nt = 0
+        for i in range(n_tied):
+            if nt == 0 or tied[i] != tied[nt - 1]:
+                tied[nt] = tied[i]
+                nt += 1
+        for i in range(nt):
+            seen[i] = 0
+        q = 0
+        for c in range(n - 1, -1, -1):
+            v = x[r, c]
+            k = search_left(tied, nt, v)
+            hit = k < nt and tied[k] == v
+            while q < m and cols[col_order[q]] == c:
+                if hit:
+                    out[r, col_order[q]] = seen[k]
+                q += 1
+            if hit:
+                seen[k] += 1
+
+
+def dense_equal_after(x: np.ndarray, cols: np.ndarray, below: np.ndarray,
+                      not_above: np.ndarray) -> np.ndarray:
+    """Per row, how many values equal to ``x[r, cols[j]]`` lie at columns after ``cols[j]``.
+
+    Parameters
+    ----------
+    x
+        ``(n_rows, n)`` float64 values without NaN.
+    cols
+        int64 column indices (any order, repeats allowed).
+    below, not_above
+        ``(n_rows, len(cols))`` counts of values below / not above each selected value
+        (:func:`rrscore.ranking._selected.selected_counts`); a row where no selected value
+        ties with another (``not_above - below == 1`` throughout) is not scanned.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_rows, len(cols))`` int64; with ``below`` and ``not_above - below`` it gives the
+        position in R's stable ``order(x, decreasing=TRUE)``: ``n - (below + equal_after)``.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    out = np.empty((x.shape[0], len(cols)), dtype=np.int64)
+    # requested columns, last column first
+    col_order = np.ascontiguousarray(np.argsort(cols, kind="stable")[::-1])
+    kernel_over_rows(_equal_after_rows, x.shape[0], x, cols, col_order,
+                     np.ascontiguousarray(below, dtype=np.int64),
+                     np.ascontiguousarray(not_above, dtype=np.int64), out)
+    return out
