@@ -250,9 +250,11 @@ def from_anndata(
     map_ids = check_map_ids(map_ids)
     if gene_universe:
         upper = {g.upper() for g in gene_universe}
+        # the observation names (a million cells, perhaps) are looked at only when no
+        # variable name matches: cleaning them costs ~0.7 s per 100,000 cells
         in_var = _match_count(var_names, upper, map_ids)
-        in_obs = _match_count(adata.obs_names, upper, map_ids)
-        if in_var == 0 and in_obs > 0:
+        in_obs = _match_count(adata.obs_names, upper, map_ids) if in_var == 0 else 0
+        if in_obs > 0:
             raise InputDataError(
                 f"no variable name matches a gene-set gene but {in_obs} observation names do: "
                 "the AnnData looks transposed (genes as observations); use adata.T"
