@@ -395,6 +395,7 @@ def column_names(table, header: list[str], first_row: bytes, sep: str, path: Pat
         table.index.name = header[0] or None
         table.columns = header[1:]
     elif len(header) == n:
+        table.index.name = None  # the R layout names no label column (pandas says 0)
         table.columns = header
     else:
         raise InputDataError(
