@@ -31,15 +31,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from rrscore._runner import run_scoring
+from rrscore._prepare import prepare
+from rrscore._runner import auto_chunk_size
 from rrscore.errors import RRScoreError, RRScoreWarning
+from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._model import GeneSetCollection
-from rrscore.radiation._parts import combine, part_sets
+from rrscore.methods import get_method
+from rrscore.methods._engine import run_method
+from rrscore.radiation._parts import DOWN_TAG, UP_TAG, part_sets, part_weights
 
 #: Default number of random sets per part size.
 N_PERM = 1000
 
-#: Scores held in memory per scoring call of random sets (samples × sets), as rrscore.stats.
+#: Scores held in memory at once (block of samples × random sets): ~160 MB of float64.
 NULL_BATCH_VALUES = 20_000_000
 
 
@@ -95,44 +99,99 @@ def mechanism_null(
             picks.append((idx[:k_up], idx[k_up:]))
         draws[(k_up, k_dn)] = picks
     run_kw = dict(run_kw or {})
-    if run_kw.get("chunk_size") is None:
-        run_kw["chunk_size"] = "auto"  # as the mechanisms were scored (rrscore._runner)
-    null = {key: np.empty((n_samples, n_perm)) for key in sizes}
-    jobs = [(key, j) for key in sizes for j in range(n_perm)]
-    per_call = max(1, NULL_BATCH_VALUES // max(2 * n_samples, 1))
-    for start in range(0, len(jobs), per_call):
-        chunk = jobs[start:start + per_call]
-        sets = []
-        for i, (key, j) in enumerate(chunk):
-            up, down = draws[key][j]
-            sets.extend(part_sets(f"null{i}", universe[up], universe[down]))
-        with warnings.catch_warnings():
-            # the data's warnings were given when the mechanisms were scored
-            warnings.simplefilter("ignore", RRScoreWarning)
-            run = run_scoring(expr, GeneSetCollection(tuple(sets)), method,
-                              method_params=method_params, min_size=1, low_coverage=0.0,
-                              map_ids="off", **run_kw)
-        raw = pd.DataFrame(run.values["score"], columns=run.set_names)
-        if raw.shape[1] != len(sets):
-            raise RRScoreError("random sets were dropped while scoring the null")
-        for i, (key, j) in enumerate(chunk):
-            null[key][:, j] = combine(raw, f"null{i}", key[0], key[1])
-    z = pd.DataFrame(index=observed.index, columns=list(genes), dtype=float)
-    p = pd.DataFrame(index=observed.index, columns=list(genes), dtype=float)
-    for m, g in genes.items():
-        sign = float(directions.get(m, 1))
-        values = sign * null[(len(g["up"]), len(g["down"]))]
-        obs = observed[m].to_numpy(dtype=float)
-        mean = values.mean(axis=1)
-        sd = values.std(axis=1, ddof=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z[m] = np.where(sd > 0, (obs - mean) / sd, np.nan)
-        high = (1 + (values >= obs[:, None]).sum(axis=1)) / (1 + n_perm)
-        low = (1 + (values <= obs[:, None]).sum(axis=1)) / (1 + n_perm)
-        p[m] = np.where(np.isnan(obs), np.nan, np.minimum(1.0, 2 * np.minimum(high, low)))
+    sets, columns = _null_sets(draws, universe)
+    with warnings.catch_warnings():
+        # the data's warnings were given when the mechanisms were scored
+        warnings.simplefilter("ignore", RRScoreWarning)
+        spec = get_method(method)
+        params = spec.make_params(**dict(method_params))
+        prepared = prepare(expr, GeneSetCollection(tuple(sets)), min_size=1, low_coverage=0.0,
+                           map_ids="off", spec=spec, params=params)
+    if len(prepared.sets) != len(sets):
+        raise RRScoreError("random sets were dropped while scoring the null")
+    order = {name: i for i, name in enumerate(prepared.sets.names)}
+    where = {key: {tag: np.array([order[name] for name in names], dtype=np.int64)
+                   for tag, names in parts.items()} for key, parts in columns.items()}
+    z = np.full((n_samples, len(genes)), np.nan)
+    p = np.full((n_samples, len(genes)), np.nan)
+    observed_values = {m: observed[m].to_numpy(dtype=float) for m in genes}
+    # Each block of samples is ranked once and scored with every random set (the method is
+    # sample-independent, so a sample's scores do not depend on the block): one ranking per
+    # sample in all, and memory bounded by a block's scores, whatever the number of samples.
+    per_block = max(1, NULL_BATCH_VALUES // max(len(sets), 1))
+    for start in range(0, n_samples, per_block):
+        stop = min(start + per_block, n_samples)
+        raw = _score_block(spec, params, expr, prepared.sets, start, stop, run_kw)
+        null = {key: _combine_columns(raw, where[key], key) for key in sizes}
+        for i, (m, g) in enumerate(genes.items()):
+            sign = float(directions.get(m, 1))
+            values = sign * null[(len(g["up"]), len(g["down"]))]
+            z[start:stop, i], p[start:stop, i] = _z_and_p(
+                values, observed_values[m][start:stop], n_perm)
+    names = list(genes)
+    z = pd.DataFrame(z, index=observed.index, columns=names)
+    p = pd.DataFrame(p, index=observed.index, columns=names)
     info = {"n_perm": n_perm, "seed": int(seed), "alternative": "two-sided",
             "n_genes_drawn_from": int(n_genes), "null_sizes": [list(k) for k in sizes]}
     return z, p, info
+
+
+def _null_sets(draws: Mapping, universe: np.ndarray) -> tuple[list, dict]:
+    """The part sets of every random draw, and per part size the names of its up and down
+    part sets in draw order."""
+    sets, columns = [], {}
+    i = 0
+    for key, picks in draws.items():
+        names = {UP_TAG: [], DOWN_TAG: []}
+        for up, down in picks:
+            parts = part_sets(f"null{i}", universe[up], universe[down])
+            sets.extend(parts)
+            for gs in parts:
+                names[gs.name[len(f"null{i}"):]].append(gs.name)
+            i += 1
+        columns[key] = {tag: v for tag, v in names.items() if v}
+    return sets, columns
+
+
+def _score_block(spec, params, expr, sets, start: int, stop: int, run_kw: Mapping
+                 ) -> np.ndarray:
+    """Scores (``stop - start`` × sets) of one block of samples, read once."""
+    block = ExpressionMatrix(expr.rows(start, stop), expr.genes, expr.samples[start:stop],
+                             row_offset=expr.row_offset + start, source_dtype=expr.source_dtype)
+    chunk_size = run_kw.get("chunk_size")
+    if chunk_size is None or chunk_size == "auto":
+        chunk_size = auto_chunk_size(block)  # as the mechanisms were scored (rrscore._runner)
+    values, _ = run_method(spec, block, sets, params, chunk_size=chunk_size,
+                           n_jobs=run_kw.get("n_jobs"))
+    return values["score"]
+
+
+def _combine_columns(raw: np.ndarray, where: Mapping[str, np.ndarray], key) -> np.ndarray:
+    """Block × draws of one part size: the parts combined as
+    :func:`rrscore.radiation._parts.combine` combines them (the same operations, in order)."""
+    k_up, k_dn = key
+    weights = part_weights(k_up, k_dn)
+    n_draws = len(next(iter(where.values())))
+    total = np.zeros((raw.shape[0], n_draws))
+    for tag, k, sign, w in ((UP_TAG, k_up, 1.0, weights["up"]),
+                            (DOWN_TAG, k_dn, -1.0, weights["down"])):
+        if k == 0:
+            continue
+        total = total + sign * w * raw[:, where[tag]]
+    # C order, as the null's rows were laid out before: the row means and SDs below then
+    # add each row's values in the same (pairwise) order, to the same bits
+    return np.ascontiguousarray(total)
+
+
+def _z_and_p(values: np.ndarray, obs: np.ndarray, n_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """Null z and two-sided empirical p of each row's observed score (rows × draws null)."""
+    mean = values.mean(axis=1)
+    sd = values.std(axis=1, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (obs - mean) / sd, np.nan)
+    high = (1 + (values >= obs[:, None]).sum(axis=1)) / (1 + n_perm)
+    low = (1 + (values <= obs[:, None]).sum(axis=1)) / (1 + n_perm)
+    return z, np.where(np.isnan(obs), np.nan, np.minimum(1.0, 2 * np.minimum(high, low)))
 
 
 def n_perm_of(significance) -> int:
