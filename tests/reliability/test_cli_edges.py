@@ -157,7 +157,7 @@ def test_a_typed_parameter_changes_the_scores_as_in_the_api(work):
 def test_a_missing_output_directory_is_one_line_for_every_command(work, command):
     ext = EXTENSION.get(command, "tsv")
     result = _run(*_command(command, work, str(work / "nodir" / f"out.{ext}")))
-    _one_line_error(result, "does not exist")
+    _one_line_error(result, "does not exist", "rrscore: error: -o")  # the CLI's spelling
     assert "cannot read" not in result.output
     assert _names(work) == {"expr.tsv", "scores.tsv"}
 
@@ -375,6 +375,16 @@ def test_table_only_and_conditional_options_are_refused_where_they_do_nothing(wo
                          "--unit", "months", "-q"), "--unit months")
     _one_line_error(_run("survival", work / "scores.tsv", "--time", "time", "--event", "event",
                          "--km-output", work / "km.tsv", "-q"), "need --km-groups")
+
+
+def test_library_messages_use_the_cli_spelling():
+    from rrscore.cli._app import cli_spelling
+
+    assert cli_spelling("Give sample_key=<donor column> or replicates='cells'") == \
+        "Give --sample-key <donor column> or --replicates cells"
+    assert cli_spelling("use_raw=True but adata.raw is None") == \
+        "--use-raw but adata.raw is None"
+    assert cli_spelling("pass nan_policy='drop_genes'") == "pass --nan-policy drop_genes"
 
 
 # F22: a directory given as a file -------------------------------------------------------------

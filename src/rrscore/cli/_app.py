@@ -21,15 +21,23 @@ _CLI_SPELLING = {
     "nan_policy": "--nan-policy", "duplicates": "--duplicates", "orient": "--orient",
     "map_ids": "--map-ids", "min_size": "--min-size", "max_size": "--max-size",
     "layer": "--layer", "use_raw": "--use-raw", "gene_sets": "--gene-sets",
+    "sample_key": "--sample-key", "pair_key": "--pair-key", "replicates": "--replicates",
 }
-_PY_OPTION = re.compile(r"\b(" + "|".join(_CLI_SPELLING) + r")\s*=\s*(['\"]?)([\w.+-]*)\2")
+_PY_OPTION = re.compile(r"\b(" + "|".join(_CLI_SPELLING) + r")\s*=\s*"
+                        r"(?:(<[^>]*>)|(['\"]?)([\w.+-]*)\3)")
+
+
+def _flag(match: re.Match) -> str:
+    flag, value = _CLI_SPELLING[match.group(1)], match.group(2) or match.group(4) or ""
+    if flag == "--use-raw" and value in ("True", "False"):
+        return "--use-raw" if value == "True" else "--no-use-raw"  # a click flag pair
+    return f"{flag} {value}".rstrip()
 
 
 def cli_spelling(message: str) -> str:
-    """``message`` with Python option spellings (``nan_policy='drop_genes'``) in CLI form."""
-    return _PY_OPTION.sub(
-        lambda m: f"{_CLI_SPELLING[m.group(1)]} {m.group(3)}".rstrip(), message
-    )
+    """``message`` with Python option spellings (``nan_policy='drop_genes'``,
+    ``sample_key=<column>``, ``use_raw=True``) in CLI form."""
+    return _PY_OPTION.sub(_flag, message)
 
 
 class _Group(click.Group):

@@ -72,7 +72,7 @@ def report_command(input_path, output, mutations, annotations, groupby, referenc
     confounders, group comparisons (with --groupby) and the command, versions and
     collection checksum that made it.
     """
-    from rrscore._outputs import STDOUT_NAMES
+    from rrscore._outputs import STDOUT_NAMES, OutputPlan
     from rrscore.cli._params import parse_method_params, parse_weights, reference_method
     from rrscore.report import report
 
@@ -87,6 +87,10 @@ def report_command(input_path, output, mutations, annotations, groupby, referenc
         raise RRScoreError(f"-o/--output {output}: the report is HTML; give a .html name "
                            "(or - for stdout)")
     refuse_ignored(input_path, orient=orient, layer=layer, use_raw=use_raw)
+    if not to_stdout:
+        # report() checks its output too; here the same checks speak the CLI's -o spelling
+        OutputPlan([input_path, mutations, annotations, reference, gene_sets]).file(
+            output, option="-o/--output")
     command = _command_line(click.get_current_context())
     target = report(
         input_path, None if to_stdout else output, mutations=mutations,
