@@ -375,6 +375,10 @@ def test_table_only_and_conditional_options_are_refused_where_they_do_nothing(wo
                          "--unit", "months", "-q"), "--unit months")
     _one_line_error(_run("survival", work / "scores.tsv", "--time", "time", "--event", "event",
                          "--km-output", work / "km.tsv", "-q"), "need --km-groups")
+    for flag, value in (("--dose", "nan"), ("--fractions", "0"), ("--target-gard", "-5"),
+                        ("--dose", "inf")):
+        _one_line_error(_run("rsi", work / "expr.tsv", flag, value),
+                        f"{flag} {value}: must be a finite positive number")
 
 
 def test_library_messages_use_the_cli_spelling():
@@ -385,6 +389,7 @@ def test_library_messages_use_the_cli_spelling():
     assert cli_spelling("use_raw=True but adata.raw is None") == \
         "--use-raw but adata.raw is None"
     assert cli_spelling("pass nan_policy='drop_genes'") == "pass --nan-policy drop_genes"
+    assert cli_spelling("give time= and event= columns") == "give --time and --event columns"
 
 
 # F22: a directory given as a file -------------------------------------------------------------

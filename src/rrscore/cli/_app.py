@@ -22,6 +22,7 @@ _CLI_SPELLING = {
     "map_ids": "--map-ids", "min_size": "--min-size", "max_size": "--max-size",
     "layer": "--layer", "use_raw": "--use-raw", "gene_sets": "--gene-sets",
     "sample_key": "--sample-key", "pair_key": "--pair-key", "replicates": "--replicates",
+    "time": "--time", "event": "--event",
 }
 _PY_OPTION = re.compile(r"\b(" + "|".join(_CLI_SPELLING) + r")\s*=\s*"
                         r"(?:(<[^>]*>)|(['\"]?)([\w.+-]*)\3)")

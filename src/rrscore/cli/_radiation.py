@@ -151,12 +151,17 @@ def rsi_command(input_path, output, fractions, dose, target_gard, missing, nonpo
     Agilent), centred, count or RNA-seq data its values are off the published scale, and a
     warning says so.
     """
+    import math
+
     from rrscore._outputs import OutputPlan
     from rrscore.expression._readers import read_expression
     from rrscore.radiation import dose_for_gard, gard, rsi
 
-    if fractions <= 0 or dose <= 0:
-        raise click.BadParameter("--fractions and --dose must be positive")
+    # checked before reading anything, in the CLI's words (the library says "dose must...")
+    for flag, value in (("--fractions", fractions), ("--dose", dose),
+                        ("--target-gard", target_gard)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise RRScoreError(f"{flag} {value:g}: must be a finite positive number")
     refuse_ignored(input_path, orient=orient)
     plan = OutputPlan([input_path])
     out_path = plan.table(output or "-")
