@@ -5,7 +5,7 @@ semi-definite ``d × d`` matrix ``A`` (the set's Gram matrix, ``d = min(genes, s
 LAPACK's ``syevr`` reduces the whole matrix to tridiagonal form first, ``4/3·d³`` operations
 at matrix-vector speed: 28 ms at ``d = 500``, more than the Gram matrix itself. Here:
 
-* ``d <= SMALL``: LAPACK ``syevr`` (subset: the top eigenpair);
+* ``d <= SMALL`` (256): LAPACK ``syevr`` (subset: the top eigenpair);
 * larger: the Lanczos process with full reorthogonalisation (a second pass where the first
   cancelled much of the vector: "twice is enough") from a fixed pseudo-random start vector
   (:func:`start_vector`, so the result does not depend on anything but the matrix),
@@ -32,9 +32,13 @@ import scipy.linalg
 
 from rrscore._numba import numba
 
-#: Gram matrices up to this dimension go to LAPACK directly: below ~100 its reduction is as
-#: fast as the Lanczos steps (measured: 0.3 ms vs 0.4 ms at 80, 0.6 ms vs 0.5 ms at 120).
-SMALL = 96
+#: Gram matrices up to this dimension go to LAPACK directly. Below ~100 its reduction is as
+#: fast as the Lanczos steps (measured: 0.3 ms vs 0.4 ms at 80, 0.6 ms vs 0.5 ms at 120);
+#: up to 256 it is slower (~1.4 ms vs 0.35 ms at 150, 2 ms vs 0.6 ms at 200, one thread) but
+#: needs no compiled kernel: the Lanczos kernels cost 7-13 s of compilation on a cold numba
+#: cache (the first call after an install), more than LAPACK's extra time on thousands of
+#: sets of up to 256 genes (or samples). LAPACK's vector is exact to rounding.
+SMALL = 256
 #: Stop when the residual bound is below this fraction of the spectral gap.
 GAP_TOL = 1e-13
 #: ... or at this many machine epsilons of the top eigenvalue (LAPACK's own accuracy).
@@ -213,8 +217,9 @@ def _lanczos_top(A, q0, steps_max, gap_tol, rounding, basis_store):
 
 
 def basis_size(d: int) -> int:
-    """Floats of Lanczos workspace a ``d × d`` problem needs (:func:`leading_eigenvector`)."""
-    return (max_steps(d) + 1) * d if d > SMALL else 0
+    """Floats of Lanczos workspace a ``d × d`` problem needs (:func:`leading_eigenvector`;
+    only ``d > SMALL`` touches it)."""
+    return (max_steps(d) + 1) * d
 
 
 def leading_eigenvector(A: np.ndarray, q0: np.ndarray,
