@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
@@ -43,6 +43,7 @@ from rrscore.methods._cells import cell_blocks
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._selected import TIES_METHODS, selected_ranks, selected_ranks_csr
+from rrscore.ranking._sort import sort_prefix
 
 #: R's ``mad`` consistency constant.
 MAD_CONSTANT = 1.4826
@@ -80,39 +81,64 @@ class SingscoreParams:
                 raise RRScoreError(f"{name} must be True or False, got {value!r}")
 
 
-@numba.njit(parallel=True, cache=True)
-def _mean_and_mad(ranks, ptr, idx, want_mad):
-    """Per row and set: mean of the set's ranks and (``want_mad``) R's unscaled MAD.
-
-    The MAD array is ``(n_rows, 0)`` when not wanted: nothing of that size is allocated.
-    """
-    n_rows = ranks.shape[0]
-    n_sets = len(ptr) - 1
-    mean = np.full((n_rows, n_sets), np.nan)
-    mad = np.full((n_rows, n_sets if want_mad else 0), np.nan)
-    max_k = 0
-    for s in range(n_sets):
-        max_k = max(max_k, ptr[s + 1] - ptr[s])
-    for r in numba.prange(n_rows):
-        buf = np.empty(max_k)
-        for s in range(n_sets):
+@numba.njit(nogil=True, cache=True)
+def _mean_rows(r0, r1, ranks, ptr, idx, mean):
+    """Rows ``r0 .. r1 - 1``: mean of each set's ranks (NaN for an empty set)."""
+    for r in range(r0, r1):
+        for s in range(len(ptr) - 1):
             a = ptr[s]
             k = ptr[s + 1] - a
             if k == 0:
+                mean[r, s] = np.nan
                 continue
             acc = 0.0
             for q in range(k):
-                v = ranks[r, idx[a + q]]
-                acc += v
-                buf[q] = v
+                acc += ranks[r, idx[a + q]]
             mean[r, s] = acc / k
-            if want_mad:
-                vals = np.sort(buf[:k])
-                med = (vals[(k - 1) // 2] + vals[k // 2]) / 2.0
-                for q in range(k):
-                    vals[q] = abs(vals[q] - med)
-                vals = np.sort(vals)
-                mad[r, s] = (vals[(k - 1) // 2] + vals[k // 2]) / 2.0
+
+
+@numba.njit(nogil=True, cache=True)
+def _mad_rows(r0, r1, ranks, ptr, idx, max_k, mad):
+    """Rows ``r0 .. r1 - 1``: R's unscaled MAD of each set's ranks (NaN for an empty set).
+
+    A kernel of its own, compiled only when a dispersion is asked for; rrscore's small sort
+    (``ranking._sort``) instead of ``np.sort``: the same sorted values, far less to compile.
+    """
+    vals = np.empty(max(max_k, 1))
+    for r in range(r0, r1):
+        for s in range(len(ptr) - 1):
+            a = ptr[s]
+            k = ptr[s + 1] - a
+            if k == 0:
+                mad[r, s] = np.nan
+                continue
+            for q in range(k):
+                vals[q] = ranks[r, idx[a + q]]
+            sort_prefix(vals, k)
+            med = (vals[(k - 1) // 2] + vals[k // 2]) / 2.0
+            for q in range(k):
+                vals[q] = abs(vals[q] - med)
+            sort_prefix(vals, k)
+            mad[r, s] = (vals[(k - 1) // 2] + vals[k // 2]) / 2.0
+
+
+def _mean_and_mad(ranks: np.ndarray, ptr: np.ndarray, idx: np.ndarray,
+                  want_mad: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and set: mean of the set's ranks and (``want_mad``) R's unscaled MAD.
+
+    The MAD array is ``(n_rows, 0)`` when not wanted: nothing of that size is allocated.
+    Serial kernels over blocks of rows on threads (:func:`rrscore._numba.kernel_over_rows`).
+    """
+    ranks = np.ascontiguousarray(ranks, dtype=np.float64)
+    n_rows = ranks.shape[0]
+    n_sets = len(ptr) - 1
+    mean = np.empty((n_rows, n_sets))
+    kernel_over_rows(_mean_rows, n_rows, ranks, ptr, idx, mean)
+    if not want_mad:
+        return mean, np.empty((n_rows, 0))
+    mad = np.empty((n_rows, n_sets))
+    max_k = int(np.diff(ptr).max(initial=0))
+    kernel_over_rows(_mad_rows, n_rows, ranks, ptr, idx, max_k, mad)
     return mean, mad
 
 
