@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, progress_steps
 
@@ -67,15 +67,19 @@ def _add_sets(zt, w, row0, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out)
                 out[row0 + j, s] = mu - md
 
 
-@numba.njit(parallel=True, cache=True)
-def _dense_scores(x, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up,
-                  k_dn, out):
-    n_blocks = (r1 - r0 + LANES - 1) // LANES
+@numba.njit(nogil=True, cache=True)
+def _dense_scores(b0, b1, x, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_idx, how,
+                  k_up, k_dn, out):
+    # blocks b0 .. b1 - 1 of LANES rows each, from row r0 (rows up to r1)
     n_used = len(cols)
-    for b in numba.prange(n_blocks):
+    zt = np.empty((n_used, LANES))
+    for b in range(b0, b1):
         lo = r0 + b * LANES
         w = min(LANES, r1 - lo)
-        zt = np.zeros((n_used, LANES))
+        if w < LANES:  # the last block: lanes past w are summed too, but never written
+            for c in range(n_used):
+                for j in range(w, LANES):
+                    zt[c, j] = 0.0
         for c in range(n_used):
             g = cols[c]
             m = mean[g]
@@ -86,15 +90,18 @@ def _dense_scores(x, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_idx, how
         _add_sets(zt, w, lo, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out)
 
 
-@numba.njit(parallel=True, cache=True)
-def _sparse_scores(indptr, indices, data, r0, r1, cols, local, mean, sd, up_ptr, up_idx,
-                   dn_ptr, dn_idx, how, k_up, k_dn, out):
-    n_blocks = (r1 - r0 + LANES - 1) // LANES
+@numba.njit(nogil=True, cache=True)
+def _sparse_scores(b0, b1, indptr, indices, data, r0, r1, cols, local, mean, sd, up_ptr,
+                   up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out):
     n_used = len(cols)
-    for b in numba.prange(n_blocks):
+    zt = np.empty((n_used, LANES))
+    for b in range(b0, b1):
         lo = r0 + b * LANES
         w = min(LANES, r1 - lo)
-        zt = np.zeros((n_used, LANES))
+        if w < LANES:  # the last block: lanes past w are summed too, but never written
+            for c in range(n_used):
+                for j in range(w, LANES):
+                    zt[c, j] = 0.0
         for c in range(n_used):
             g = cols[c]
             z0 = (0.0 - mean[g]) / sd[g]  # an implicit zero, standardised
@@ -161,10 +168,13 @@ def standardised_set_scores(
     code = COMBINE[how]
     size = max(LANES, int(chunk_size or DEFAULT_CHUNK_SIZE))
     for r0, r1 in progress_steps(n, size, progress=progress, desc=desc):
+        # serial kernels over blocks of LANES rows, on threads (kernel_over_rows)
+        n_blocks = (r1 - r0 + LANES - 1) // LANES
         if sp.issparse(values):
-            _sparse_scores(values.indptr, values.indices, values.data, r0, r1, cols, local,
-                           mean, sd, up_ptr, up_idx, dn_ptr, dn_idx, code, k_up, k_dn, out)
+            kernel_over_rows(_sparse_scores, n_blocks, values.indptr, values.indices,
+                             values.data, r0, r1, cols, local, mean, sd, up_ptr, up_idx,
+                             dn_ptr, dn_idx, code, k_up, k_dn, out)
         else:
-            _dense_scores(values, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_idx,
-                          code, k_up, k_dn, out)
+            kernel_over_rows(_dense_scores, n_blocks, values, r0, r1, cols, mean, sd, up_ptr,
+                             up_idx, dn_ptr, dn_idx, code, k_up, k_dn, out)
     return out
