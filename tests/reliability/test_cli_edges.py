@@ -398,7 +398,7 @@ def test_library_messages_use_the_cli_spelling():
 def test_a_directory_as_gene_sets_says_so(work):
     for args in (["score", work / "expr.tsv", "-g", work, "-q"],
                  ["genesets", "show", work], ["genesets", "export", work, "-o", "x.gmt"]):
-        _one_line_error(_run(*args), f"gene-set file {work} is a directory")
+        _one_line_error(_run(*args), f"{work} is a directory")
     with pytest.raises(GeneSetError, match="is a directory"):
         rrscore.read_gmt(work)
     with pytest.raises(GeneSetError, match="not found"):
