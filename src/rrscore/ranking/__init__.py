@@ -16,10 +16,14 @@ submodules are split by access pattern:
 * :mod:`._ties` — sparse-aware tie blocks of selected genes from a row's stored values
   (UCell, AUCell).
 * :mod:`._random_ties` — positions under a seeded random tie order (AUCell).
+* :mod:`._ordered_ties` — tie blocks with ties broken by column order (ssGSEA).
 * :mod:`._common` — flat row arrays of dense or CSR blocks and gene slots.
+* :mod:`._sort` — small in-kernel sorts and binary searches (numba's own cost seconds each
+  to compile on a cold cache).
 
-Imports go down only: ``_random_ties`` → ``_ties`` → ``_common``; ``_dense`` and
-``_selected`` stand alone.
+Imports go down only: ``_random_ties`` → ``_ties`` → ``_common``; ``_ordered_ties`` →
+``_ties``; ``_dense``, ``_ties``, ``_ordered_ties``, ``_random_ties`` → ``_sort``;
+``_selected`` stands alone.
 """
 
 from __future__ import annotations
