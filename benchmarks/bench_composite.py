@@ -14,7 +14,10 @@ Workloads (issue 14):
   seeded random columns, so every mechanism is scored from columns of the usual sparsity.
 * ``bulk``: ``rrscore.radioresistance(expr)`` on a genes × samples DataFrame built from a
   C-ordered NumPy array (log-normal values, per-gene level; seeded, cached as ``.npy``): the
-  way a cohort usually arrives (a matrix read, then labelled).
+  way a cohort usually arrives (a matrix read, then labelled). ``--nan-genes N`` puts a NaN
+  into N filler genes and scores with ``nan_policy="drop_genes"``, ``--duplicate-genes N``
+  relabels N filler genes as copies of others: the input layer's gene plan then drops or
+  chooses columns (read block by block, issue 14).
 
 Each call runs in a fresh interpreter (``harness.py``): loading the data, importing rrscore
 and a warm-up call on a few samples (numba compilation or cache loading) happen before the
@@ -99,12 +102,18 @@ import numpy as np, pandas as pd
 import rrscore
 values = np.load({path!r})
 genes = np.load(os.path.join(workdir, "genes.npy"), allow_pickle=True)
+rng = np.random.default_rng(11)
+filler = np.flatnonzero(pd.Index(genes).str.startswith("GENE"))
+picked = rng.choice(filler, size={nan_genes} + 2 * {dup_genes}, replace=False)
+values[picked[:{nan_genes}], rng.integers(0, values.shape[1], {nan_genes})] = np.nan
+genes[picked[{nan_genes}:{nan_genes} + {dup_genes}]] = genes[picked[{nan_genes} + {dup_genes}:]]
 expr = pd.DataFrame(values, index=genes, columns=[f"S{{j:05d}}" for j in range(values.shape[1])])
-rrscore.radioresistance(expr.iloc[:, :20].copy())  # numba kernels loaded before the clock
+kw = {kw!r}
+rrscore.radioresistance(expr.iloc[:, :20].copy(), **kw)  # numba kernels loaded before the clock
 """
 
 BULK_CALL = """
-result = rrscore.radioresistance(expr).select_dtypes("number")
+result = rrscore.radioresistance(expr, **kw).select_dtypes("number")
 """
 
 
@@ -141,10 +150,13 @@ def bench_bulk(n_samples: int, args, wd: Path) -> dict:
         print(f"building {path} ...", flush=True)
         build_bulk(path, args.genes, n_samples, args.seed)
     input_bytes = args.genes * n_samples * 8
+    kw = {"nan_policy": "drop_genes"} if args.nan_genes else {}
     print(f"\n=== bulk: radioresistance, {args.genes:,} genes × {n_samples:,} samples, "
-          f"DataFrame from a C-ordered float64 array, {input_bytes / 2**20:,.0f} MB ({path})",
-          flush=True)
-    tool = Tool("rrscore", BULK_LOAD.format(path=str(path)), BULK_CALL)
+          f"DataFrame from a C-ordered float64 array, {input_bytes / 2**20:,.0f} MB ({path}); "
+          f"{args.nan_genes} genes with a NaN, {args.duplicate_genes} duplicated labels "
+          f"{kw or ''}", flush=True)
+    tool = Tool("rrscore", BULK_LOAD.format(path=str(path), nan_genes=args.nan_genes,
+                                            dup_genes=args.duplicate_genes, kw=kw), BULK_CALL)
     return _timed(tool, wd, args, input_bytes)
 
 
@@ -169,6 +181,12 @@ def main() -> None:
     parser.add_argument("--genes", type=int, default=20_000)
     parser.add_argument("--density", type=float, default=0.08)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--nan-genes", type=int, default=0,
+                        help="bulk: put a NaN into this many genes and score with "
+                             "nan_policy='drop_genes' (the input layer's gene plan drops them)")
+    parser.add_argument("--duplicate-genes", type=int, default=0,
+                        help="bulk: give this many genes the label of another gene "
+                             "(duplicates='highest_mean' keeps one of each)")
     parser.add_argument("--dir", default=str(DEFAULT_DIR), help="cache of the data files")
     parser.add_argument("--keep", default=None,
                         help="copy each call's result (.npy) into this folder, to compare "

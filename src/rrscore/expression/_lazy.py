@@ -130,7 +130,7 @@ class BlockPlan:
 
 
 def _read_stored(source, kind: str, start: int, stop: int):
-    block = source[start:stop]
+    block = source[start:stop]  # kind "memory": rows of an in-memory array or CSR matrix
     if kind == "dask":
         block = block.compute()  # the active scheduler (a distributed Client if one is set)
     return block
@@ -158,7 +158,9 @@ class LazyRows:
         The stored matrix: an ``h5py.Dataset``, an anndata backed CSR dataset, or a Dask
         array (cells × stored columns).
     kind
-        ``"backed_dense"``, ``"backed_sparse"`` or ``"dask"``.
+        ``"backed_dense"``, ``"backed_sparse"``, ``"dask"``, or ``"memory"``: an in-memory
+        matrix whose gene plan drops or combines columns, applied block by block instead of
+        to a whole-matrix copy (:func:`rrscore.expression._adapters.expression_by_blocks`).
     plan
         The :class:`BlockPlan` from stored columns to genes.
     samples
@@ -186,6 +188,8 @@ class LazyRows:
         """Whether blocks come out as CSR (sparse storage) rather than dense arrays."""
         if self.kind == "backed_sparse":
             return True
+        if self.kind == "memory":
+            return sp.issparse(self.source)
         if self.kind == "dask":
             return sp.issparse(getattr(self.source, "_meta", None))
         return False

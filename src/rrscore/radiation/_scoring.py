@@ -17,7 +17,9 @@ import pandas as pd
 
 from rrscore._runner import run_scoring
 from rrscore.errors import DroppedSetsWarning, LowCoverageWarning, RRScoreError, warn
+from rrscore.expression._adapters import expression_by_blocks
 from rrscore.genesets._model import GeneSetCollection
+from rrscore.methods import get_method
 from rrscore.radiation._confounders import TAG
 from rrscore.radiation._parts import DOWN_TAG, UP_TAG, combine, part_coverage, part_sets
 
@@ -73,6 +75,8 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
              **{TAG + c: g for c, g in confounders.items()}}
     sets = [s for name, g in named.items() for s in part_sets(name, g["up"], g["down"])]
     run_kw = dict(run_kw)
+    collection = GeneSetCollection(tuple(sets))
+    data = _by_blocks(as_data(data), collection, method, method_params, input_kw)
     if run_kw.get("chunk_size") is None:
         # chunks of sparse cells sized by stored values: a few dozen kernel starts for 100k
         # cells rather than hundreds over the methods' 256-cell default (same scores)
@@ -82,7 +86,7 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
         # (min_genes, min_coverage); the runner would name the internal part sets instead.
         warnings.filterwarnings("ignore", category=DroppedSetsWarning)
         run = run_scoring(
-            as_data(data), GeneSetCollection(tuple(sets)), method,
+            data, collection, method,
             method_params=dict(method_params),
             **{"low_coverage": 0.0, "min_size": 1, **input_kw}, **run_kw,
         )
@@ -98,6 +102,25 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
         key = name[len(TAG):] if name.startswith(TAG) else name
         coverage[key] = cov
     return PartScores(raw, coverage, run)
+
+
+#: Input options of :func:`~rrscore.expression._adapters.expression_by_blocks`.
+_BLOCK_INPUT = ("genes", "samples", "orient", "duplicates", "nan_policy", "map_ids")
+
+
+def _by_blocks(data, collection: GeneSetCollection, method: str, method_params: Mapping,
+               input_kw: Mapping):
+    """A table or array whose gene plan would copy the matrix (genes dropped for missing
+    values, duplicated genes), adapted to be read block by block when the method reads
+    blocks of samples: the composite's peak memory then stays near the input's (issue 14).
+    Other input is returned as it is, for the scoring run's input layer."""
+    spec = get_method(method)
+    if spec.read_mode_for(spec.make_params(**dict(method_params)))[0] == "memory":
+        return data
+    expr = expression_by_blocks(
+        data, gene_universe=collection.genes,
+        **{k: input_kw[k] for k in _BLOCK_INPUT if k in input_kw})
+    return data if expr is None else expr
 
 
 def _excluded(table: pd.DataFrame, name: str) -> set[str]:
