@@ -103,7 +103,7 @@ def steps(n_genes: int = 400) -> Iterator[tuple[str, Callable[[], object]]]:
     genes = named + [f"WARMUP{i:04d}" for i in range(n_genes)]
     pool = np.array(genes[len(named):])
     sets = {f"SET{i}": list(rng.choice(pool, size=size, replace=False))
-            for i, size in enumerate((5, 12, 30, 120))}  # PLAGE: > 96 genes and samples
+            for i, size in enumerate((5, 12, 30, 120))}
     # a signed set (up genes and "GENE-" down genes): every method scores its parts
     sets["SIGNED"] = [*rng.choice(pool[:200], 10, replace=False),
                       *(f"{g}-" for g in rng.choice(pool[200:], 6, replace=False))]
@@ -124,6 +124,13 @@ def steps(n_genes: int = 400) -> Iterator[tuple[str, Callable[[], object]]]:
     yield "gsva kcdf=poisson on counts", call(rrscore.score, data["counts"], sets, "gsva",
                                               kcdf="poisson")
     yield "singscore with dispersion", call(rrscore.score_with_dispersion, data["bulk"], sets)
+    # PLAGE's Lanczos kernels run only for a Gram matrix above SMALL dimensions (genes and
+    # samples); smaller ones go to LAPACK
+    from rrscore.methods._plage_eigen import SMALL
+
+    size = min(SMALL + 20, len(pool))
+    yield "plage with a set above the LAPACK size", call(
+        rrscore.score, _bulk(rng, genes, n_samples=size), {"BIG": list(pool[:size])}, "plage")
     yield "radioresistance on bulk", call(rrscore.radioresistance, data["bulk"])
     yield "rsi on bulk", call(rrscore.rsi, data["bulk"])
     yield "radioresistance on cells", call(rrscore.radioresistance,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.methods._standardize import GeneScaling
 
@@ -32,14 +32,13 @@ from rrscore.methods._standardize import GeneScaling
 _TILE = 32
 
 
-@numba.njit(parallel=True, cache=True)
-def _transpose_standardised(x, cols, mean, sd):
-    # out[c, i] = (x[i, cols[c]] - mean) / sd, tile by tile: each task reads _TILE columns of
-    # _TILE rows and writes _TILE contiguous runs
+@numba.njit(cache=True, nogil=True)
+def _transpose_standardised(b0, b1, x, cols, mean, sd, out):
+    # out[c, i] = (x[i, cols[c]] - mean) / sd for the tiles b0 .. b1 - 1 of _TILE genes: each
+    # reads _TILE columns of _TILE rows and writes _TILE contiguous runs
     n = x.shape[0]
     k = len(cols)
-    out = np.empty((k, n))
-    for b in numba.prange((k + _TILE - 1) // _TILE):
+    for b in range(b0, b1):
         c0 = b * _TILE
         c1 = min(k, c0 + _TILE)
         for i0 in range(0, n, _TILE):
@@ -50,7 +49,6 @@ def _transpose_standardised(x, cols, mean, sd):
                 s = sd[g]
                 for i in range(i0, i1):
                     out[c, i] = (x[i, g] - m) / s
-    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -86,9 +84,9 @@ class SetRows:
 
     Notes
     -----
-    Building it may run a parallel numba kernel (hold
-    :data:`~rrscore.methods._parallel.KERNEL_LOCK`); :meth:`block` releases the GIL for its
-    work and may be called from several threads at once.
+    Building it may run a numba kernel on threads (no numba parallel region);
+    :meth:`block` releases the GIL for its work and may be called from several threads at
+    once.
     """
 
     def __init__(self, expr: ExpressionMatrix, scaling: GeneScaling, union: np.ndarray):
@@ -106,8 +104,11 @@ class SetRows:
         elif values.dtype == np.float64 and values.flags.f_contiguous:
             self.gene_major = values.T  # genes × samples, C-contiguous: no copy
         else:
-            self.z = _transpose_standardised(values, np.asarray(union, dtype=np.int64),
-                                             self.mean, self.sd)
+            cols = np.asarray(union, dtype=np.int64)
+            self.z = np.empty((len(cols), self.n))
+            # a serial kernel over tiles of genes, on threads
+            kernel_over_rows(_transpose_standardised, (len(cols) + _TILE - 1) // _TILE, values,
+                             cols, self.mean, self.sd, self.z)
 
     def block(self, cols: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``(len(cols), n_samples)`` C-contiguous z-scores of the genes ``cols``.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from rrscore._numba import kernel_over_rows, numba
-from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore.ranking._common import gene_slots, row_arrays
 from rrscore.ranking._sort import search_left, sort_prefix, stable_argsort_prefix
 from rrscore.ranking._ties import _LINEAR_COUNT_MAX
 
@@ -172,18 +172,14 @@ def row_ordered_tie_blocks(data, indices, n_genes, slot_of, slot_genes, below, s
                 size[s] = eq[i]
 
 
-@numba.njit(parallel=True, cache=True)
-def _ordered_tie_blocks(data, indices, indptr, shared, n_genes, slot_of, slot_genes, below):
-    n_rows = len(indptr) - 1
-    n_slots = len(slot_genes)
-    start = np.empty((n_rows, n_slots), dtype=np.int64)
-    size = np.empty((n_rows, n_slots), dtype=np.int64)
-    after = np.empty((n_rows, n_slots), dtype=np.int64)
-    for r in numba.prange(n_rows):
-        d, idx = csr_row(data, indices, indptr, shared, r)
-        row_ordered_tie_blocks(d, idx, n_genes, slot_of, slot_genes, below, start[r],
-                               size[r], after[r])
-    return start, size, after
+@numba.njit(nogil=True, cache=True)
+def _ordered_tie_blocks(r0, r1, data, indices, indptr, shared, n_genes, slot_of, slot_genes,
+                        below, start, size, after):
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        row_ordered_tie_blocks(data[a:b], indices if shared else indices[a:b], n_genes,
+                               slot_of, slot_genes, below, start[r], size[r], after[r])
 
 
 def ordered_tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -208,8 +204,10 @@ def ordered_tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarra
     data, indices, indptr, shared, n_genes = row_arrays(values)
     genes = np.asarray(genes, dtype=np.int64)
     slot_of, slot_genes = gene_slots(genes, n_genes)
-    start, size, after = _ordered_tie_blocks(data, indices, indptr, shared, n_genes, slot_of,
-                                             slot_genes, slots_below(slot_genes, n_genes))
+    n_rows = len(indptr) - 1
+    start, size, after = (np.empty((n_rows, len(slot_genes)), dtype=np.int64) for _ in range(3))
+    kernel_over_rows(_ordered_tie_blocks, n_rows, data, indices, indptr, shared, n_genes,
+                     slot_of, slot_genes, slots_below(slot_genes, n_genes), start, size, after)
     cols = slot_of[genes]
     return start[:, cols], size[:, cols], after[:, cols]
 

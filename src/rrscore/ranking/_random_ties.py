@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import numba
-from rrscore.ranking._common import csr_row, gene_slots, row_arrays
+from rrscore._numba import kernel_over_rows, numba
+from rrscore.ranking._common import gene_slots, row_arrays
 from rrscore.ranking._sort import search_left, search_right, stable_argsort_prefix
-from rrscore.ranking._ties import csr_row_tie_blocks
+from rrscore.ranking._ties import row_tie_blocks
 
 
 @numba.njit(nogil=True, cache=True)
@@ -139,18 +139,20 @@ def row_random_positions(data, indices, n_genes, slot_of, slot_genes, seed, row,
         pos[rs[i]] = start[rs[i]] + 1 + acc
 
 
-@numba.njit(parallel=True, cache=True)
-def _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_genes, seed,
-                      row_offset, limit):
-    n_rows = len(indptr) - 1
+@numba.njit(nogil=True, cache=True)
+def _random_positions(r0, r1, data, indices, indptr, shared, n_genes, slot_of, slot_genes,
+                      seed, row_offset, limit, pos):
     n_slots = len(slot_genes)
-    pos = np.empty((n_rows, n_slots), dtype=np.int64)
-    for r in numba.prange(n_rows):
-        d, idx = csr_row(data, indices, indptr, shared, r)
-        start, size = csr_row_tie_blocks(d, idx, n_genes, slot_of, n_slots)
-        row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed,
-                             row_offset + r, limit, start, size, pos[r])
-    return pos
+    start = np.empty(n_slots, dtype=np.int64)
+    size = np.empty(n_slots, dtype=np.int64)
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        d = data[a:b]
+        idx = indices if shared else indices[a:b]
+        row_tie_blocks(d, idx, n_genes, slot_of, n_slots, start, size)
+        row_random_positions(d, idx, n_genes, slot_of, slot_genes, seed, row_offset + r,
+                             limit, start, size, pos[r])
 
 
 def random_tie_positions(
@@ -168,6 +170,8 @@ def random_tie_positions(
     genes = np.asarray(genes, dtype=np.int64)
     slot_of, slot_genes = gene_slots(genes, n_genes)
     lim = n_genes if limit is None else int(limit)
-    pos = _random_positions(data, indices, indptr, shared, n_genes, slot_of, slot_genes,
-                            np.uint64(seed), np.int64(row_offset), np.int64(lim))
+    pos = np.empty((len(indptr) - 1, len(slot_genes)), dtype=np.int64)
+    kernel_over_rows(_random_positions, len(indptr) - 1, data, indices, indptr, shared,
+                     n_genes, slot_of, slot_genes, np.uint64(seed), np.int64(row_offset),
+                     np.int64(lim), pos)
     return pos[:, slot_of[genes]]

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import numba
-from rrscore.ranking._common import csr_row, gene_slots, row_arrays
-from rrscore.ranking._sort import search_left, sort_prefix
+from rrscore._numba import kernel_over_rows, numba
+from rrscore.ranking._common import gene_slots, row_arrays
+from rrscore.ranking._sort import search_left, sort_prefix, stable_argsort_prefix
 
 #: Up to this many distinct queried values per row, :func:`row_tie_blocks` counts by linear
 #: (vectorised) passes; above it, by binary search (measured crossover ~100 on 1600 values).
@@ -124,15 +124,13 @@ def csr_row_tie_blocks(data, indices, n_genes, slot_of, n_slots):
     return start, size
 
 
-@numba.njit(parallel=True, cache=True)
-def _tie_blocks(data, indices, indptr, shared, n_genes, slot_of, n_slots):
-    n_rows = len(indptr) - 1
-    start = np.empty((n_rows, n_slots), dtype=np.int64)
-    size = np.empty((n_rows, n_slots), dtype=np.int64)
-    for r in numba.prange(n_rows):
-        d, idx = csr_row(data, indices, indptr, shared, r)
-        row_tie_blocks(d, idx, n_genes, slot_of, n_slots, start[r], size[r])
-    return start, size
+@numba.njit(nogil=True, cache=True)
+def _tie_blocks(r0, r1, data, indices, indptr, shared, n_genes, slot_of, n_slots, start, size):
+    for r in range(r0, r1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        row_tie_blocks(data[a:b], indices if shared else indices[a:b], n_genes, slot_of,
+                       n_slots, start[r], size[r])
 
 
 def tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,21 +155,27 @@ def tie_blocks(values, genes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     data, indices, indptr, shared, n_genes = row_arrays(values)
     genes = np.asarray(genes, dtype=np.int64)
     slot_of, slot_genes = gene_slots(genes, n_genes)
-    start, size = _tie_blocks(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes))
+    n_rows = len(indptr) - 1
+    start = np.empty((n_rows, len(slot_genes)), dtype=np.int64)
+    size = np.empty((n_rows, len(slot_genes)), dtype=np.int64)
+    kernel_over_rows(_tie_blocks, n_rows, data, indices, indptr, shared, n_genes, slot_of,
+                     len(slot_genes), start, size)
     cols = slot_of[genes]
     return start[:, cols], size[:, cols]
 
 
-@numba.njit(parallel=True, cache=True)
-def _csr_average_ranks(data, indptr, n_genes):
-    n_rows = len(indptr) - 1
-    out = np.empty(len(data))
-    zero_rank = np.empty(n_rows)
-    for r in numba.prange(n_rows):
+@numba.njit(nogil=True, cache=True)
+def _csr_average_ranks(r0, r1, data, indptr, n_genes, out, zero_rank):
+    order = np.empty(0, dtype=np.int64)
+    for r in range(r0, r1):
         a = indptr[r]
         b = indptr[r + 1]
         nnz = b - a
-        order = np.argsort(data[a:b])  # ascending; tie runs are found below
+        if len(order) < nnz:
+            order = np.empty(nnz, dtype=np.int64)
+        # ascending; tie runs are found below (rrscore's stable index sort: any order of
+        # the ties gives the same ranks)
+        stable_argsort_prefix(data[a:b], nnz, order)
         n_neg = 0
         n_pos = 0
         for q in range(a, b):
@@ -195,7 +199,6 @@ def _csr_average_ranks(data, indptr, n_genes):
             for q in range(i, j):
                 out[a + order[q]] = rank
             i = j
-    return out, zero_rank
 
 
 def csr_descending_average_ranks(values) -> tuple[np.ndarray, np.ndarray]:
@@ -209,4 +212,8 @@ def csr_descending_average_ranks(values) -> tuple[np.ndarray, np.ndarray]:
     import scipy.sparse as sp
 
     data, _, indptr, _, n_genes = row_arrays(sp.csr_matrix(values))
-    return _csr_average_ranks(data, indptr, n_genes)
+    n_rows = len(indptr) - 1
+    out = np.empty(len(data))
+    zero_rank = np.empty(n_rows)
+    kernel_over_rows(_csr_average_ranks, n_rows, data, indptr, n_genes, out, zero_rank)
+    return out, zero_rank
