@@ -113,6 +113,25 @@ def test_huge_values_sparse_and_only_some_genes(bulk):
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("kcdf", ["gaussian", "none"])
+def test_gsva_on_huge_values_is_the_unscaled_result(bulk, kcdf):
+    # GSVA's C sd() squares in double: above ~1.3e154 the bandwidth was inf and every sample
+    # of the gene got the same CDF (max error 1.25 before the fix). A power-of-two factor is
+    # exact, so the log-odds and scores must be the same bits; 1e160 to rounding.
+    mixed = bulk.copy()
+    mixed.iloc[:20] *= 2.0**600  # overflowing genes beside ordinary ones
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the input-scale warning
+        expected = rrscore.score(bulk, BULK_SETS, "gsva", kcdf=kcdf).to_numpy()
+        exact = rrscore.score(bulk * 2.0**560, BULK_SETS, "gsva", kcdf=kcdf).to_numpy()
+        some = rrscore.score(mixed, BULK_SETS, "gsva", kcdf=kcdf).to_numpy()
+        decimal = rrscore.score(bulk * 1e160, BULK_SETS, "gsva", kcdf=kcdf).to_numpy()
+    assert np.abs(expected).max() > 0.3
+    np.testing.assert_array_equal(exact, expected)
+    np.testing.assert_array_equal(some, expected)
+    np.testing.assert_allclose(decimal, expected, rtol=0, atol=1e-12)
+
+
 def test_values_whose_sd_is_not_a_float_are_refused(bulk):
     near_max = bulk.iloc[:, :2].copy()
     near_max.loc["G0"] = [1.79e308, -1.79e308]  # sd = 2.5e308: no float64

@@ -118,7 +118,13 @@ from rrscore.errors import ConstantGenesWarning, InputDataError, RRScoreError, w
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
-from rrscore.methods._gsva_kcdf import KCDF_CHOICES, c_sd, gene_log_odds, resolve_kcdf
+from rrscore.methods._gsva_kcdf import (
+    KCDF_CHOICES,
+    c_sd,
+    gene_log_odds,
+    rescale_overflowing_genes,
+    resolve_kcdf,
+)
 from rrscore.methods._gsva_walk import _walk_scores, gene_set_index
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._standardize import (
@@ -223,6 +229,8 @@ def run(
     # GSVA 1.46 drops genes with rowSds < 1e-10 (matrixStats sums in long double too);
     # the C sd is needed anyway for the Gaussian bandwidths
     sd = c_sd(x)
+    if kcdf != "poisson":  # counts never reach ~1e154; the other kernels are scale-free
+        x, sd = rescale_overflowing_genes(x, sd)
     constant = ~(sd >= CONSTANT_SD)  # NaN sd counts as constant, as in GSVA
     n_constant = int(constant.sum())
     if n_genes - n_constant < 2:

@@ -103,6 +103,42 @@ def c_sd(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def rescale_overflowing_genes(x: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, sd)`` with every gene whose :func:`c_sd` overflowed divided by a power of two.
+
+    Values above ~1.3e154 overflow the squares of the C ``sd()`` (R GSVA then gives every
+    sample of the gene the same kernel CDF, silently). The Gaussian kernel compares
+    ``(x_j - x_i) / h`` with ``h = sd / 4`` and the ECDF only orders values, so dividing a
+    gene by ``2**k`` (exact in binary floating point) leaves its log-odds bit-identical to
+    those of data that never overflowed. Only such genes are scaled, on a copy of ``x``.
+
+    Parameters
+    ----------
+    x
+        ``(n_samples, n_genes)`` finite values.
+    sd
+        ``(n_genes,)`` :func:`c_sd` of ``x``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``x`` itself and ``sd`` when every sd is finite, else a copy of ``x`` with the
+        overflowing genes scaled and their recomputed sd.
+    """
+    bad = np.flatnonzero(~np.isfinite(sd))
+    if len(bad) == 0:
+        return x, sd
+    x = np.array(x, dtype=np.float64, order="F")  # a copy: the caller's data stay as given
+    sd = sd.copy()
+    for g in bad:
+        top = float(np.max(np.abs(x[:, g])))
+        if not math.isfinite(top) or top == 0.0:
+            continue
+        x[:, g] = np.ldexp(x[:, g], -math.frexp(top)[1])  # |values| < 1 after this
+    sd[bad] = c_sd(x[:, bad])
+    return x, sd
+
+
 def c_sd_bandwidths(x: np.ndarray) -> np.ndarray:
     """GSVA's Gaussian kernel bandwidths ``sd / 4`` per column (``SIGMA_FACTOR``)."""
     return c_sd(x) / 4.0

@@ -80,13 +80,21 @@ def _ssgsea_stat(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _gsva_stats(expr, tau: float, kcdf: str) -> tuple[np.ndarray, np.ndarray]:
     """(kept gene indices, samples × kept-genes log-odds) of GSVA's first step."""
-    from rrscore.methods._gsva_kcdf import c_sd, gene_log_odds, resolve_kcdf
+    from rrscore.methods._gsva_kcdf import (
+        c_sd,
+        gene_log_odds,
+        rescale_overflowing_genes,
+        resolve_kcdf,
+    )
     from rrscore.methods._standardize import CONSTANT_SD
 
     x = _dense(expr.values)
+    kcdf = resolve_kcdf(kcdf, x)
     sd = c_sd(x)
+    if kcdf != "poisson":  # as gsva's run: the same log-odds as the scores it explains
+        x, sd = rescale_overflowing_genes(x, sd)
     keep = np.flatnonzero(sd >= CONSTANT_SD).astype(np.int64)
-    z = gene_log_odds(x, keep, resolve_kcdf(kcdf, x), sd=sd)
+    z = gene_log_odds(x, keep, kcdf, sd=sd)
     return keep, z
 
 
