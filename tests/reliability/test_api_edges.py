@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -213,3 +214,21 @@ def test_duplicates_warn_from_tl_and_coverage_but_not_without_duplicates():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DuplicateGenesWarning)
         rrscore.score(clean, {"s": ["A", "B"]}, "mean")
+
+
+def test_the_composite_warns_about_collapsed_duplicates_too():
+    expr = pd.read_csv(Path(__file__).parents[2] / "examples/data/tcga_luad_agilent/expr.tsv.gz",
+                       sep="\t", index_col=0).dropna()
+    gene = "CDKN1A"  # a member of the default mechanisms
+    extra = expr.loc[[gene]] + 1.0  # the higher mean: highest_mean keeps it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = rrscore.radioresistance(pd.concat([expr, extra]))
+    dup = [w for w in caught if issubclass(w.category, DuplicateGenesWarning)]
+    assert dup and all(w.filename == __file__ for w in dup)
+    assert f"['{gene}']" in str(dup[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = rrscore.radioresistance(expr.drop(index=gene).pipe(
+            lambda e: pd.concat([e, extra])))
+    pd.testing.assert_frame_equal(got, kept)

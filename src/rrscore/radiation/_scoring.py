@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from rrscore._records import warn_collapsed_duplicates
 from rrscore._runner import run_scoring
 from rrscore.errors import DroppedSetsWarning, LowCoverageWarning, RRScoreError, warn
 from rrscore.expression._adapters import expression_by_blocks
@@ -90,6 +91,7 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
             method_params=dict(method_params),
             **{"low_coverage": 0.0, "min_size": 1, **input_kw}, **run_kw,
         )
+    warn_collapsed_duplicates(run.prepared.expr.report.notes)  # as rrscore.score does
     raw = pd.DataFrame(run.values["score"], index=pd.Index(run.samples, name="sample"),
                        columns=pd.Index(run.set_names))
     table = run.prepared.sets.coverage
