@@ -431,13 +431,8 @@ def binarize(adata, thresholds=None, *, key: str = "rrscore", key_added: str | N
         ``key_added`` whose ``obsm``/``uns`` entry exists and was not written by rrscore.
     """
     _require_anndata(adata, "binarize")
-    if key_added is not None:
-        check_keys_free(adata, function="rrscore.tl.binarize", obsm=[key_added],
-                        uns=[key_added], overwrite=overwrite)
-    calls = _binarize(adata, thresholds, key=key, key_added=key_added, **options)
-    if key_added is not None:
-        adata.uns[key_added] = {**adata.uns[key_added], "rrscore_version": __version__}
-    return calls
+    return _binarize(adata, thresholds, key=key, key_added=key_added, overwrite=overwrite,
+                     **options)
 
 
 def smooth_scores(adata, *, key: str = "rrscore", key_added: str | None = None,
@@ -470,13 +465,5 @@ def smooth_scores(adata, *, key: str = "rrscore", key_added: str | None = None,
         ``key_added`` whose ``obsm``/``uns`` entry exists and was not written by rrscore.
     """
     _require_anndata(adata, "smooth_scores")
-    if key_added is not None:
-        check_keys_free(adata, function="rrscore.tl.smooth_scores", obsm=[key_added],
-                        uns=[key_added], overwrite=overwrite)
-    smoothed = _smooth_scores(adata, key=key, key_added=key_added, self_weight=self_weight)
-    if key_added is not None:
-        # the record that makes a re-run recognisable (and says what the values are)
-        adata.uns[key_added] = {"function": "smooth_scores", "source_key": key,
-                                "self_weight": float(self_weight),
-                                "rrscore_version": __version__}
-    return smoothed
+    return _smooth_scores(adata, key=key, key_added=key_added, self_weight=self_weight,
+                          overwrite=overwrite)

@@ -199,3 +199,26 @@ def test_binarize_and_smooth_scores_keys(adata):
     rrscore.tl.smooth_scores(adata, key_added="smooth", self_weight=3.0)  # a re-run
     np.testing.assert_allclose(adata.obsm["smooth"].to_numpy(),
                                (3 * s + np.roll(s, -1, axis=0)) / 4, rtol=1e-14)
+
+
+@pytest.mark.parametrize("call", ["binarize", "smooth_scores"])
+def test_the_stats_functions_on_an_anndata_keep_user_keys_too(adata, call):
+    # rrscore.stats.binarize / smooth_scores store into an AnnData as the tl wrappers do
+    del adata.obs["rrscore_A"]
+    rrscore.tl.score(adata, SETS, "ucell")
+    i = np.arange(adata.n_obs)
+    adata.obsp["connectivities"] = sp.csr_matrix(
+        (np.ones(adata.n_obs), (i, (i + 1) % adata.n_obs)), shape=(adata.n_obs,) * 2)
+    run = {"binarize": lambda **kw: rrscore.stats.binarize(adata, 0.2, **kw),
+           "smooth_scores": lambda **kw: rrscore.stats.smooth_scores(adata, **kw)}[call]
+    pca = adata.obsm["X_pca"].copy()
+    with pytest.raises(RRScoreError, match=r"adata\.obsm\['X_pca'\].*overwrite=True"):
+        run(key_added="X_pca")
+    np.testing.assert_array_equal(adata.obsm["X_pca"], pca)
+    first = run(key_added="mine2")
+    second = run(key_added="mine2")  # a re-run of rrscore's own key
+    pd.testing.assert_frame_equal(first, second)
+    np.testing.assert_array_equal(adata.obsm["mine2"].to_numpy(), second.to_numpy())
+    assert adata.uns["mine2"]["rrscore_version"] == rrscore.__version__
+    run(key_added="X_pca", overwrite=True)
+    assert adata.obsm["X_pca"].shape == second.shape

@@ -36,6 +36,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from rrscore._records import check_keys_free
+from rrscore._version import __version__
 from rrscore.errors import RRScoreError
 from rrscore.stats._inputs import is_anndata, score_table
 
@@ -255,7 +257,7 @@ def score_thresholds(scores, *, key: str = "rrscore", sets=None, thr_p: float = 
 
 
 def binarize(scores, thresholds=None, *, key: str = "rrscore", key_added: str | None = None,
-             **threshold_options) -> pd.DataFrame:
+             overwrite: bool = False, **threshold_options) -> pd.DataFrame:
     """On/off calls: ``score > threshold`` per set.
 
     Parameters
@@ -268,12 +270,25 @@ def binarize(scores, thresholds=None, *, key: str = "rrscore", key_added: str | 
     key, key_added
         AnnData keys: with ``key_added`` the calls are stored in ``adata.obsm[key_added]``
         and the thresholds in ``adata.uns[key_added]``.
+    overwrite
+        Write over ``obsm[key_added]``/``uns[key_added]`` of an AnnData even when rrscore
+        did not write them (by default refused, naming the key; a re-run replaces its own).
 
     Returns
     -------
     pandas.DataFrame
         Cells × sets, boolean.
+
+    Raises
+    ------
+    RRScoreError
+        For thresholds of sets not in the scores, and (without ``overwrite=True``) a
+        ``key_added`` whose AnnData entry exists and was not written by rrscore.
     """
+    stored = key_added is not None and is_anndata(scores)
+    if stored:  # before any work: nothing is written when refused
+        check_keys_free(scores, function="binarize", obsm=[key_added],
+                        uns=[key_added], overwrite=overwrite)
     table, _, _ = score_table(scores, key=key)
     if thresholds is None:
         thresholds = score_thresholds(table, **threshold_options)
@@ -286,15 +301,17 @@ def binarize(scores, thresholds=None, *, key: str = "rrscore", key_added: str | 
     if missing:
         raise RRScoreError(f"thresholds for sets not in the scores: {missing[:5]}")
     calls = table[thresholds.index].astype(float).gt(thresholds, axis=1)
-    if key_added is not None and is_anndata(scores):
+    if stored:
         scores.obsm[key_added] = calls
         scores.uns[key_added] = {"thresholds": {str(k): float(v) for k, v in
-                                                thresholds.items()}, "source_key": key}
+                                                thresholds.items()}, "source_key": key,
+                                 "rrscore_version": __version__}
     return calls
 
 
 def smooth_scores(scores, connectivities=None, *, key: str = "rrscore",
-                  self_weight: float = 1.0, key_added: str | None = None) -> pd.DataFrame:
+                  self_weight: float = 1.0, key_added: str | None = None,
+                  overwrite: bool = False) -> pd.DataFrame:
     """Scores averaged over each cell's neighbours (kNN smoothing, as UCell's ``SmoothKNN``
     asks, on scanpy's neighbour graph).
 
@@ -311,15 +328,30 @@ def smooth_scores(scores, connectivities=None, *, key: str = "rrscore",
         the AnnData's).
     key, key_added
         AnnData keys; with ``key_added`` the result is also stored in
-        ``adata.obsm[key_added]``.
+        ``adata.obsm[key_added]``, with a record in ``adata.uns[key_added]`` (``function``,
+        ``source_key``, ``self_weight``, ``rrscore_version``).
     self_weight
         Weight of the cell's own score (UMAP connectivities are at most 1).
+    overwrite
+        Write over ``obsm[key_added]``/``uns[key_added]`` of an AnnData even when rrscore
+        did not write them (by default refused, naming the key; a re-run replaces its own).
 
     Returns
     -------
     pandas.DataFrame
         Smoothed cells × sets, same index and columns (numeric columns only).
+
+    Raises
+    ------
+    RRScoreError
+        For a missing or mis-shaped graph, a negative ``self_weight``, and (without
+        ``overwrite=True``) a ``key_added`` whose AnnData entry exists and was not written
+        by rrscore.
     """
+    stored = key_added is not None and is_anndata(scores)
+    if stored:  # before any work: nothing is written when refused
+        check_keys_free(scores, function="smooth_scores", obsm=[key_added],
+                        uns=[key_added], overwrite=overwrite)
     table, _, _ = score_table(scores, key=key)
     if connectivities is None:
         if not is_anndata(scores) or "connectivities" not in scores.obsp:
@@ -338,6 +370,10 @@ def smooth_scores(scores, connectivities=None, *, key: str = "rrscore",
     total[total == 0] = 1.0
     smoothed = (w @ values + self_weight * values) / total[:, None]
     result = pd.DataFrame(smoothed, index=numeric.index, columns=numeric.columns)
-    if key_added is not None and is_anndata(scores):
+    if stored:
         scores.obsm[key_added] = result
+        # the record that makes a re-run recognisable (and says what the values are)
+        scores.uns[key_added] = {"function": "smooth_scores", "source_key": key,
+                                 "self_weight": float(self_weight),
+                                 "rrscore_version": __version__}
     return result
