@@ -57,8 +57,8 @@ def plain(value, *, for_h5ad: bool = False):
 
 #: The input report's note on collapsed duplicated genes (written by
 #: ``rrscore.expression._collapse.group_duplicates``: "collapsed 2 duplicated gene rows (1 genes,
-#: e.g. ['MATR3']) by policy 'highest_mean'").
-_COLLAPSED_NOTE = re.compile(r"^collapsed \d+ duplicated gene rows \(")
+#: e.g. ['MATR3']) by policy 'highest_mean'"); shown as a DuplicateGenesWarning.
+COLLAPSED_NOTE = re.compile(r"^collapsed \d+ duplicated gene rows \(")
 
 
 def warn_collapsed_duplicates(notes) -> None:
@@ -77,7 +77,7 @@ def warn_collapsed_duplicates(notes) -> None:
         The notes of the input report (``InputReport.notes`` or ``record["input"]["notes"]``).
     """
     for note in notes:
-        if _COLLAPSED_NOTE.match(str(note)):
+        if COLLAPSED_NOTE.match(str(note)):
             warn(f"{note}; another policy can be chosen, e.g. duplicates='mean' averages "
                  "them, duplicates='error' refuses them", DuplicateGenesWarning)
 

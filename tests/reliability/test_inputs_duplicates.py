@@ -129,6 +129,9 @@ def test_the_issue_example_first_cell(table, tmp_path):
         "score", str(tmp_path / "cells.tsv"), "-g", str(tmp_path / "sets.gmt"), "-m", "ucell",
         "-p", f"max_rank={len(GENES)}", "-o", str(tmp_path / "out.tsv")])
     assert result.exit_code == 0, result.output
+    # said once, as a warning line, not again in the summary line
+    assert result.output.count("collapsed 2 duplicated gene rows") == 1, result.output
+    assert "rrscore: warning: collapsed 2 duplicated gene rows" in result.output
     out = pd.read_csv(tmp_path / "out.tsv", sep="\t", index_col=0)
     assert out.loc["cell0", "S1"] == pytest.approx(_ucell_by_hand(table, SETS["S1"])["cell0"],
                                                    abs=1e-12)

@@ -66,7 +66,10 @@ def score_command(input_path, gene_sets, method, output, orient, min_size, max_s
     plan.set_table(out_path, result)
     plan.commit()
     if not quiet:
-        notes = "; ".join(meta["input"]["notes"])
+        from rrscore._records import COLLAPSED_NOTE
+
+        # the duplicate collapse was a warning line already
+        notes = "; ".join(n for n in meta["input"]["notes"] if not COLLAPSED_NOTE.match(n))
         dropped = list(cov.index[~cov["kept"].astype(bool)])
         click.echo(
             f"rrscore: {meta['method']} on {result.shape[0]} samples × {result.shape[1]} sets "
