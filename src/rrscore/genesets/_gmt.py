@@ -211,8 +211,8 @@ def read_gmt(
     """
     path = Path(path)
     if path.is_dir():
-        raise GeneSetError(f"gene-set file not found: {path} is a directory; give a GMT "
-                           "file (or a bundled collection name)")
+        raise GeneSetError(f"gene-set path {path} is a directory; give a GMT file (or a "
+                           "bundled collection name)")
     if not path.is_file():
         raise GeneSetError(f"gene-set file not found: {path}")
     records = _parse_gmt_lines(read_text_lines(path), str(path))
