@@ -12,7 +12,10 @@ nothing is imported or compiled before the clock starts:
 * the README's main job (``rrscore radioresistance`` on the bundled cohort), cold and warm,
   as a separate ``rrscore`` process (``--rrscore``, default the one next to ``--python``);
 * with ``--warmup``, ``python -m rrscore.warmup`` into an empty cache, and the first call
-  of every method after it.
+  of every method after it;
+* with ``--kernels N``, the N functions whose compilation took the most CPU time in each
+  cold first call (numba's compile events; a function's time includes the functions it
+  calls that were compiled for it), to see which kernels a first call pays for.
 
 The numba cache goes to a temporary ``NUMBA_CACHE_DIR`` (numba's own setting), so the cache
 next to the sources is neither used nor touched. Run it against a non-editable install to
@@ -64,6 +67,20 @@ else:  # cells x genes, 8 % detected, log-normalised CSR float32 in an AnnData
                   random_state=rng, data_rvs=lambda n: np.log1p(rng.poisson(2.0, n) + 1.0))
     data = anndata.AnnData(X=x, obs=pd.DataFrame(index=[f"c{i}" for i in range(n_samples)]),
                            var=pd.DataFrame(index=genes))
+compiled = {}
+if os.environ.get("RRSCORE_BENCH_KERNELS"):
+    # CPU seconds numba spends compiling each function (inclusive of what it calls)
+    from numba.core import event
+    class Listener(event.Listener):
+        started = {}
+        def on_start(self, ev):
+            self.started[id(ev.data["dispatcher"]), str(ev.data["args"])] = time.process_time()
+        def on_end(self, ev):
+            d = ev.data["dispatcher"]
+            name = d.py_func.__module__.rsplit(".", 1)[-1] + "." + d.py_func.__name__
+            t = self.started.pop((id(d), str(ev.data["args"])))
+            compiled[name] = compiled.get(name, 0.0) + time.process_time() - t
+    event.register("numba:compile", Listener())
 def call():
     c0, t0 = time.process_time(), time.perf_counter()
     rrscore.score(data, sets, method)
@@ -71,7 +88,7 @@ def call():
 first, first_cpu = call()
 again, again_cpu = call()
 print("BENCH " + json.dumps({"import": t_import, "first": first, "first_cpu": first_cpu,
-                             "again": again, "again_cpu": again_cpu}))
+                             "again": again, "again_cpu": again_cpu, "compiled": compiled}))
 '''
 
 
@@ -86,8 +103,10 @@ def run(cmd: list[str], env: dict, timeout: float) -> tuple[float, subprocess.Co
     return time.perf_counter() - t0, proc
 
 
-def child_env(cache: Path | None) -> dict:
+def child_env(cache: Path | None, kernels: bool = False) -> dict:
     env = dict(os.environ)
+    if kernels:
+        env["RRSCORE_BENCH_KERNELS"] = "1"
     # a source checkout on PYTHONPATH would shadow the install being measured
     env.pop("PYTHONPATH", None)
     if cache is not None:
@@ -112,7 +131,7 @@ def method_row(python: str, method: str, args, cache: Path) -> dict:
     out = {"method": method, "data": f"{size[1]:,} genes x {size[0]:,} "
            + ("cells (CSR 8%)" if kind == "cells" else "samples") + f" x {args.sets} sets"}
     for label in ("cold", "warm"):
-        _, proc = run(cmd, child_env(cache), args.timeout)
+        _, proc = run(cmd, child_env(cache, args.kernels and label == "cold"), args.timeout)
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")), None)
         if proc.returncode != 0 or line is None:
             out[label] = None
@@ -120,6 +139,8 @@ def method_row(python: str, method: str, args, cache: Path) -> dict:
             continue
         res = json.loads(line[6:])
         out[label] = res["first"]
+        if label == "cold":
+            out["compiled"] = res.get("compiled", {})
         out[f"{label}_cpu"] = res["first_cpu"]
         # the import counts too: a lazy import moves work into the first call
         out[f"{label}_with_import"] = res["import"] + res["first"]
@@ -162,6 +183,9 @@ def main() -> None:
     ap.add_argument("--no-readme", action="store_true", help="skip the README job")
     ap.add_argument("--warmup", action="store_true",
                     help="also time python -m rrscore.warmup and the calls after it")
+    ap.add_argument("--kernels", type=int, default=0, metavar="N",
+                    help="after the table, the N functions whose compilation took the most "
+                         "CPU in each cold first call (numba compile events, inclusive)")
     args = ap.parse_args()
     exe = args.rrscore or str(Path(args.python).with_name("rrscore"))
     work = Path(tempfile.mkdtemp(prefix="rrscore_first_call_"))
@@ -202,6 +226,13 @@ def main() -> None:
                   f"| {fmt(compile_s)} | {fmt(row.get('cold_cpu'))} "
                   f"| {fmt(row.get('cold_load'))} |" + (f" {row['error']}" if "error" in row
                                                          else ""), flush=True)
+        if args.kernels:
+            print("\nCompilation CPU seconds in the cold first call (inclusive of callees; "
+                  "numba's own overloads included):")
+            for row in rows:
+                top = sorted(row.get("compiled", {}).items(), key=lambda kv: -kv[1])
+                print(f"  {row['method']}: " + ", ".join(f"{name} {sec:.2f}"
+                                                        for name, sec in top[:args.kernels]))
         if args.warmup:
             cache = work / "cache_warmup"
             seconds, proc = run([args.python, "-m", "rrscore.warmup"], child_env(cache),
