@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rrscore.errors import ConstantGenesWarning, warn
+from rrscore.errors import ConstantGenesWarning, InputDataError, warn
 from rrscore.expression._adapters import as_expression
-from rrscore.expression._anndata import is_lazy_anndata
+from rrscore.expression._anndata import is_anndata, is_lazy_anndata
 from rrscore.expression._lazy import lazy_expression
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.expression._values import check_sizes
@@ -52,6 +52,34 @@ class Prepared:
     collection: GeneSetCollection
 
 
+def check_source_options(data, *, layer: str | None = None, use_raw: bool | None = None,
+                         orient: str = "auto") -> None:
+    """Refuse an input option that ``data``'s kind would silently ignore.
+
+    ``layer=`` and ``use_raw=True`` choose a matrix of an AnnData; a table or array has one.
+    ``orient=`` chooses the gene axis of a table or array; an AnnData's variables are genes.
+
+    Raises
+    ------
+    InputDataError
+        Naming the option and the input's type.
+    """
+    if isinstance(data, ExpressionMatrix):  # already adapted (internal callers)
+        return
+    kind = type(data).__name__
+    if is_anndata(data):
+        if orient not in (None, "auto"):
+            raise InputDataError(f"orient={orient!r} is for tables and arrays: an AnnData has "
+                                 "observations as rows and genes as variables (drop orient=)")
+        return
+    if layer is not None:
+        raise InputDataError(f"layer={layer!r} chooses an AnnData layer; a {kind} has one "
+                             "matrix (drop layer=, or pass the AnnData)")
+    if use_raw:
+        raise InputDataError(f"use_raw=True chooses adata.raw; a {kind} has no .raw "
+                             "(drop use_raw=, or pass the AnnData)")
+
+
 def prepare(
     data, gene_sets: GeneSetsLike, *, min_size: int = 1, max_size: float = math.inf,
     genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
@@ -81,6 +109,7 @@ nan_policy, low_coverage, map_ids
     Prepared
     """
     check_sizes(min_size, max_size)  # before any work: NaN is not "no limit"
+    check_source_options(data, layer=layer, use_raw=use_raw, orient=orient)
     collection = as_collection(gene_sets)
     expr = None
     if hasattr(data, "obs_names") and is_lazy_anndata(data, layer, use_raw):

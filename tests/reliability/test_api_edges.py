@@ -232,3 +232,21 @@ def test_the_composite_warns_about_collapsed_duplicates_too():
         kept = rrscore.radioresistance(expr.drop(index=gene).pipe(
             lambda e: pd.concat([e, extra])))
     pd.testing.assert_frame_equal(got, kept)
+
+
+# --- options the input would ignore (the CLI's F21, for the Python API) ---------------------
+
+@pytest.mark.parametrize("entry", ["score", "coverage", "radioresistance"])
+def test_anndata_options_on_a_table_and_orient_on_an_anndata_are_refused(bulk, entry):
+    ad = pytest.importorskip("anndata")
+    call = {"score": lambda d, **kw: rrscore.score(d, BULK_SETS, "zscore", **kw),
+            "coverage": lambda d, **kw: rrscore.coverage(d, BULK_SETS, **kw),
+            "radioresistance": lambda d, **kw: rrscore.radioresistance(d, **kw)}[entry]
+    with pytest.raises(InputDataError, match=r"layer='counts' chooses an AnnData layer; a "
+                                             r"DataFrame has one matrix"):
+        call(bulk, layer="counts")
+    with pytest.raises(InputDataError, match=r"use_raw=True .* a ndarray has no \.raw"):
+        call(bulk.T.to_numpy(), genes=list(bulk.index), use_raw=True)
+    adata = ad.AnnData(bulk.T.copy())
+    with pytest.raises(InputDataError, match=r"orient='genes_rows' is for tables and arrays"):
+        call(adata, orient="genes_rows")

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from rrscore._prepare import check_source_options
 from rrscore._records import warn_collapsed_duplicates
 from rrscore._runner import run_scoring
 from rrscore.errors import DroppedSetsWarning, LowCoverageWarning, RRScoreError, warn
@@ -72,6 +73,8 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
     -------
     PartScores
     """
+    check_source_options(data, layer=input_kw.get("layer"), use_raw=input_kw.get("use_raw"),
+                         orient=input_kw.get("orient", "auto"))  # before the block adapter
     named = {**{m: g for m, g in mechanisms.items()},
              **{TAG + c: g for c, g in confounders.items()}}
     sets = [s for name, g in named.items() for s in part_sets(name, g["up"], g["down"])]
