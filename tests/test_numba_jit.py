@@ -133,3 +133,20 @@ def test_a_created_kernel_replaces_itself_in_every_rrscore_module(monkeypatch):
     monkeypatch.setitem(sys.modules, holder.__name__, holder)
     assert kernel(1) == 2
     assert holder.kernel is kernel.dispatcher()  # re-exports stay the defining object
+
+
+def test_ssgsea_weight_table_in_python_has_numbas_bits():
+    # the table is built in Python (no kernel to compile on a first call): Python's float
+    # power and numba's compiled ** both call the C library's pow
+    from rrscore.methods._ssgsea_walk import weight_table
+
+    @jit(cache=False)
+    def compiled(n, alpha):
+        out = np.empty(n + 1)
+        for i in range(n + 1):
+            out[i] = float(i) ** alpha
+        return out
+
+    for alpha in (0.0, 0.25, 0.5, 1.0, 1.7):
+        np.testing.assert_array_equal(weight_table(3000, alpha).view(np.uint64),
+                                      compiled(3000, alpha).view(np.uint64))

@@ -26,13 +26,20 @@ from rrscore._numba import numba
 from rrscore.ranking._ordered_ties import row_ordered_tie_blocks
 
 
-@numba.njit(cache=True)
-def weight_table(n, alpha):
-    """``table[i] = float(i) ** alpha`` for ``i = 0 .. n`` (the same expression GSVA uses)."""
-    table = np.empty(n + 1)
-    for i in range(n + 1):
-        table[i] = float(i) ** alpha
-    return table
+def weight_table(n: int, alpha: float) -> np.ndarray:
+    """``table[i] = float(i) ** alpha`` for ``i = 0 .. n`` (the same expression GSVA uses).
+
+    Python's ``float ** float`` calls the C library's ``pow``, as numba's compiled ``**``
+    does: the same bits (checked for several ``alpha`` over 60,000 ranks), a few
+    milliseconds per call, and no kernel to compile on the first call.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n + 1,)`` float64.
+    """
+    a = float(alpha)
+    return np.fromiter((float(i) ** a for i in range(n + 1)), dtype=np.float64, count=n + 1)
 
 
 @numba.njit(nogil=True, cache=True)
