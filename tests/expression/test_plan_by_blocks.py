@@ -76,6 +76,24 @@ def test_blocks_hold_the_copy_values(layout, duplicates):
     np.testing.assert_array_equal(blocks.column_sums(), copy.column_sums())
 
 
+@pytest.mark.parametrize("sparse", [True, False])
+def test_in_memory_anndata_with_duplicated_var_names(sparse):
+    import warnings
+
+    ad = pytest.importorskip("anndata")
+    x = _values()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # anndata: var names are not unique
+        adata = ad.AnnData(sp.csr_matrix(x) if sparse else x,
+                           obs=pd.DataFrame(index=[f"c{i}" for i in range(N_SAMPLES)]),
+                           var=pd.DataFrame(index=_labels()))
+    copy, blocks = _both(adata, duplicates="mean")
+    assert blocks.is_lazy and blocks.is_sparse_storage == sparse
+    assert blocks.report.to_dict() == copy.report.to_dict()
+    got = np.vstack([_dense(b) for _, _, b in blocks.values.blocks(5)])
+    np.testing.assert_array_equal(got, _dense(copy.values))
+
+
 def test_no_copy_of_the_matrix_is_kept():
     x = _values()
     frame = pd.DataFrame(x.T, index=_labels())

@@ -260,7 +260,7 @@ def from_array(
 def from_anndata(
     adata, *, layer: str | None = None, use_raw: bool | None = None,
     gene_universe: set[str] | None = None, duplicates: str = "highest_mean",
-    nan_policy: str = "error", map_ids: MapIds = "auto",
+    nan_policy: str = "error", map_ids: MapIds = "auto", by_blocks: bool = False,
 ) -> ExpressionMatrix:
     """Adapt an AnnData object (observations × variables).
 
@@ -295,7 +295,7 @@ def from_anndata(
         X = np.asarray(X)
     check_real_dtype(X.dtype, where)
     return _finish(X, list(var_names), adata.obs_names, report, duplicates, nan_policy,
-                   map_ids, gene_universe)
+                   map_ids, gene_universe, by_blocks=by_blocks)
 
 
 def as_expression(
@@ -373,10 +373,12 @@ def as_expression(
 
 def expression_by_blocks(
     data, *, genes: Sequence[object] | None = None, samples: Sequence[object] | None = None,
-    orient: str = "auto", gene_universe: set[str] | None = None,
-    duplicates: str = "highest_mean", nan_policy: str = "error", map_ids: MapIds = "auto",
+    orient: str = "auto", layer: str | None = None, use_raw: bool | None = None,
+    gene_universe: set[str] | None = None, duplicates: str = "highest_mean",
+    nan_policy: str = "error", map_ids: MapIds = "auto",
 ) -> ExpressionMatrix | None:
-    """A table or array as :func:`as_expression` adapts it, with no copy of the matrix.
+    """A table, array or in-memory AnnData as :func:`as_expression` adapts it, with no copy
+    of the matrix.
 
     When the gene plan drops or combines columns (``nan_policy="drop_genes"`` with genes
     that have missing values, duplicated gene identifiers), :func:`as_expression` copies
@@ -390,17 +392,25 @@ def expression_by_blocks(
     Parameters
     ----------
     data
-        A pandas DataFrame, a 2-D NumPy array or a scipy sparse matrix (with ``genes=``).
-    genes, samples, orient, gene_universe, duplicates, nan_policy, map_ids
+        A pandas DataFrame, a 2-D NumPy array or a scipy sparse matrix (with ``genes=``), or
+        an AnnData whose matrix is in memory.
+    genes, samples, orient, layer, use_raw, gene_universe, duplicates, nan_policy, map_ids
         As in :func:`as_expression`.
 
     Returns
     -------
     ExpressionMatrix or None
-        None for other inputs (AnnData, an ExpressionMatrix): adapt them with
-        :func:`as_expression`.
+        None for other inputs (backed or Dask AnnData, an ExpressionMatrix): adapt them with
+        :func:`as_expression` or :func:`~rrscore.expression._lazy.lazy_expression`.
     """
     map_ids = check_map_ids(map_ids)
+    if is_anndata(data):
+        X = select_matrix(data, layer, use_raw)[0]
+        if X is None or lazy_kind(X) is not None:
+            return None
+        return from_anndata(data, layer=layer, use_raw=use_raw, gene_universe=gene_universe,
+                            duplicates=duplicates, nan_policy=nan_policy, map_ids=map_ids,
+                            by_blocks=True)
     if isinstance(data, pd.DataFrame):
         if genes is not None or samples is not None:
             raise InputDataError("genes=/samples= are for array input; a DataFrame has labels")

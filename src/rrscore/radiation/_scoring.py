@@ -110,15 +110,16 @@ def score_parts(data, mechanisms: Genes, confounders: Genes, method: str,
 
 
 #: Input options of :func:`~rrscore.expression._adapters.expression_by_blocks`.
-_BLOCK_INPUT = ("genes", "samples", "orient", "duplicates", "nan_policy", "map_ids")
+_BLOCK_INPUT = ("genes", "samples", "orient", "layer", "use_raw", "duplicates", "nan_policy",
+                "map_ids")
 
 
 def _by_blocks(data, collection: GeneSetCollection, method: str, method_params: Mapping,
                input_kw: Mapping):
-    """A table or array whose gene plan would copy the matrix (genes dropped for missing
-    values, duplicated genes), adapted to be read block by block when the method reads
-    blocks of samples: the composite's peak memory then stays near the input's (issue 14).
-    Other input is returned as it is, for the scoring run's input layer."""
+    """A table, array or in-memory AnnData whose gene plan would copy the matrix (genes
+    dropped for missing values, duplicated genes), adapted to be read block by block when the
+    method reads blocks of samples: the composite's peak memory then stays near the input's
+    (issue 14). Other input is returned as it is, for the scoring run's input layer."""
     spec = get_method(method)
     if spec.read_mode_for(spec.make_params(**dict(method_params)))[0] == "memory":
         return data
