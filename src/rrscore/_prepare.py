@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from rrscore.errors import ConstantGenesWarning, InputDataError, warn
-from rrscore.expression._adapters import as_expression
+from rrscore.expression._adapters import as_expression, expression_by_blocks
 from rrscore.expression._anndata import is_anndata, is_lazy_anndata
-from rrscore.expression._lazy import lazy_expression
+from rrscore.expression._lazy import copy_of_blocks, lazy_expression
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.expression._values import check_sizes
 from rrscore.genesets._coerce import as_collection
@@ -87,7 +87,7 @@ def prepare(
     duplicates: str = "highest_mean", nan_policy: str = "error",
     low_coverage: float = LOW_COVERAGE, map_ids: MapIds = "auto",
     spec: MethodSpec | None = None, params=None,
-    chunk_size: int | None = None, progress: bool = False,
+    chunk_size: int | None = None, progress: bool = False, by_blocks: bool = False,
 ) -> Prepared:
     """Run the input layer and gene-set matching without scoring (see :func:`rrscore.score`).
 
@@ -103,6 +103,14 @@ nan_policy, low_coverage, map_ids
         :class:`~rrscore.errors.ConstantGenesWarning` names them.
     chunk_size, progress
         Cells per block and a progress bar, for backed/Dask AnnData (read by blocks).
+    by_blocks
+        For a method that reads blocks of samples (``spec.read_mode_for(params)`` other than
+        ``"memory"``): a table, array or in-memory AnnData whose gene plan drops or combines
+        columns (``nan_policy="drop_genes"``, duplicated genes) is not copied; the plan is
+        applied to each block of samples as the method reads it
+        (:func:`~rrscore.expression._adapters.expression_by_blocks`: the copy's values, block
+        by block). Ignored for a method that needs the whole matrix in memory, whose input
+        is the copy.
 
     Returns
     -------
@@ -118,12 +126,22 @@ nan_policy, low_coverage, map_ids
             duplicates=duplicates, nan_policy=nan_policy, chunk_size=chunk_size,
             progress=progress, map_ids=map_ids,
         )
+    if expr is None and by_blocks and not _needs_memory(spec, params):
+        expr = expression_by_blocks(
+            data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
+            gene_universe=collection.genes, duplicates=duplicates, nan_policy=nan_policy,
+            map_ids=map_ids,
+        )
     if expr is None:
         expr = as_expression(
             data, genes=genes, samples=samples, orient=orient, layer=layer, use_raw=use_raw,
             gene_universe=collection.genes, duplicates=duplicates, nan_policy=nan_policy,
             map_ids=map_ids,
         )
+    if _needs_memory(spec, params):
+        # input adapted by blocks elsewhere (the composite's adapter, a caller's matrix):
+        # such a method reads the whole matrix, so it gets the input layer's copy
+        expr = copy_of_blocks(expr)
     excluded = None
     if spec is not None and not expr.is_lazy:
         with KERNEL_LOCK:  # the gene statistics run a parallel kernel
@@ -135,6 +153,11 @@ nan_policy, low_coverage, map_ids
     if excluded is not None:
         _report_excluded_genes(sets.coverage, expr, excluded, spec.name)
     return Prepared(expr, sets, collection)
+
+
+def _needs_memory(spec: MethodSpec | None, params) -> bool:
+    """Whether the method needs every sample in memory at once (read mode ``"memory"``)."""
+    return spec is not None and spec.read_mode_for(params)[0] == "memory"
 
 
 def _report_excluded_genes(

@@ -19,7 +19,9 @@ import pandas as pd
 from rrscore._prepare import GeneSetsLike, Prepared, prepare
 from rrscore._records import ResultRecord
 from rrscore.errors import InputScaleWarning, RRScoreError, warn
-from rrscore.expression._scale import detect_scale, scale_of_block
+from rrscore.expression._lazy import blocks_of_memory
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.expression._scale import _MAX_ROWS, detect_scale, scale_of_block
 from rrscore.genesets._matching import LOW_COVERAGE
 from rrscore.methods import MethodSpec, get_method
 from rrscore.methods._engine import run_method
@@ -126,9 +128,10 @@ def _check_scale(spec: MethodSpec, params, scale) -> str | None:
 
 def _observe_first_block(expr) -> dict | None:
     """For backed input, keep the first block the method reads (to judge the scale from it
-    without reading the file once more); None for other input."""
+    without reading the file once more); None for other input (in memory, read by blocks
+    from memory, Dask)."""
     rows = expr.values
-    if not expr.is_lazy or getattr(rows, "kind", None) == "dask":
+    if not expr.is_lazy or blocks_of_memory(expr) or getattr(rows, "kind", None) == "dask":
         return None
     seen: dict = {}
     read = rows.read
@@ -142,6 +145,21 @@ def _observe_first_block(expr) -> dict | None:
 
     rows.read = observing_read
     return seen
+
+
+def _detect_scale(expr):
+    """:func:`detect_scale` of ``expr``; for in-memory input read by blocks, of the rows it
+    reads from the input layer's copy (spread over all samples, not the first block), taken
+    from the caller's matrix."""
+    if not blocks_of_memory(expr):
+        return detect_scale(expr)
+    n = expr.shape[0]
+    # the rows detect_scale samples from an in-memory matrix; it takes all of them when the
+    # sample has at most _MAX_ROWS rows, and its columns from the genes as it would
+    rows = (np.arange(n) if n <= _MAX_ROWS else
+            np.unique(np.linspace(0, n - 1, _MAX_ROWS).astype(np.int64)))
+    return detect_scale(ExpressionMatrix(expr.values.copy_rows(rows), expr.genes,
+                                         expr.samples[rows]))
 
 
 def anndata_matrix(data, layer: str | None, use_raw: bool | None) -> str:
@@ -166,15 +184,19 @@ def auto_chunk_size(expr) -> int | None:
     Returns
     -------
     int or None
-        For an in-memory sparse matrix, the number of rows holding about
-        :data:`AUTO_CHUNK_VALUES` stored values (within :data:`AUTO_CHUNK_BOUNDS`); None (the
-        method's own default) for dense and lazy (backed, Dask) input, whose chunk is bounded
-        by dense block size or by the reader's block.
+        For an in-memory sparse matrix (also one read by blocks), the number of rows holding
+        about :data:`AUTO_CHUNK_VALUES` stored values (within :data:`AUTO_CHUNK_BOUNDS`);
+        None (the method's own default) for dense and lazy (backed, Dask) input, whose chunk
+        is bounded by dense block size or by the reader's block.
     """
-    if expr.is_lazy or not expr.is_sparse:
+    if blocks_of_memory(expr) and expr.is_sparse_storage:
+        nnz = expr.values.source.nnz  # stored values of all columns: the plan's are fewer
+    elif expr.is_lazy or not expr.is_sparse:
         return None
+    else:
+        nnz = expr.values.nnz
     n_rows = expr.shape[0]
-    per_row = max(1.0, expr.values.nnz / max(1, n_rows))
+    per_row = max(1.0, nnz / max(1, n_rows))
     low, high = AUTO_CHUNK_BOUNDS
     return int(min(high, max(low, AUTO_CHUNK_VALUES // per_row)))
 
@@ -219,16 +241,20 @@ def run_scoring(
     spec = method if isinstance(method, MethodSpec) else get_method(method)
     params = spec.make_params(**dict(method_params or {}))
     auto = isinstance(chunk_size, str)  # "auto", checked above
+    # by_blocks: a gene plan that drops or combines columns is applied to each block of
+    # samples the method reads, not to a copy of the matrix (prepare ignores it for methods
+    # that need the whole matrix); scores, record and warnings are the copy's
     prepared = prepare(
         data, gene_sets, min_size=min_size, max_size=max_size, genes=genes, samples=samples,
         orient=orient, layer=layer, use_raw=use_raw, duplicates=duplicates,
         nan_policy=nan_policy, low_coverage=low_coverage, map_ids=map_ids, spec=spec,
         params=params, chunk_size=None if auto else chunk_size, progress=progress,
+        by_blocks=True,
     )
     if auto:
         chunk_size = auto_chunk_size(prepared.expr)
     first_block = _observe_first_block(prepared.expr)
-    scale = None if first_block is not None else detect_scale(prepared.expr)
+    scale = None if first_block is not None else _detect_scale(prepared.expr)
     if scale is not None:
         problem = _check_scale(spec, params, scale)
     values, engine = run_method(

@@ -210,6 +210,34 @@ class LazyRows:
         block = _read_stored(self.source, self.kind, start, stop)
         return self.plan.apply(block, start, self.samples[start:stop])
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the stored matrix is in memory (kind ``"memory"``): read by blocks only to
+        spare a whole-matrix copy, so scored, recorded and judged as in-memory input is."""
+        return self.kind == "memory"
+
+    def copy_rows(self, index=None) -> np.ndarray | sp.spmatrix:
+        """Rows at positions ``index`` (all rows: None) of an in-memory source, through the
+        gene plan exactly as the whole-matrix copy of the input layer applies it
+        (:meth:`GenePlan.apply`, values as stored: no conversion, no check).
+
+        Used for what needs the copy's values themselves rather than blocks of them: the
+        spread-out rows the input-scale check reads, and the whole matrix for a method that
+        needs it in memory.
+
+        Raises
+        ------
+        LazyAccessError
+            For backed or Dask storage (kind other than ``"memory"``).
+        """
+        if not self.in_memory:
+            raise LazyAccessError(
+                f"rows by position are read from in-memory sources only, not {self.kind} "
+                f"data: {_LOAD_HINT}"
+            )
+        source = self.source if index is None else self.source[np.asarray(index, np.int64)]
+        return self.plan.genes_plan.apply(source)
+
     def blocks(self, chunk_size: int | None = None
                ) -> Iterator[tuple[int, int, np.ndarray | sp.csr_matrix]]:
         """``(start, stop, block)`` over all rows."""
@@ -265,6 +293,23 @@ class LazyRows:
             )
         sums = self.column_sums()
         return sums if dtype is None else sums.astype(dtype)
+
+
+def blocks_of_memory(expr: ExpressionMatrix) -> bool:
+    """Whether ``expr`` is in-memory input read by blocks (a :class:`LazyRows` of kind
+    ``"memory"``, see :func:`rrscore.expression._adapters.expression_by_blocks`) rather than
+    backed or Dask data: the engine runs it, and the record names it, as in-memory input."""
+    return expr.is_lazy and bool(getattr(expr.values, "in_memory", False))
+
+
+def copy_of_blocks(expr: ExpressionMatrix) -> ExpressionMatrix:
+    """In-memory input read by blocks (:func:`blocks_of_memory`) as the input layer's
+    whole-matrix copy: the same values, genes, samples and report object; other input as it
+    is. For a method that needs every sample in memory at once."""
+    if not blocks_of_memory(expr):
+        return expr
+    return ExpressionMatrix(expr.values.copy_rows(), expr.genes, expr.samples, expr.report,
+                            source_dtype=expr.source_dtype)
 
 
 # --------------------------------------------------------------------------------------

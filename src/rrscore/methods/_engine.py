@@ -5,7 +5,9 @@ spec how the input may be read (:meth:`~rrscore.methods.MethodSpec.read_mode_for
 looks at method names:
 
 * **in memory** — the kernel on the whole :class:`~rrscore.expression.ExpressionMatrix` (the
-  method chunks samples itself);
+  method chunks samples itself); also in-memory input whose gene plan is applied block by
+  block (a ``LazyRows`` of kind ``"memory"``, for methods that read blocks of samples): the
+  same kernel call, chunks and engine name as the input layer's copy would get;
 * **backed h5ad** — the kernel on a matrix whose values are a ``LazyRows``: the method's own
   chunk loop reads one block of cells at a time from the file, and memory stays bounded by the
   block size plus the (cells × sets) output;
@@ -32,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rrscore.errors import InputDataError, RRScoreError
-from rrscore.expression._lazy import LazyAccessError
+from rrscore.expression._lazy import LazyAccessError, blocks_of_memory
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._parallel import KERNEL_LOCK
@@ -133,6 +135,14 @@ def _run(spec, kernel, expr, sets, params, *, chunk_size, progress) -> tuple[np.
                 "in-memory"
     rows = expr.values
     mode, reason = spec.read_mode_for(params)
+    if blocks_of_memory(expr) and mode != "memory":
+        try:
+            with KERNEL_LOCK:
+                return kernel(expr, sets, params, chunk_size=chunk_size, progress=progress), \
+                    "in-memory"
+        except LazyAccessError as err:  # a method that reads more than its read mode says
+            raise RRScoreError(f"method {spec.name!r} (read mode {mode!r}) reached for the "
+                               f"whole matrix of input read by blocks: {err}") from err
     if mode == "memory":
         raise InputDataError(
             f"method {spec.name!r} needs every cell in memory at once "
