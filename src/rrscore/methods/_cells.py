@@ -44,10 +44,14 @@ def cell_blocks(
     for start in starts:
         stop = min(start + size, n)
         if in_memory_csr:
-            # a view of the rows' stored entries: no copy of the data
+            # a view of the rows' stored entries: no copy of the data. The arrays are set on
+            # an empty matrix because scipy's constructor "prunes" them, which copies a view
+            # of less than half its base (every block of a large matrix: 0.7 s at 200k cells)
             a, b = x.indptr[start], x.indptr[stop]
-            block = sp.csr_matrix((x.data[a:b], x.indices[a:b], x.indptr[start:stop + 1] - a),
-                                  shape=(stop - start, x.shape[1]), copy=False)
+            block = sp.csr_matrix((stop - start, x.shape[1]), dtype=x.dtype)
+            block.data = x.data[a:b]
+            block.indices = x.indices[a:b]
+            block.indptr = x.indptr[start:stop + 1] - a
             block.has_sorted_indices = True
         elif hasattr(expr, "rows"):  # the reader of lazy (backed/Dask) matrices as well
             block = expr.rows(start, stop)
