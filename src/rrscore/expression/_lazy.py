@@ -113,7 +113,14 @@ class BlockPlan:
             ``(n_rows, len(genes))``: CSR with sorted indices, or C-contiguous float64.
         """
         plan = self.genes_plan
-        block = plan.select(as_float(block))
+        block = as_float(block)
+        if sp.issparse(block) or plan.reads_all:
+            block = plan.select(block)
+        else:
+            # the same columns as plan.select, written in C order whatever the block's layout
+            # (a genes x samples table's block of samples is a Fortran-ordered view): the
+            # ascontiguousarray below then copies nothing (one block copy, not two)
+            block = np.take(block, plan.read, axis=1)
         check_finite(block, row_start, names, plan.labels)
         block = plan.collapse(block)
         if sp.issparse(block):

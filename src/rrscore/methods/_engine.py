@@ -7,7 +7,8 @@ looks at method names:
 * **in memory** — the kernel on the whole :class:`~rrscore.expression.ExpressionMatrix` (the
   method chunks samples itself); also in-memory input whose gene plan is applied block by
   block (a ``LazyRows`` of kind ``"memory"``, for methods that read blocks of samples): the
-  same kernel call, chunks and engine name as the input layer's copy would get;
+  same kernel call and engine name as the input layer's copy would get, in blocks of the
+  reader's size unless a ``chunk_size`` is given;
 * **backed h5ad** — the kernel on a matrix whose values are a ``LazyRows``: the method's own
   chunk loop reads one block of cells at a time from the file, and memory stays bounded by the
   block size plus the (cells × sets) output;
@@ -136,10 +137,14 @@ def _run(spec, kernel, expr, sets, params, *, chunk_size, progress) -> tuple[np.
     rows = expr.values
     mode, reason = spec.read_mode_for(params)
     if blocks_of_memory(expr) and mode != "memory":
+        # each block is a copy of the plan's columns: by default as many samples as the
+        # reader's block holds (~4 million values), not the method's in-memory chunk
+        # (2,048 cells for UCell: 330 MB a block at 20,000 genes, before the method's own
+        # copies); chunks change how, not what, is computed
         try:
             with KERNEL_LOCK:
-                return kernel(expr, sets, params, chunk_size=chunk_size, progress=progress), \
-                    "in-memory"
+                return kernel(expr, sets, params, chunk_size=chunk_size or rows.chunk_size,
+                              progress=progress), "in-memory"
         except LazyAccessError as err:  # a method that reads more than its read mode says
             raise RRScoreError(f"method {spec.name!r} (read mode {mode!r}) reached for the "
                                f"whole matrix of input read by blocks: {err}") from err
