@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 
 import rrscore
-from rrscore.errors import RRScoreError
+from rrscore.errors import DroppedSetsWarning, RRScoreError
 from rrscore.ranking import csr_descending_average_ranks, tie_blocks
 from tests.methods.sc_fixtures import MIXOLOGY_SETS, PBMC_SETS, mixology, pbmc68k
 
@@ -121,10 +121,33 @@ def test_missing_genes_impute_versus_skip(pbmc):
 
 def test_signature_longer_than_max_rank_is_an_error(pbmc):
     genes = list(pbmc.var_names[:4]) + ["MISSING_A", "MISSING_B"]  # 6 listed, 4 found
-    with pytest.raises(RRScoreError, match="more genes than max_rank=5"):
+    with pytest.raises(RRScoreError, match=r"more genes \(found or not\) than max_rank=5: "
+                                           r"long \(6\); increase max_rank \(up to the 765"):
         rrscore.score(pbmc, {"long": genes}, "ucell", max_rank=5, low_coverage=0)
     ok = rrscore.score(pbmc, {"long": genes}, "ucell", max_rank=6, low_coverage=0)
     assert ok.shape == (700, 1)
+
+
+def test_only_the_sets_longer_than_max_rank_go(pbmc):
+    # R refuses the whole call; rrscore scores the others as they score alone
+    short = ["CD3D", "NKG7", "LYZ"]
+    long = list(pbmc.var_names[:4]) + ["MISSING_A", "MISSING_B"]
+    alone = rrscore.score(pbmc, {"T": short}, "ucell", max_rank=5, low_coverage=0)
+    with pytest.warns(DroppedSetsWarning, match=r"long \(6\).*they are NaN"):
+        both = rrscore.score(pbmc, {"long": long, "T": short}, "ucell", max_rank=5,
+                             low_coverage=0)
+    assert both["long"].isna().all()
+    np.testing.assert_array_equal(both["T"].to_numpy(), alone["T"].to_numpy())
+    cov = rrscore.coverage_report(both)
+    assert not cov.loc["long", "kept"] and cov.loc["T", "kept"]
+
+
+def test_a_set_longer_than_the_data_gets_advice_that_can_work(pbmc):
+    small = pbmc[:, :30].copy()  # 30 genes: max_rank is capped at 30
+    genes = list(small.var_names) + ["MISSING_A"]
+    with pytest.raises(RRScoreError, match=r"than the 30 genes of the data \(max_rank=1500 is "
+                                           r"capped there\).*another method"):
+        rrscore.score(small, {"all": genes}, "ucell", low_coverage=0)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,9 @@ Per cell (R ``R/HelperFunctions.R``, ``calculate_Uscore`` / ``u_stat``):
    ``L = 0``;
 4. a signed set scores ``max(0, score(up) - w_neg · score(down))``.
 
-As in R, a signature that lists more genes than ``max_rank`` (after the cap, up and down
-genes together, found or not) is an error.
+A signature that lists more genes than ``max_rank`` (after the cap, up and down genes
+together, found or not) cannot be scored: R refuses the whole call; rrscore gives that set NaN
+and names it in a :class:`~rrscore.errors.DroppedSetsWarning` (an error when no set is left).
 
 Sparse input is ranked from the stored values of each cell only: the zeros' shared rank
 follows from the count of positive and negative values (:func:`rrscore.ranking.row_tie_blocks`),
@@ -44,12 +45,12 @@ genes are matched to the data case-insensitively and through synonyms where unam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rrscore._numba import kernel_over_rows, numba
-from rrscore.errors import RRScoreError
+from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
@@ -169,6 +170,21 @@ def _ucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, n_slots
             out[r, s] = d if d > 0.0 else 0.0
 
 
+def _too_long_text(sets: AlignedSets, listed: np.ndarray, long: np.ndarray, max_rank: int,
+                   n_genes: int, asked: int) -> str:
+    """What is wrong with sets listing more genes than ``max_rank``, and what helps."""
+    names = [f"{s.name} ({int(k)})" for s, k, x in zip(sets, listed, long, strict=True) if x]
+    head = ", ".join(names[:5]) + ("" if len(names) <= 5 else " ...")
+    if max_rank >= n_genes:  # capped at the data: a larger max_rank cannot help
+        return (f"{len(names)} gene sets list more genes (found or not) than the {n_genes} "
+                f"genes of the data (max_rank={asked} is capped there): {head}; UCell cannot "
+                "rank a signature longer than the data (as R UCell): use shorter sets, data "
+                "with more genes, or another method (aucell, singscore)")
+    return (f"{len(names)} gene sets list more genes (found or not) than max_rank={max_rank}: "
+            f"{head}; increase max_rank (up to the {n_genes} genes of the data) or use "
+            "shorter sets (as R UCell requires)")
+
+
 def run(
     expr: ExpressionMatrix, sets: AlignedSets, params: UCellParams, *,
     chunk_size: int | None = None, progress: bool = False,
@@ -177,17 +193,20 @@ def run(
     n_genes = expr.shape[1]
     max_rank = min(params.max_rank, n_genes)
     up_listed, dn_listed = listed_counts(sets)
-    too_long = [(s.name, int(u + d)) for s, u, d in zip(sets, up_listed, dn_listed, strict=True)
-                if u + d > max_rank]
-    if too_long:
-        raise RRScoreError(
-            f"{len(too_long)} gene sets list more genes than max_rank={max_rank}"
-            + (f" (capped at the {n_genes} genes of the data)" if params.max_rank > n_genes
-               else "")
-            + ": " + ", ".join(f"{n} ({k})" for n, k in too_long[:5])
-            + ("" if len(too_long) <= 5 else " ...")
-            + "; increase max_rank or use shorter sets (as R UCell requires)"
-        )
+    long = (up_listed + dn_listed) > max_rank
+    if long.any():
+        # R UCell refuses the whole call; here only those sets go (NaN, named), as for every
+        # set a method cannot score, and the advice depends on whether max_rank can grow
+        text = _too_long_text(sets, up_listed + dn_listed, long, max_rank, n_genes,
+                              params.max_rank)
+        if long.all():
+            raise RRScoreError(text)
+        warn(text + "; they are NaN, the other sets are scored", DroppedSetsWarning)
+        keep = np.flatnonzero(~long)
+        out = np.full((expr.shape[0], len(sets)), np.nan)
+        kept = replace(sets, sets=tuple(sets.sets[i] for i in keep))
+        out[:, keep] = run(expr, kept, params, chunk_size=chunk_size, progress=progress)
+        return out
     if params.missing_genes == "impute":
         up_missing = up_listed - np.array([len(s.up) for s in sets], dtype=np.int64)
         dn_missing = dn_listed - np.array([len(s.down) for s in sets], dtype=np.int64)
