@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 
 #: |E+| and |E-| closer than this (max_diff=False) → replay the walk as R's C code does.
 _TIE = 1e-9
@@ -43,26 +43,21 @@ def _replay_walk(order, member, total, k, tau, unit):
     return e_pos, e_neg
 
 
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def _walk_scores(pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out):
-    """GSVA enrichment scores of every set (CSR ``ptr``/``idx``) in every row of ``pos``.
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, dec, out):
+    """:func:`_walk_scores` of rows ``r0 .. r1 - 1`` (serial; ``dec[s] = 1 / (n - k_s)``).
 
-    ``pos`` holds 1-based positions in the decreasing order of the log-odds; ``gptr``/
-    ``gset`` list the sets of each gene. The running sum rises only at hits, so its
-    maximum is at a hit and its minimum just before one, where ``D = cum_w - misses /
-    (n - k)``. One pass over the positions visits every set's hits in order (no sort per
-    set): O(n + Σk) per sample. The weight totals are summed in each set's own order, as
-    C does. Near-ties of ``E+`` and ``|E-|`` (``max_diff=False``), a zero weight total
-    and ``k == n`` are replayed with the C code's running sum.
+    A serial ``nogil`` kernel run on threads over blocks of rows
+    (:func:`rrscore._numba.kernel_over_rows`) rather than a ``parallel=True`` loop: numba
+    compiles a parallel kernel twice, ~3 s more CPU on the first call after an install,
+    and the threads run it as fast. Each row is computed on its own, so the scores do not
+    depend on the blocks.
     """
-    n_rows, n = pos.shape
+    n = pos.shape[1]
     n_sets = len(ptr) - 1
     half = n / 2.0
     unit = tau == 1.0  # C's pow(x, 1.0) is x: skip the call
-    dec = np.empty(n_sets)
-    for s in range(n_sets):
-        dec[s] = 1.0 / (n - (ptr[s + 1] - ptr[s]))
-    for r in numba.prange(n_rows):
+    for r in range(r0, r1):
         order = np.empty(n, dtype=np.int64)
         for gene in range(n):
             order[pos[r, gene] - 1] = gene
@@ -114,6 +109,43 @@ def _walk_scores(pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out):
                 out[r, s] = ep - en if abs_ranking else ep + en
             else:
                 out[r, s] = ep if ep > abs(en) else en
+
+
+def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.ndarray,
+                 gset: np.ndarray, tau: float, max_diff: bool, abs_ranking: bool,
+                 out: np.ndarray) -> None:
+    """GSVA enrichment scores of every set (CSR ``ptr``/``idx``) in every row of ``pos``.
+
+    ``pos`` holds 1-based positions in the decreasing order of the log-odds; ``gptr``/
+    ``gset`` list the sets of each gene. The running sum rises only at hits, so its
+    maximum is at a hit and its minimum just before one, where ``D = cum_w - misses /
+    (n - k)``. One pass over the positions visits every set's hits in order (no sort per
+    set): O(n + Σk) per sample. The weight totals are summed in each set's own order, as
+    C does. Near-ties of ``E+`` and ``|E-|`` (``max_diff=False``), a zero weight total
+    and ``k == n`` are replayed with the C code's running sum. Rows run on threads
+    (:func:`_walk_rows`).
+
+    Parameters
+    ----------
+    pos
+        ``(n_rows, n_genes)`` int64 1-based positions of each gene in each row's order.
+    ptr, idx
+        CSR of the sets: set ``s`` holds genes ``idx[ptr[s]:ptr[s + 1]]``.
+    gptr, gset
+        The sets of every gene (:func:`gene_set_index` of ``ptr``/``idx``).
+    tau
+        Exponent of the rank weights.
+    max_diff, abs_ranking
+        GSVA's ``mx.diff`` and ``abs.ranking``.
+    out
+        ``(n_rows, n_sets)`` float64, filled in place (NaN for a set without genes).
+    """
+    n_rows, n = pos.shape
+    # 1 / (n - k) per set, as the kernel used to compute it: the same doubles
+    with np.errstate(divide="ignore"):
+        dec = 1.0 / (n - np.diff(ptr)).astype(np.float64)
+    kernel_over_rows(_walk_rows, n_rows, pos, ptr, idx, gptr, gset, tau, max_diff,
+                     abs_ranking, dec, out)
 
 
 def gene_set_index(ptr: np.ndarray, idx: np.ndarray, n_genes: int):
