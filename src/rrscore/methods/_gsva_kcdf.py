@@ -304,8 +304,12 @@ def _gaussian_run(x, cols, bw, tab, out):
         g = cols[c]
         for j in range(n):
             v[j] = x[j, g]
-        v[n:] = np.inf
-        acc[:] = 0.0
+        # plain loops, not slice assignments: each of those compiles a broadcasting
+        # setitem (~0.5 s more on the first call after an install), for 2 × npad stores
+        for j in range(n, npad):
+            v[j] = np.inf
+        for j in range(npad):
+            acc[j] = 0.0
         _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), small,
                        small.view(np.uint64))
         for j in range(n):
