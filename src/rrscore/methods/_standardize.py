@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import numba
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.errors import ConstantGenesWarning, InputDataError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSet, AlignedSets
@@ -66,16 +66,21 @@ class GeneScaling:
     constant: np.ndarray
 
 
-@numba.njit(parallel=True, cache=True)
-def _dense_moments(x):
+#: Genes per block of :func:`_dense_moments`: contiguous within each sample row.
+_WIDTH = 256
+
+
+# The dense moments are serial ``nogil`` kernels over blocks of genes, run on threads
+# (rrscore._numba.kernel_over_rows), not ``parallel=True`` loops: numba compiles a parallel
+# kernel twice, ~1 s more CPU each on the first call after an install, and the threads run
+# them as fast. Every gene's sums are added in the same order whatever the blocks.
+@numba.njit(nogil=True, cache=True)
+def _dense_moment_blocks(b0, b1, x, mean, ss):
+    # blocks b0 .. b1 - 1 of _WIDTH genes; mean and ss start at 0
     n, g = x.shape
-    mean = np.zeros(g)
-    ss = np.zeros(g)
-    width = 256  # a block of genes per task: contiguous within each sample row
-    n_blocks = (g + width - 1) // width
-    for b in numba.prange(n_blocks):
-        lo = b * width
-        hi = min(g, lo + width)
+    for b in range(b0, b1):
+        lo = b * _WIDTH
+        hi = min(g, lo + _WIDTH)
         for i in range(n):
             for j in range(lo, hi):
                 mean[j] += x[i, j]
@@ -85,17 +90,23 @@ def _dense_moments(x):
             for j in range(lo, hi):
                 d = x[i, j] - mean[j]
                 ss[j] += d * d
+
+
+def _dense_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and sum of squared deviations of a C-contiguous float64 matrix."""
+    g = x.shape[1]
+    mean = np.zeros(g)
+    ss = np.zeros(g)
+    kernel_over_rows(_dense_moment_blocks, (g + _WIDTH - 1) // _WIDTH, x, mean, ss)
     return mean, ss
 
 
-@numba.njit(parallel=True, cache=True)
-def _gene_major_moments(xt):
-    # xt: genes × samples, C-contiguous (a genes × samples table's own layout). The same
-    # additions, in the same order, as _dense_moments: bit-identical moments.
-    g, n = xt.shape
-    mean = np.zeros(g)
-    ss = np.zeros(g)
-    for j in numba.prange(g):
+@numba.njit(nogil=True, cache=True)
+def _gene_major_rows(j0, j1, xt, mean, ss):
+    # genes j0 .. j1 - 1 of xt (genes × samples): the same additions, in the same order, as
+    # _dense_moment_blocks, so bit-identical moments
+    n = xt.shape[1]
+    for j in range(j0, j1):
         acc = 0.0
         for i in range(n):
             acc += xt[j, i]
@@ -106,6 +117,15 @@ def _gene_major_moments(xt):
             acc += d * d
         mean[j] = m
         ss[j] = acc
+
+
+def _gene_major_moments(xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row mean and sum of squared deviations of a C-contiguous genes × samples matrix
+    (a genes × samples table's own layout)."""
+    g = xt.shape[0]
+    mean = np.empty(g)
+    ss = np.empty(g)
+    kernel_over_rows(_gene_major_rows, g, xt, mean, ss)
     return mean, ss
 
 
