@@ -44,8 +44,9 @@ def _add_sets(zt, w, row0, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out)
     acc_up = np.empty(LANES)
     acc_dn = np.empty(LANES)
     for s in range(len(up_ptr) - 1):
-        acc_up[:] = 0.0
-        acc_dn[:] = 0.0
+        for j in range(LANES):  # loops, not acc[:] = 0.0: no broadcasting setitem to compile
+            acc_up[j] = 0.0
+            acc_dn[j] = 0.0
         for q in range(up_ptr[s], up_ptr[s + 1]):
             g = up_idx[q]
             for j in range(LANES):
