@@ -57,21 +57,30 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, de
     n_sets = len(ptr) - 1
     half = n / 2.0
     unit = tau == 1.0  # C's pow(x, 1.0) is x: skip the call
+    # buffers allocated once per block and reset with loops (np.zeros in the row loop
+    # compiles more and allocates per row)
+    order = np.empty(n, dtype=np.int64)
+    member = np.empty(n, dtype=np.bool_)
+    for gene in range(n):
+        member[gene] = False
+    total = np.empty(n_sets)
+    cum = np.empty(n_sets)
+    hits = np.empty(n_sets, dtype=np.int64)
+    e_pos = np.empty(n_sets)
+    e_neg = np.empty(n_sets)
     for r in range(r0, r1):
-        order = np.empty(n, dtype=np.int64)
         for gene in range(n):
             order[pos[r, gene] - 1] = gene
-        total = np.zeros(n_sets)
         for s in range(n_sets):
             acc = 0.0
             for q in range(ptr[s], ptr[s + 1]):  # the set's order, as C sums the weights
                 w = abs(half - pos[r, idx[q]] + 1.0)
                 acc += w if unit else w**tau
             total[s] = acc
-        cum = np.zeros(n_sets)
-        hits = np.zeros(n_sets, dtype=np.int64)
-        e_pos = np.zeros(n_sets)
-        e_neg = np.zeros(n_sets)
+            cum[s] = 0.0
+            hits[s] = 0
+            e_pos[s] = 0.0
+            e_neg[s] = 0.0
         for t in range(n):  # position t + 1
             gene = order[t]
             if gptr[gene] == gptr[gene + 1]:
@@ -89,7 +98,6 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, de
                 if high > e_pos[s]:
                     e_pos[s] = high
                 hits[s] += 1
-        member = np.zeros(0, dtype=np.bool_)
         for s in range(n_sets):
             k = ptr[s + 1] - ptr[s]
             if k == 0:
@@ -98,8 +106,6 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, de
             ep = e_pos[s]
             en = e_neg[s]
             if not (total[s] > 0.0) or k == n or (not max_diff and abs(ep + en) <= _TIE):
-                if len(member) == 0:
-                    member = np.zeros(n, dtype=np.bool_)
                 for q in range(ptr[s], ptr[s + 1]):
                     member[idx[q]] = True
                 ep, en = _replay_walk(order, member, total[s], k, tau, unit)
