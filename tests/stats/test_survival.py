@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rrscore.errors import StatisticsWarning
+from rrscore.errors import RRScoreError, StatisticsWarning
 from rrscore.stats import kaplan_meier, logrank, survival, tcga_survival
 
 lifelines = pytest.importorskip("lifelines")
@@ -173,3 +173,37 @@ def test_separated_events_are_flagged(rr, samples):
     assert result["n_events"].iloc[0] == 3
     assert result["model"].str.contains("quasi-separation").all()
     assert result["coef"].abs().max() > 10
+
+
+def _explicit(rr, samples):
+    """The bundled cohort's TCGA survival as plain time/event columns."""
+    derived = tcga_survival(samples)
+    return derived[["time", "event"]].copy()
+
+
+def test_a_time_that_is_not_a_number_or_negative_is_named_not_dropped(rr, samples):
+    clinical = _explicit(rr, samples)
+    known = clinical["time"].dropna().index
+    text = clinical.astype(object)
+    text.loc[known[3], "time"] = "12,5"  # an Excel decimal comma
+    with pytest.raises(RRScoreError, match=rf"time column 'time': '12,5' for '{known[3]}' is "
+                                           r"not a number \(a decimal comma"):
+        survival(rr, text, sets=["composite"])
+    negative = clinical.copy()
+    negative.loc[known[5], "time"] = -5.0
+    with pytest.raises(RRScoreError, match=rf"-5 for '{known[5]}' is negative"):
+        survival(rr, negative, sets=["composite"])
+
+
+def test_patients_left_out_are_said_once_and_counted(rr, samples):
+    clinical = _explicit(rr, samples)
+    known = clinical["time"].dropna().index
+    clinical.loc[known[0], "time"] = 0.0
+    n_missing = int(clinical.reindex(rr.index).isna().any(axis=1).sum())
+    with pytest.warns(StatisticsWarning) as caught:
+        result = survival(rr, clinical, sets=["composite", "RR_HYPOXIA"])
+    said = [str(w.message) for w in caught if "left out of every model" in str(w.message)]
+    assert len(said) == 1
+    assert f"{n_missing} without a time" in said[0] and "1 with time 0" in said[0]
+    usable = clinical.reindex(rr.index).dropna()
+    assert (result["n"] == int((usable["time"] > 0).sum())).all()

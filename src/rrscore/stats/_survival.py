@@ -72,6 +72,35 @@ def _time_event(frame: pd.DataFrame, time: str | None, event: str | None
     return frame, time, event, f"columns {time!r} and {event!r} as given"
 
 
+def _time_values(series: pd.Series, column: str, derived: bool = False) -> pd.Series:
+    """Follow-up times as numbers; a value that is not one, or a negative time, is an error
+    naming the patient (coercing it to missing would drop the patient without a word).
+    Times derived from TCGA fields (``derived``) may be negative in the source records
+    (follow-up dated before diagnosis): those are left out with a warning."""
+    numbers = pd.to_numeric(series, errors="coerce").astype(float)
+    text = series.astype("string").str.strip()
+    written = text.notna() & ~text.str.lower().isin(["", "na", "nan", "none", "null", "--",
+                                                     "[not available]", "[not applicable]"])
+    bad = written & numbers.isna()
+    if bad.any():
+        row = bad.idxmax()
+        hint = " (a decimal comma? use a point)" if "," in str(text[row]) else ""
+        raise RRScoreError(f"time column {column!r}: {str(text[row])!r} for {row!r} is not a "
+                           f"number{hint}; {int(bad.sum())} such value(s)")
+    negative = numbers < 0
+    if negative.any() and derived:
+        warn(f"survival: {int(negative.sum())} negative TCGA follow-up time(s) (e.g. "
+             f"{negative.idxmax()!r}) left out", StatisticsWarning)
+        return numbers.where(~negative)
+    if negative.any():
+        row = negative.idxmax()
+        raise RRScoreError(f"time column {column!r}: {numbers[row]:g} for {row!r} is "
+                           f"negative; {int(negative.sum())} negative time(s): a follow-up "
+                           "time is the time from diagnosis (or treatment) to the event or "
+                           "the last contact")
+    return numbers
+
+
 def _event_values(series: pd.Series) -> pd.Series:
     text = series.astype("string").str.strip().str.lower()
     mapped = text.map({"1": 1.0, "1.0": 1.0, "0": 0.0, "0.0": 0.0, "true": 1.0,
@@ -255,7 +284,8 @@ def survival(
     exclude = list(used) + ([sample_key] if isinstance(sample_key, str) else [])
     columns = score_columns(table, sets, exclude)
     aligned = align_rows(clinical, rows, what="clinical")
-    base = pd.DataFrame({"time": pd.to_numeric(aligned[time], errors="coerce"),
+    derived = not convention.startswith("columns ")
+    base = pd.DataFrame({"time": _time_values(aligned[time], time, derived),
                          "event": _event_values(aligned[event])}, index=rows)
     design = _design(aligned, covariates, "covariate")
     if interaction is not None:
@@ -268,6 +298,15 @@ def survival(
             raise RRScoreError(f"strata column {name!r} not in the clinical table")
         base[name] = aligned[name]
     base = pd.concat([base, design], axis=1)
+    missing = int(base.isna().any(axis=1).sum())
+    at_zero = int((base["time"] == 0).sum())
+    if missing or at_zero:  # said once, not per score
+        warn(f"survival: of {len(base)} patients, "
+             + ", ".join(t for t in (
+                 f"{missing} without a time, event or covariate value" if missing else "",
+                 f"{at_zero} with time 0 (Cox needs time > 0)" if at_zero else "") if t)
+             + " are left out of every model (each row's n says how many were used)",
+             StatisticsWarning)
 
     out = []
     for col in columns:
