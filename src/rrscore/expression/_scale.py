@@ -109,7 +109,8 @@ def scale_of_block(block) -> Scale:
     if vmin < 0:
         dense = block.toarray() if sp.issparse(block) else np.asarray(block, dtype=np.float64)
         if dense.shape[0] >= 3:
-            with np.errstate(invalid="ignore"):
+            # an sd that overflows (values above ~1e154) is inf: not unit spread, no warning
+            with np.errstate(invalid="ignore", over="ignore"):
                 means = np.nanmean(dense, axis=0)
                 sds = np.nanstd(dense, axis=0, ddof=1)
             centre = float(np.nanmedian(np.abs(means)))

@@ -74,6 +74,12 @@ def c_sd(x: np.ndarray) -> np.ndarray:
     width = max(16, (1 << 15) // max(n, 1))
 
     def work(lo: int, hi: int) -> None:
+        # squares above ~1.3e154 overflow to inf as in C (no warning: the caller rescales
+        # such genes, rescale_overflowing_genes); errstate is per thread, so it is set here
+        with np.errstate(over="ignore", invalid="ignore"):
+            _work(lo, hi)
+
+    def _work(lo: int, hi: int) -> None:
         big = np.empty((n, width), dtype=ld)
         block = np.empty((n, width))
         for a in range(lo, hi, width):
