@@ -202,11 +202,15 @@ def auto_chunk_size(expr) -> int | None:
 
 
 def _check_chunk_size(chunk_size) -> None:
-    # numbers are read by the methods as they always were; the only text is "auto"
-    if isinstance(chunk_size, str) and chunk_size != "auto":
+    # a whole number of samples >= 1, None or "auto": 0, negatives, fractions and booleans
+    # used to be read as "the default" or truncated without a word
+    if chunk_size is None or chunk_size == "auto" and isinstance(chunk_size, str):
+        return
+    whole = isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool)
+    if not whole or chunk_size < 1:
         raise RRScoreError(
-            f"chunk_size must be a number of samples, None (the method's default) or 'auto', "
-            f"got {chunk_size!r}"
+            f"chunk_size must be a whole number of samples >= 1, None (the method's default) "
+            f"or 'auto', got {chunk_size!r}"
         )
 
 

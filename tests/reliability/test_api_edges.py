@@ -250,3 +250,12 @@ def test_anndata_options_on_a_table_and_orient_on_an_anndata_are_refused(bulk, e
     adata = ad.AnnData(bulk.T.copy())
     with pytest.raises(InputDataError, match=r"orient='genes_rows' is for tables and arrays"):
         call(adata, orient="genes_rows")
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True, 10.0])
+def test_a_chunk_size_that_is_not_a_whole_positive_number_is_refused(bulk, bad):
+    with pytest.raises(RRScoreError, match=r"chunk_size must be a whole number of samples >= 1"):
+        rrscore.score(bulk, BULK_SETS, "ucell", chunk_size=bad)
+    ok = rrscore.score(bulk, BULK_SETS, "ucell", chunk_size=5)
+    np.testing.assert_array_equal(ok.to_numpy(),
+                                  rrscore.score(bulk, BULK_SETS, "ucell").to_numpy())

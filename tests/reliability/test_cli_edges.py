@@ -257,9 +257,18 @@ _KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
+def _default_signals() -> None:
+    # a child inherits ignored signals (pytest under nohup ignores SIGHUP; a background job
+    # of a non-interactive shell ignores SIGINT), and rrscore rightly leaves an ignored
+    # signal alone: the test needs the signals' default actions
+    for name in ("SIGHUP", "SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def _kill_run(folder: Path, sig: str, when: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(folder), sig, when],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          preexec_fn=_default_signals)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
