@@ -83,6 +83,12 @@ def table_format(path: str | os.PathLike) -> str:
     return fmt
 
 
+def _has_row_labels(table: pd.DataFrame) -> bool:
+    """False for a result table numbered 0..n-1 (compare, survival): writing the numbers would
+    add an unnamed first column."""
+    return not (isinstance(table.index, pd.RangeIndex) and table.index.name is None)
+
+
 def _write_table(table: pd.DataFrame, path: Path, fmt: str, compress: bool, *,
                  name: str | None = None) -> None:
     """Write ``table`` to ``path``; ``name`` is the real file name a gzip header records
@@ -107,15 +113,18 @@ def _write_table(table: pd.DataFrame, path: Path, fmt: str, compress: bool, *,
         adata.write_h5ad(path)
     else:
         sep = "," if fmt == "csv" else "\t"
+        # a result table numbered 0..n-1 (compare, survival) has no row labels to write:
+        # the numbers would be an unnamed first column
+        index = _has_row_labels(table)
         if not compress:
-            table.to_csv(path, sep=sep)
+            table.to_csv(path, sep=sep, index=index)
             return
         # gzip records a file name in its header (`gunzip -N` restores it): the output's
         # own name, not the temporary file's
         with open(path, "wb") as raw, \
                 gzip.GzipFile(filename=name or Path(path).name, mode="wb", fileobj=raw) as gz, \
                 io.TextIOWrapper(gz, encoding="utf-8", newline="") as text:
-            table.to_csv(text, sep=sep, lineterminator="\n")
+            table.to_csv(text, sep=sep, lineterminator="\n", index=index)
 
 
 def _copy_to_stdout(path: Path) -> None:
@@ -218,7 +227,7 @@ class OutputPlan:
             if tmp is None:  # standard output: streamed, no temporary file
                 out = holder["table"].copy()
                 out.attrs = {}
-                out.to_csv(sys.stdout, sep="\t")
+                out.to_csv(sys.stdout, sep="\t", index=_has_row_labels(out))
                 return
             _write_table(holder["table"], tmp, fmt, compress, name=target.name)
 

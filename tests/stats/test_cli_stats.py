@@ -31,8 +31,9 @@ def test_compare_on_the_bundled_cohort(rr_file, rr, tmp_path):
                                        "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "RR_DRIVER_NRF2_TARGETS" in result.output.splitlines()[-1]
-    table = pd.read_csv(out, sep="\t", index_col=0)
+    table = pd.read_csv(out, sep="\t")
     expected = compare(rr, "driver_KEAP1_NFE2L2")
+    assert list(table.columns) == list(expected.columns)  # no unnamed 0..n column
     np.testing.assert_allclose(table["pvalue"], expected["pvalue"], rtol=1e-12)
     np.testing.assert_allclose(table["qvalue"], expected["qvalue"], rtol=1e-12)
     mutant = rr["driver_KEAP1_NFE2L2"] == 1
@@ -49,7 +50,8 @@ def test_compare_groups_from_an_annotation_file(rr_file, rr, samples):
     assert result.exit_code == 0, result.output
     from io import StringIO
 
-    table = pd.read_csv(StringIO(result.output), sep="\t", index_col=0)
+    table = pd.read_csv(StringIO(result.output), sep="\t")
+    assert table.columns[0] == "grouping"  # no unnamed 0..n column on stdout either
     assert list(table["grouping"]) == ["mut_STK11", "mut_TP53"]
     for row in table.itertuples():
         mutant = samples.loc[rr.index, row.grouping] == 1
@@ -66,12 +68,14 @@ def test_survival_with_covariates_and_kaplan_meier(rr_file, rr, samples, tmp_pat
         "--km-plot", str(km_png), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "4 events" in result.output and "exploratory" in result.output
-    table = pd.read_csv(out, sep="\t", index_col=0)
+    table = pd.read_csv(out, sep="\t")
     with pytest.warns(UserWarning):
         expected = survival(rr, samples, sets=["composite"], covariates=["age"])
     np.testing.assert_allclose(table["coef"], expected["coef"], rtol=1e-9)
     assert list(table["term"]) == ["score", "age"]
-    curves = pd.read_csv(km_out, sep="\t", index_col=0)
+    curves = pd.read_csv(km_out, sep="\t")
+    assert list(table.columns) == list(expected.columns)
+    assert not any(str(c).startswith("Unnamed") for c in curves.columns)
     assert set(curves["group"].astype(str)) == {"0", "1"}
     assert km_png.stat().st_size > 5_000
 
