@@ -186,3 +186,17 @@ def test_errors_name_the_problem(rr):
         compare(rr, "driver_KEAP1_NFE2L2", test="ttest")
     with pytest.raises(RRScoreError, match="two groups"):
         compare(rr, pd.Series("a", index=rr.index))
+
+
+def test_rows_without_a_group_are_said_and_an_all_missing_grouping_is_named(rr):
+    groups = pd.DataFrame({"grp": ["A", "B"] * 10 + [None] * (len(rr) - 20)}, index=rr.index)
+    with pytest.warns(StatisticsWarning, match=rf"'grp': {len(rr) - 20} of {len(rr)} rows have "
+                                               r"no group"):
+        got = compare(rr, "grp", obs=groups, sets=["composite"])
+    a = rr["composite"][groups["grp"] == "A"]
+    b = rr["composite"][groups["grp"] == "B"]
+    expected = stats.mannwhitneyu(b, a, method="exact").pvalue
+    assert got["pvalue"].iloc[0] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(RRScoreError, match=r"'grp' has no group for any of its .* every value "
+                                           r"is missing"):
+        compare(rr, "grp", obs=groups.assign(grp=None), sets=["composite"])

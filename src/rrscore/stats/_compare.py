@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from rrscore.errors import RRScoreError
+from rrscore.errors import RRScoreError, StatisticsWarning, warn
 from rrscore.stats._effects import bh_qvalues, check_test, paired, unpaired
 from rrscore.stats._inputs import (
     check_replicates,
@@ -252,6 +252,14 @@ def compare(
     out = []
     for name, raw in groupings:
         labels, levels, binary = _normalise_labels(raw)
+        n_missing = int(labels.isna().sum())
+        if n_missing and not levels:
+            raise RRScoreError(f"grouping {name!r} has no group for any of its {len(labels)} "
+                               "rows: every value is missing (empty, NA, None, nan)")
+        if n_missing:  # said, not dropped silently
+            warn(f"compare: grouping {name!r}: {n_missing} of {len(labels)} rows have no group "
+                 "(a missing value or no row in the groups table) and are left out",
+                 StatisticsWarning)
         units, unit_labels, unit_pairs = _units(
             values_table, labels, rows, unit=unit, sample_key=sample_key, pair_key=pair_key,
             aggregate=aggregate, obs=obs)
