@@ -259,3 +259,14 @@ def test_a_chunk_size_that_is_not_a_whole_positive_number_is_refused(bulk, bad):
     ok = rrscore.score(bulk, BULK_SETS, "ucell", chunk_size=5)
     np.testing.assert_array_equal(ok.to_numpy(),
                                   rrscore.score(bulk, BULK_SETS, "ucell").to_numpy())
+
+
+@pytest.mark.parametrize("value", ["1,5", "1.2e"])
+def test_a_bad_cell_in_a_dataframe_is_named_with_its_row_and_column(bulk, value):
+    frame = bulk.astype(object)
+    frame.iloc[4, 2] = value
+    comma = r" \(a decimal comma" if "," in value else "$"
+    for data, row, column in ((frame, "G4", "s2"), (frame.T, "s2", "G4")):
+        with pytest.raises(InputDataError, match=rf"'{re.escape(value)}' in row '{row}', column "
+                                                 rf"'{column}' .* is not a number{comma}"):
+            rrscore.score(data, BULK_SETS, "zscore")

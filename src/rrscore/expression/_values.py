@@ -97,6 +97,24 @@ def check_real_dtype(dtype, where: str) -> None:
         )
 
 
+def _first_bad_cell(df: pd.DataFrame, columns: list) -> tuple[str, object, object] | None:
+    """(value, row, column) of the first text cell in a column that otherwise holds numbers;
+    None when the offending columns are text throughout (labels, descriptions)."""
+    for position, column in enumerate(df.columns):
+        if column not in columns:
+            continue
+        values = df.iloc[:, position]
+        try:
+            numbers = pd.to_numeric(values, errors="coerce")
+        except TypeError:  # objects that are not text
+            continue
+        bad = numbers.isna().to_numpy() & values.notna().to_numpy()
+        if bad.any() and not bad[values.notna().to_numpy()].all():
+            i = int(np.argmax(bad))
+            return str(values.iloc[i]), df.index[i], column
+    return None
+
+
 def check_frame_dtypes(df: pd.DataFrame, gene_axis: str) -> None:
     """Apply :func:`check_real_dtype`'s rule to every column of a DataFrame (by position).
 
@@ -122,6 +140,14 @@ def check_frame_dtypes(df: pd.DataFrame, gene_axis: str) -> None:
     dtypes = sorted({str(d) for _, d, _ in bad})
     problems = {p for _, _, p in bad}
     if problems == {"non-numeric"}:
+        cell = _first_bad_cell(df, [c for c, _, _ in bad])
+        if cell is not None:  # a column of numbers with a typo or a decimal comma in it
+            value, row, column = cell
+            comma = " (a decimal comma? use a point)" if "," in value else ""
+            raise InputDataError(
+                f"{value!r} in row {row!r}, column {column!r} of the expression table is not "
+                f"a number{comma}"
+            )
         hint = (
             f"; if {names[0]!r} holds gene identifiers, make it the index "
             f"(df.set_index({names[0]!r}))"
