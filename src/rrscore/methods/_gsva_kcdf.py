@@ -298,14 +298,14 @@ def _gaussian_sums(v, n, h, tab, acc, code, bits, small, small_bits):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _gaussian_run(x, cols, bw, tab, out):
-    """Kernel CDF log-odds of the genes ``cols`` of ``x`` into ``out`` (one thread)."""
+def _gaussian_run(x, cols, bw, tab, out, v, acc, code, bits, small, small_bits):
+    """Kernel CDF log-odds of the genes ``cols`` of ``x`` into ``out`` (one thread).
+
+    The buffers come from :func:`_gaussian_task` (``bits``/``small_bits``: uint64 views of
+    ``code``/``small``): allocating and viewing them here would be more to compile.
+    """
     n = x.shape[0]
-    npad = (n + _STRIP - 1) // _STRIP * _STRIP
-    v = np.empty(npad)
-    acc = np.empty(npad)
-    code = np.empty(_STRIP * _CHUNK)
-    small = np.empty(_STRIP)
+    npad = len(v)
     for c in range(len(cols)):
         g = cols[c]
         for j in range(n):
@@ -316,8 +316,7 @@ def _gaussian_run(x, cols, bw, tab, out):
             v[j] = np.inf
         for j in range(npad):
             acc[j] = 0.0
-        _gaussian_sums(v, n, bw[c], tab, acc, code, code.view(np.uint64), small,
-                       small.view(np.uint64))
+        _gaussian_sums(v, n, bw[c], tab, acc, code, bits, small, small_bits)
         for j in range(n):
             lt = acc[j] / n
             out[j, c] = -math.log((1.0 - lt) / lt)
@@ -349,8 +348,18 @@ def _gaussian_tasks(pool, x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: 
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     bw = np.ascontiguousarray(bw, dtype=np.float64)
     size = int(min(1024, max(1, (1 << 24) // max(n * n, 1))))
-    return [pool.submit(_gaussian_run, x, cols[a : a + size], bw[a : a + size], tab,
+    return [pool.submit(_gaussian_task, x, cols[a : a + size], bw[a : a + size], tab,
                         out[:, a : a + size]) for a in range(0, len(cols), size)]
+
+
+def _gaussian_task(x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.ndarray,
+                   out: np.ndarray) -> None:
+    """:func:`_gaussian_run` of one task, with its buffers (a few KiB, allocated per task)."""
+    npad = (x.shape[0] + _STRIP - 1) // _STRIP * _STRIP  # padded to whole strips
+    code = np.empty(_STRIP * _CHUNK)
+    small = np.empty(_STRIP)
+    _gaussian_run(x, cols, bw, tab, out, np.empty(npad), np.empty(npad), code,
+                  code.view(np.uint64), small, small.view(np.uint64))
 
 
 def resolve_kcdf(kcdf: str, values: np.ndarray) -> str:
