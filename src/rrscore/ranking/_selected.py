@@ -17,37 +17,23 @@ from __future__ import annotations
 import numpy as np
 
 from rrscore._numba import numba
+from rrscore.ranking._ordered_ties import dense_equal_after
+from rrscore.ranking._sort import search_left, search_right
 
 #: Tie rules supported by :func:`selected_ranks` (R ``rank(ties.method=...)`` names).
 TIES_METHODS = ("min", "average", "max")
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _count_below(srow, v):
     """Number of values in the sorted row strictly smaller than ``v``."""
-    lo = 0
-    hi = len(srow)
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if srow[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    return search_left(srow, len(srow), v)
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _count_not_above(srow, v):
     """Number of values in the sorted row smaller than or equal to ``v``."""
-    lo = 0
-    hi = len(srow)
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if srow[mid] <= v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    return search_right(srow, len(srow), v)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -187,43 +173,6 @@ def selected_ranks(
     return ranks, median
 
 
-@numba.njit(parallel=True, cache=True)
-def _equal_after(x, cols, below, not_above):
-    n_rows, n = x.shape
-    m = len(cols)
-    out = np.zeros((n_rows, m), dtype=np.int64)
-    col_order = np.argsort(cols)[::-1]  # requested columns, last column first
-    for r in numba.prange(n_rows):
-        n_tied = 0
-        for j in range(m):
-            if not_above[r, j] - below[r, j] > 1:
-                n_tied += 1
-        if n_tied == 0:
-            continue  # the usual case for continuous data
-        # Values shared by a requested gene and another gene; one scan of the row from the
-        # right counts, for each, how many equal values lie at later columns.
-        tied = np.empty(n_tied)
-        t = 0
-        for j in range(m):
-            if not_above[r, j] - below[r, j] > 1:
-                tied[t] = x[r, cols[j]]
-                t += 1
-        tied = np.unique(tied)
-        seen = np.zeros(len(tied), dtype=np.int64)
-        row = x[r]
-        q = 0
-        for c in range(n - 1, -1, -1):
-            k = np.searchsorted(tied, row[c])
-            hit = k < len(tied) and tied[k] == row[c]
-            while q < m and cols[col_order[q]] == c:
-                if hit:
-                    out[r, col_order[q]] = seen[k]
-                q += 1
-            if hit:
-                seen[k] += 1
-    return out
-
-
 def column_rank_counts(
     x: np.ndarray, cols: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -244,7 +193,7 @@ def column_rank_counts(
     x = np.ascontiguousarray(x, dtype=np.float64)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     below, not_above, _ = selected_counts(x, cols)
-    return below, not_above - below, _equal_after(x, cols, below, not_above)
+    return below, not_above - below, dense_equal_after(x, cols, below, not_above)
 
 
 # --------------------------------------------------------------------------------------

@@ -22,39 +22,32 @@ from __future__ import annotations
 from rrscore._numba import numba
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _sift_down(a, root, end, v):
+    """Place ``v`` at ``root`` of the max-heap ``a[:end]``, moving larger children up."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            break
+        if child + 1 < end and a[child] < a[child + 1]:
+            child += 1
+        if not v < a[child]:
+            break
+        a[root] = a[child]
+        root = child
+    a[root] = v
+
+
 @numba.njit(nogil=True, cache=True)
 def sort_prefix(a, n):
     """Sort ``a[:n]`` ascending in place (heapsort: O(n log n), no extra memory)."""
     # build a max-heap, then move the largest to the end n - 1 times
     for top in range(n // 2 - 1, -1, -1):
-        root = top
-        v = a[root]
-        while True:
-            child = 2 * root + 1
-            if child >= n:
-                break
-            if child + 1 < n and a[child] < a[child + 1]:
-                child += 1
-            if not v < a[child]:
-                break
-            a[root] = a[child]
-            root = child
-        a[root] = v
+        _sift_down(a, top, n, a[top])
     for end in range(n - 1, 0, -1):
         v = a[end]
         a[end] = a[0]
-        root = 0
-        while True:
-            child = 2 * root + 1
-            if child >= end:
-                break
-            if child + 1 < end and a[child] < a[child + 1]:
-                child += 1
-            if not v < a[child]:
-                break
-            a[root] = a[child]
-            root = child
-        a[root] = v
+        _sift_down(a, 0, end, v)
 
 
 @numba.njit(nogil=True, cache=True)
