@@ -2,8 +2,9 @@
 
 Each tool is a snippet of Python that gets ``data`` (a dict of inputs loaded *before* the
 clock starts) and returns a samples × sets array or DataFrame. The child process reports the
-wall time of the scoring call, its peak RSS (VmHWM) and the RSS just before the call, so the
-memory the call itself needed is visible. Results are cross-checked against rrscore's.
+wall time of the scoring call, its peak RSS (VmHWM, read as the call returns, before any
+``after`` snippet) and the RSS just before the call, so the memory the call itself needed is
+visible. Results are cross-checked against rrscore's.
 
 A tool may also give an ``after`` snippet, run once the clock has stopped (e.g. to shut
 down worker processes so that their peak RSS, reported as ``children_peak``, is known; it
@@ -46,6 +47,9 @@ c0 = time.process_time()
 {call}
 seconds = time.perf_counter() - t0
 cpu = time.process_time() - c0
+# the call's peak: read before `after` (e.g. a reindexed copy of the result for the
+# comparison with peers) so that only the call's own memory counts
+call_peak = _status("VmHWM:")
 {after}
 # peak RSS of the largest child process waited for since the clock started (e.g. joblib
 # workers shut down in `after`); 0 when no child larger than those of the loading phase
@@ -55,7 +59,7 @@ if result is not None:
     arr = result.to_numpy() if hasattr(result, "to_numpy") else np.asarray(result)
     np.save(os.path.join(workdir, "{name}.npy"), np.asarray(arr, dtype=float))
 print("BENCH " + json.dumps({{"seconds": seconds, "cpu": cpu, "rss_before": rss_before,
-                              "peak": _status("VmHWM:"), "children_peak": children_peak}}))
+                              "peak": call_peak, "children_peak": children_peak}}))
 '''
 
 
