@@ -178,131 +178,28 @@ _STRIP = 16
 _CHUNK = 256
 
 
-@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _table_codes(va, xi, scale, h, code):
-    """``code[j]`` = 2^52 + 1 + R's table index of ``va[j] - xi`` (see ``_CAP``)."""
-    unsure = np.uint64(0)
-    for j in range(len(va)):
-        w = min(max(abs(va[j] - xi) * scale, _TWO_MARGINS), _CAP)
-        c = (w + _ONE_UP) + _FLOOR_MAGIC
-        code[j] = c
-        unsure |= np.uint64(c != (w + _ONE_DOWN) + _FLOOR_MAGIC)
-    if unsure != 0:  # R's operations; |v| > 10 saturates and tab[10000] == 1.0
-        for j in range(len(va)):
-            code[j] = math.floor(min(abs(va[j] - xi) / h / 10.0 * 10000.0, 10000.0)) + (
-                _MAGIC + 1.0)
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _look_up(code, bits, tab):
-    """In place: the table value of every code (``bits`` is ``code`` viewed as uint64)."""
-    for j in range(len(code)):
-        code[j] = tab[(bits[j] & _LOW16) - np.uint64(1)]
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _add_four(va, acc, ta, tb, tc, td, x0, x1, x2, x3):
-    """Tests ``va`` get the terms of densities x0..x3 (table values ``ta``..``td``) in that
-    order; in place of each table value goes the term of test x_q against density
-    ``va[j]``, which is exactly ``1 - term`` (table values lie in [0.5, 1], so ``1 - t``
-    and ``1 - (1 - t)`` are exact)."""
-    for j in range(len(va)):
-        vj = va[j]
-        t0 = (1.0 - ta[j]) if vj < x0 else ta[j]
-        t1 = (1.0 - tb[j]) if vj < x1 else tb[j]
-        t2 = (1.0 - tc[j]) if vj < x2 else tc[j]
-        t3 = (1.0 - td[j]) if vj < x3 else td[j]
-        s = acc[j]
-        s += t0
-        s += t1
-        s += t2
-        s += t3
-        acc[j] = s
-        ta[j] = 1.0 - t0
-        tb[j] = 1.0 - t1
-        tc[j] = 1.0 - t2
-        td[j] = 1.0 - t3
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _add_block(vs, n_dens, acc, tab, scale, h, code, bits):
-    """Tests ``vs`` get the terms of the densities ``vs[:n_dens]``, in order (all pairs)."""
-    for r in range(n_dens):
-        xi = vs[r]
-        _table_codes(vs, xi, scale, h, code)
-        _look_up(code, bits, tab)
-        for j in range(len(vs)):
-            acc[j] += (1.0 - code[j]) if vs[j] < xi else code[j]
-
-
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _gaussian_sums(v, n, h, tab, acc, code, bits, small, small_bits):
-    """R's ``left_tail`` sums of one gene into ``acc``: every test sample's N terms added
-    in the order of the density samples, as R's ``row_d`` does, with one table look-up per
-    *unordered* pair.
-
-    ``v`` holds the gene's N values padded with +inf to a multiple of ``_STRIP`` (a pad
-    adds exactly 0.0 as a density and its own sum is ignored). Strips of 16 density
-    samples are taken in sample order. First the pairs inside the strip. Then, for every
-    later test sample j (chunks of ``_CHUNK``), the 16 terms ``T[j, r]`` are computed once
-    (vectorised over j): j's sum gets them in strip order, and ``1 - T[j, r]`` (the term of
-    density j for test r, exact) goes to strip sample r's running sum, in the order of j.
-    So each sum receives densities < strip, the strip, then the later ones: R's order.
-    """
-    scale = 1000.0 / h
-    npad = len(v)
-    for i0 in range(0, npad, _STRIP):
-        _add_block(v[i0:i0 + _STRIP], min(_STRIP, n - i0), acc[i0:i0 + _STRIP], tab, scale,
-                   h, small, small_bits)
-        # the strip's running sums, as scalars so that they live in registers
-        c0, c1, c2, c3 = acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3]
-        c4, c5, c6, c7 = acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7]
-        c8, c9, c10, c11 = acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11]
-        c12, c13, c14, c15 = acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15]
-        for j0 in range(i0 + _STRIP, npad, _CHUNK):
-            m = min(_CHUNK, npad - j0)
-            va = v[j0:j0 + m]
-            for r in range(_STRIP):  # views everywhere: plain loop indices vectorise
-                row = code[r * _CHUNK:r * _CHUNK + m]
-                _table_codes(va, v[i0 + r], scale, h, row)
-                _look_up(row, bits[r * _CHUNK:r * _CHUNK + m], tab)
-            for q in range(_STRIP // 4):
-                o = 4 * q * _CHUNK
-                _add_four(va, acc[j0:j0 + m], code[o:o + m], code[o + _CHUNK:o + _CHUNK + m],
-                          code[o + 2 * _CHUNK:o + 2 * _CHUNK + m],
-                          code[o + 3 * _CHUNK:o + 3 * _CHUNK + m],
-                          v[i0 + 4 * q], v[i0 + 4 * q + 1], v[i0 + 4 * q + 2],
-                          v[i0 + 4 * q + 3])
-            for j in range(m):
-                u = np.uint64(j)  # unsigned: no negative-index code; row r at r * _CHUNK
-                c0 += code[u + np.uint64(0 * _CHUNK)]
-                c1 += code[u + np.uint64(1 * _CHUNK)]
-                c2 += code[u + np.uint64(2 * _CHUNK)]
-                c3 += code[u + np.uint64(3 * _CHUNK)]
-                c4 += code[u + np.uint64(4 * _CHUNK)]
-                c5 += code[u + np.uint64(5 * _CHUNK)]
-                c6 += code[u + np.uint64(6 * _CHUNK)]
-                c7 += code[u + np.uint64(7 * _CHUNK)]
-                c8 += code[u + np.uint64(8 * _CHUNK)]
-                c9 += code[u + np.uint64(9 * _CHUNK)]
-                c10 += code[u + np.uint64(10 * _CHUNK)]
-                c11 += code[u + np.uint64(11 * _CHUNK)]
-                c12 += code[u + np.uint64(12 * _CHUNK)]
-                c13 += code[u + np.uint64(13 * _CHUNK)]
-                c14 += code[u + np.uint64(14 * _CHUNK)]
-                c15 += code[u + np.uint64(15 * _CHUNK)]
-        acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3] = c0, c1, c2, c3
-        acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7] = c4, c5, c6, c7
-        acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11] = c8, c9, c10, c11
-        acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15] = c12, c13, c14, c15
-
-
-@numba.njit(nogil=True, cache=True, error_model="numpy")
-def _gaussian_run(x, cols, bw, tab, out, v, acc, code, bits, small, small_bits):
+def _gaussian_run(x, cols, bw, tab, out, v, acc, code, bits):
     """Kernel CDF log-odds of the genes ``cols`` of ``x`` into ``out`` (one thread).
 
-    The buffers come from :func:`_gaussian_task` (``bits``/``small_bits``: uint64 views of
-    ``code``/``small``): allocating and viewing them here would be more to compile.
+    R's ``left_tail`` sums of each gene go to ``acc``: every test sample's N terms added in
+    the order of the density samples, as R's ``row_d`` does, with one table look-up per
+    *unordered* pair outside the 16 × 16 blocks on the diagonal.
+
+    ``v`` holds the gene's N values padded with +inf to a multiple of ``_STRIP``. Strips of
+    16 density samples are taken in sample order; for the strip's own tests and every later
+    test j (chunks of ``_CHUNK`` from the strip on), the 16 terms ``T[j, r]`` are computed
+    once (vectorised over j) and j's sum gets them in strip order. For a later test,
+    ``1 - T[j, r]`` (the term of density j for test r, exact) then goes to strip sample r's
+    running sum, in the order of j. So each sum receives densities < strip, the strip, then
+    the later ones: R's order. A pad density's row is 1.0 (a term of exactly 0.0 for every
+    real test, which leaves its sum bit for bit; the pads' own sums are ignored).
+
+    ``code`` holds the 16 rows of a chunk (row r at ``r * _CHUNK``) and ``bits`` is ``code``
+    viewed as uint64 (both from :func:`_gaussian_task`: allocating and viewing them here
+    would be more to compile). One function, no helpers: on a cold cache each inlined or
+    separately compiled helper costs compile time (~0.5 s on the first call after an
+    install), and each loop below is used once.
     """
     n = x.shape[0]
     npad = len(v)
@@ -316,7 +213,97 @@ def _gaussian_run(x, cols, bw, tab, out, v, acc, code, bits, small, small_bits):
             v[j] = np.inf
         for j in range(npad):
             acc[j] = 0.0
-        _gaussian_sums(v, n, bw[c], tab, acc, code, bits, small, small_bits)
+        h = bw[c]
+        scale = 1000.0 / h
+        for i0 in range(0, npad, _STRIP):
+            # the strip's running sums, scalars so that they live in registers (loaded
+            # once the strip's own terms are in acc, after its first chunk)
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = 0.0
+            c8 = c9 = c10 = c11 = c12 = c13 = c14 = c15 = 0.0
+            for j0 in range(i0, npad, _CHUNK):
+                m = npad - j0 if npad - j0 < _CHUNK else _CHUNK
+                va = v[j0:j0 + m]  # views everywhere: plain loop indices vectorise
+                for r in range(_STRIP):
+                    row = code[r * _CHUNK:r * _CHUNK + m]
+                    if i0 + r >= n:  # a pad density
+                        for j in range(m):
+                            row[j] = 1.0
+                        continue
+                    # table codes 2^52 + 1 + R's index of va[j] - xi (see _CAP); min/max
+                    # here (as conditional expressions the loop ran 16 % slower)
+                    xi = v[i0 + r]
+                    unsure = np.uint64(0)
+                    for j in range(m):
+                        w = min(max(abs(va[j] - xi) * scale, _TWO_MARGINS), _CAP)
+                        cj = (w + _ONE_UP) + _FLOOR_MAGIC
+                        row[j] = cj
+                        unsure |= np.uint64(cj != (w + _ONE_DOWN) + _FLOOR_MAGIC)
+                    if unsure != 0:  # R's operations; |v| > 10 saturates, tab[10000] == 1.0
+                        for j in range(m):
+                            e = abs(va[j] - xi) / h / 10.0 * 10000.0
+                            row[j] = math.floor(e if e < 10000.0 else 10000.0) + (_MAGIC + 1.0)
+                    # in place: the table value of every code
+                    rb = bits[r * _CHUNK:r * _CHUNK + m]
+                    for j in range(m):
+                        row[j] = tab[(rb[j] & _LOW16) - np.uint64(1)]
+                # tests va get the terms of densities x0..x3 in that order; in place of
+                # each table value goes the term of test x_q against density va[j], which
+                # is exactly 1 - term (table values lie in [0.5, 1], so 1 - t and
+                # 1 - (1 - t) are exact)
+                aj = acc[j0:j0 + m]
+                for q in range(_STRIP // 4):
+                    o = 4 * q * _CHUNK
+                    ta, tb = code[o:o + m], code[o + _CHUNK:o + _CHUNK + m]
+                    tc = code[o + 2 * _CHUNK:o + 2 * _CHUNK + m]
+                    td = code[o + 3 * _CHUNK:o + 3 * _CHUNK + m]
+                    x0, x1 = v[i0 + 4 * q], v[i0 + 4 * q + 1]
+                    x2, x3 = v[i0 + 4 * q + 2], v[i0 + 4 * q + 3]
+                    for j in range(m):
+                        vj = va[j]
+                        t0 = (1.0 - ta[j]) if vj < x0 else ta[j]
+                        t1 = (1.0 - tb[j]) if vj < x1 else tb[j]
+                        t2 = (1.0 - tc[j]) if vj < x2 else tc[j]
+                        t3 = (1.0 - td[j]) if vj < x3 else td[j]
+                        s = aj[j]
+                        s += t0
+                        s += t1
+                        s += t2
+                        s += t3
+                        aj[j] = s
+                        ta[j] = 1.0 - t0
+                        tb[j] = 1.0 - t1
+                        tc[j] = 1.0 - t2
+                        td[j] = 1.0 - t3
+                first = 0
+                if j0 == i0:  # the strip's own tests: their pairs are all done above
+                    first = _STRIP
+                    c0, c1, c2, c3 = acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3]
+                    c4, c5, c6, c7 = acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7]
+                    c8, c9, c10, c11 = acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11]
+                    c12, c13 = acc[i0 + 12], acc[i0 + 13]
+                    c14, c15 = acc[i0 + 14], acc[i0 + 15]
+                for j in range(first, m):
+                    u = np.uint64(j)  # unsigned: no negative-index code; row r at r * _CHUNK
+                    c0 += code[u + np.uint64(0 * _CHUNK)]
+                    c1 += code[u + np.uint64(1 * _CHUNK)]
+                    c2 += code[u + np.uint64(2 * _CHUNK)]
+                    c3 += code[u + np.uint64(3 * _CHUNK)]
+                    c4 += code[u + np.uint64(4 * _CHUNK)]
+                    c5 += code[u + np.uint64(5 * _CHUNK)]
+                    c6 += code[u + np.uint64(6 * _CHUNK)]
+                    c7 += code[u + np.uint64(7 * _CHUNK)]
+                    c8 += code[u + np.uint64(8 * _CHUNK)]
+                    c9 += code[u + np.uint64(9 * _CHUNK)]
+                    c10 += code[u + np.uint64(10 * _CHUNK)]
+                    c11 += code[u + np.uint64(11 * _CHUNK)]
+                    c12 += code[u + np.uint64(12 * _CHUNK)]
+                    c13 += code[u + np.uint64(13 * _CHUNK)]
+                    c14 += code[u + np.uint64(14 * _CHUNK)]
+                    c15 += code[u + np.uint64(15 * _CHUNK)]
+            acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3] = c0, c1, c2, c3
+            acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7] = c4, c5, c6, c7
+            acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11] = c8, c9, c10, c11
+            acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15] = c12, c13, c14, c15
         for j in range(n):
             lt = acc[j] / n
             out[j, c] = -math.log((1.0 - lt) / lt)
@@ -328,7 +315,7 @@ def _gaussian_log_odds(x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.
 
     ``tab`` is :data:`PNORM_TABLE`; ``bw`` the bandwidths of ``cols``. Runs the nogil kernel
     :func:`_gaussian_run` over tasks of a few genes on a thread pool (see
-    :func:`_gaussian_tasks`); the sums are :func:`_gaussian_sums`, bit-identical to R's.
+    :func:`_gaussian_tasks`); the sums are bit-identical to R's.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -357,9 +344,8 @@ def _gaussian_task(x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.ndar
     """:func:`_gaussian_run` of one task, with its buffers (a few KiB, allocated per task)."""
     npad = (x.shape[0] + _STRIP - 1) // _STRIP * _STRIP  # padded to whole strips
     code = np.empty(_STRIP * _CHUNK)
-    small = np.empty(_STRIP)
     _gaussian_run(x, cols, bw, tab, out, np.empty(npad), np.empty(npad), code,
-                  code.view(np.uint64), small, small.view(np.uint64))
+                  code.view(np.uint64))
 
 
 def resolve_kcdf(kcdf: str, values: np.ndarray) -> str:
