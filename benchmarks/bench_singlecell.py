@@ -6,6 +6,7 @@
     python benchmarks/bench_singlecell.py --cells 200000 --methods ssgsea     # issue 14
     python benchmarks/bench_singlecell.py --genes 30000 --methods singscore   # 2,000 sets
     python benchmarks/bench_singlecell.py --genes 30000 --sets 2000 --no-peers  # memory row
+    python benchmarks/bench_singlecell.py --genes 30000 --sets 2000 --methods mean zscore plage
 
 Data: a synthetic sparse, log-normalised matrix (CSR, float32), built once and cached as an
 h5ad (``--path``; reused when it exists): every gene has its own detection rate (lognormal
@@ -47,6 +48,8 @@ import numpy as np
 from harness import Tool, module_available, report, run_tool, workdir
 
 METHODS = ("ucell", "aucell", "score_genes", "ssgsea", "singscore")
+#: Bulk methods that also take cells (no peer here): for issue 14's memory row only.
+EXTRA_METHODS = ("mean", "zscore", "plage")
 DEFAULT_PATH = "/tmp/rrscore_bench/sc_{cells}x{genes}_d{density}_s{seed}.h5ad"
 
 LOAD = """
@@ -219,6 +222,9 @@ NOTES = {
               "zeros are one tie block); the scores equal the dense computation's bit for bit.",
     "singscore": "Memory row: 'call extra' is the call's own memory; an output (scores, "
                  "or dispersions) is cells x sets float64.",
+    "mean": "No peer: rrscore only, for the memory row.",
+    "zscore": "No peer: rrscore only, for the memory row.",
+    "plage": "No peer: rrscore only, for the memory row (one SVD per set over all cells).",
 }
 
 
@@ -237,8 +243,10 @@ def run_method(method: str, path: Path, wd: Path, n_genes: int, input_bytes: int
         tools = [rrscore_tool(path, "score_genes", {"random_state": 0}), scanpy_tool(path)]
     elif method == "singscore":
         tools = [singscore_tool(path, dispersion)]
-    else:
+    elif method == "ssgsea":
         tools = [rrscore_tool(path, "ssgsea", {"normalize": False})]
+    else:
+        tools = [rrscore_tool(path, method, {})]
     if not peers:
         tools = tools[:1]  # rrscore's own call only
     print(f"\n=== {method}", flush=True)
@@ -276,7 +284,7 @@ def check_issue14_goals(results: dict[str, list[dict]], args, input_bytes: int) 
     """Issue 14's goals: ssGSEA on 200,000 cells (< 30 s, peak RSS < 2 × input) and every
     method's own memory (extra ≤ 2 × its output + one chunk, the row with 2,000 sets on
     50,000 cells × 30,000 genes)."""
-    rows = [(m, r) for m in METHODS for r in results.get(m, [])
+    rows = [(m, r) for m in METHODS + EXTRA_METHODS for r in results.get(m, [])
             if r["tool"].startswith("rrscore") and r["status"] == "ok"]
     if not rows:
         return
@@ -319,7 +327,9 @@ def main() -> None:
     parser.add_argument("--singscore-dispersion", action="store_true",
                         help="singscore row: scores and dispersions (score_with_dispersion)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--methods", nargs="+", choices=METHODS + EXTRA_METHODS,
+                        default=list(METHODS),
+                        help="mean, zscore and plage (no peer) only when named")
     parser.add_argument("--path", default=None, help=f"h5ad cache (default {DEFAULT_PATH})")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per tool")
     parser.add_argument("--no-peers", action="store_true",
