@@ -98,7 +98,8 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
 # the keys (NumPy's vectorised sort, ~2.5x faster than its argsort here, GIL released)
 # gives the order with ties in column order. Values that differ only in those low bits
 # (rare: about 2^-35 relative apart for 20,000 genes) form a run of equal truncated keys,
-# which is re-ordered by the full key.
+# which is re-ordered by the full key (:func:`_order_runs`, compiled only for data that
+# have such a run); a run of equal values is already in column order.
 # --------------------------------------------------------------------------------------
 
 _SIGN = np.uint64(1 << 63)
@@ -126,9 +127,17 @@ def _column_keys(x, bits, shift, keys):
 
 
 @numba.njit(nogil=True, cache=True)
-def _positions_from_keys(keys, x, bits, shift, pos):
+def _positions_from_keys(keys, x, shift, pos):
+    """Positions from each row's sorted keys; the number of runs left to :func:`_order_runs`.
+
+    A run of equal truncated keys is in column order, the stable order when its values are
+    equal (ties, -0.0 and 0.0, NaN); a run of values that differ only in the truncated bits
+    is counted and left to the rare kernel, so that a first call whose data have none does
+    not compile it (~0.6 s on a cold cache).
+    """
     n_rows, n = keys.shape
     low = np.uint64((1 << shift) - 1)
+    unequal = 0
     for r in range(n_rows):
         k = keys[r]
         p = 0
@@ -139,7 +148,32 @@ def _positions_from_keys(keys, x, bits, shift, pos):
                 q += 1
             if q - p == 1:
                 pos[r, np.int64(k[p] & low)] = p + 1
-            else:  # equal truncated keys, columns ascending: order by the full key
+            else:
+                first = x[r, np.int64(k[p] & low)]
+                for t in range(p, q):
+                    c = np.int64(k[t] & low)
+                    pos[r, c] = t + 1
+                    value = x[r, c]
+                    if not (value == first or (value != value and first != first)):
+                        unequal += 1
+            p = q
+    return unequal
+
+
+@numba.njit(nogil=True, cache=True)
+def _order_runs(keys, x, bits, shift, pos):
+    """Rows whose sorted keys have runs of unequal values: those runs ordered by full key."""
+    n_rows, n = keys.shape
+    low = np.uint64((1 << shift) - 1)
+    for r in range(n_rows):
+        k = keys[r]
+        p = 0
+        while p < n:
+            hi = k[p] >> np.uint64(shift)
+            q = p + 1
+            while q < n and (k[q] >> np.uint64(shift)) == hi:
+                q += 1
+            if q - p > 1:  # equal truncated keys, columns ascending: order by the full key
                 cols = np.empty(q - p, dtype=np.int64)
                 full = np.empty(q - p, dtype=np.uint64)
                 for t in range(p, q):
@@ -188,7 +222,8 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
         keys = np.empty((b - a, n), dtype=np.uint64)
         _column_keys(x[a:b], bits[a:b], shift, keys)
         keys.sort(axis=1)
-        _positions_from_keys(keys, x[a:b], bits[a:b], shift, pos[a:b])
+        if _positions_from_keys(keys, x[a:b], shift, pos[a:b]):
+            _order_runs(keys, x[a:b], bits[a:b], shift, pos[a:b])
 
     if n_threads == 1:
         for i in range(len(bounds) - 1):
