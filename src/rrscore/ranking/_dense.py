@@ -98,8 +98,8 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
 # the keys (NumPy's vectorised sort, ~2.5x faster than its argsort here, GIL released)
 # gives the order with ties in column order. Values that differ only in those low bits
 # (rare: about 2^-35 relative apart for 20,000 genes) form a run of equal truncated keys,
-# which is re-ordered by the full key (:func:`_order_runs`, compiled only for data that
-# have such a run); a run of equal values is already in column order.
+# which is re-ordered by the full value (:func:`_order_runs`); a run of equal values is
+# already in column order.
 # --------------------------------------------------------------------------------------
 
 _SIGN = np.uint64(1 << 63)
@@ -108,38 +108,37 @@ _ALL_ONES = np.uint64((1 << 64) - 1)
 
 
 @numba.njit(nogil=True, cache=True)
-def _descending_bits(value, bits):
-    """An unsigned key that sorts ascending in the value's descending order (NaN last)."""
-    if value != value:
-        return _ALL_ONES
-    if bits == _SIGN:  # -0.0 ties with 0.0, as in R
-        return _LOW63
-    return bits if bits >= _SIGN else bits ^ _LOW63
-
-
-@numba.njit(nogil=True, cache=True)
 def _column_keys(x, bits, shift, keys):
     n_rows, n = x.shape
     low = np.uint64((1 << shift) - 1)
     for r in range(n_rows):
         for c in range(n):
-            keys[r, c] = (_descending_bits(x[r, c], bits[r, c]) & ~low) | np.uint64(c)
+            # an unsigned key that sorts ascending in the value's descending order, NaN last
+            # (written out here: a separate kernel is one more to compile on a cold cache)
+            b = bits[r, c]
+            if x[r, c] != x[r, c]:
+                key = _ALL_ONES
+            elif b == _SIGN:  # -0.0 ties with 0.0, as in R
+                key = _LOW63
+            else:
+                key = b if b >= _SIGN else b ^ _LOW63
+            keys[r, c] = (key & ~low) | np.uint64(c)
 
 
 @numba.njit(nogil=True, cache=True)
-def _positions_from_keys(keys, x, shift, pos):
-    """Positions from each row's sorted keys; the number of runs left to :func:`_order_runs`.
+def _positions_from_keys(keys, x, shift, pos, unequal):
+    """Positions from each row's sorted keys; ``unequal[r]``: row r has a run of unequal
+    values, left to :func:`_order_runs`.
 
     A run of equal truncated keys is in column order, the stable order when its values are
-    equal (ties, -0.0 and 0.0, NaN); a run of values that differ only in the truncated bits
-    is counted and left to the rare kernel, so that a first call whose data have none does
-    not compile it (~0.6 s on a cold cache).
+    equal (ties, -0.0 and 0.0, NaN), so only runs of values that differ in the truncated
+    bits (a few per hundred GSVA rows, at the extreme log-odds) need reordering.
     """
     n_rows, n = keys.shape
     low = np.uint64((1 << shift) - 1)
-    unequal = 0
     for r in range(n_rows):
         k = keys[r]
+        unequal[r] = False
         p = 0
         while p < n:
             hi = k[p] >> np.uint64(shift)
@@ -155,36 +154,30 @@ def _positions_from_keys(keys, x, shift, pos):
                     pos[r, c] = t + 1
                     value = x[r, c]
                     if not (value == first or (value != value and first != first)):
-                        unequal += 1
+                        unequal[r] = True
             p = q
-    return unequal
 
 
-@numba.njit(nogil=True, cache=True)
-def _order_runs(keys, x, bits, shift, pos):
-    """Rows whose sorted keys have runs of unequal values: those runs ordered by full key."""
-    n_rows, n = keys.shape
-    low = np.uint64((1 << shift) - 1)
-    for r in range(n_rows):
-        k = keys[r]
-        p = 0
-        while p < n:
-            hi = k[p] >> np.uint64(shift)
-            q = p + 1
-            while q < n and (k[q] >> np.uint64(shift)) == hi:
-                q += 1
-            if q - p > 1:  # equal truncated keys, columns ascending: order by the full key
-                cols = np.empty(q - p, dtype=np.int64)
-                full = np.empty(q - p, dtype=np.uint64)
-                for t in range(p, q):
-                    c = np.int64(k[t] & low)
-                    cols[t - p] = c
-                    full[t - p] = _descending_bits(x[r, c], bits[r, c])
-                order = np.empty(q - p, dtype=np.int64)
-                stable_argsort_prefix(full, q - p, order)  # stable: ties keep columns
-                for t in range(q - p):
-                    pos[r, cols[order[t]]] = p + t + 1
-            p = q
+def _order_runs(keys: np.ndarray, values: np.ndarray, shift: int, pos: np.ndarray) -> None:
+    """One row's runs of equal truncated keys put in descending order of the full values,
+    ties in column order (``keys``: the row's sorted keys, ``pos``: its positions).
+
+    NumPy, not a kernel: few rows need it, and a kernel with a sort would cost ~1 s to
+    compile on the first call after an install.
+    """
+    hi = keys >> np.uint64(shift)
+    joined = hi[1:] == hi[:-1]  # t and t + 1 are in one run
+    member = np.zeros(len(keys), dtype=bool)
+    member[1:] |= joined
+    member[:-1] |= joined
+    starts = member.copy()
+    starts[1:] &= ~joined
+    at = np.flatnonzero(member)
+    cols = (keys[at] & np.uint64((1 << shift) - 1)).astype(np.int64)
+    # -value ascending is value descending (-0.0 ties with 0.0; NaN runs are all NaN),
+    # lexsort is stable: equal values keep column order
+    order = np.lexsort((cols, -values[cols], np.cumsum(starts[at])))
+    pos[cols[order]] = at + 1
 
 
 def fast_descending_positions(x: np.ndarray) -> np.ndarray:
@@ -222,8 +215,10 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
         keys = np.empty((b - a, n), dtype=np.uint64)
         _column_keys(x[a:b], bits[a:b], shift, keys)
         keys.sort(axis=1)
-        if _positions_from_keys(keys, x[a:b], shift, pos[a:b]):
-            _order_runs(keys, x[a:b], bits[a:b], shift, pos[a:b])
+        unequal = np.empty(b - a, dtype=np.bool_)
+        _positions_from_keys(keys, x[a:b], shift, pos[a:b], unequal)
+        for r in np.flatnonzero(unequal):
+            _order_runs(keys[r], x[a + r], shift, pos[a + r])
 
     if n_threads == 1:
         for i in range(len(bounds) - 1):
