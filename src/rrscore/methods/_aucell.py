@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore._numba import kernel_over_rows, numba
+from rrscore._numba import kernel_over_rows, numba, over_row_blocks
 from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
@@ -59,7 +59,7 @@ from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ucell import slot_sets
 from rrscore.ranking._common import row_arrays
 from rrscore.ranking._random_ties import row_random_positions
-from rrscore.ranking._ties import row_tie_blocks
+from rrscore.ranking._ties import few_work, row_tie_blocks, row_tie_blocks_few
 
 TIES = ("expected", "random")
 #: R AUCell excludes sets with this fraction of their genes missing, or more.
@@ -124,7 +124,7 @@ class AUCellParams:
         return t
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _part_auc(start, size, slots, a, b, t, norm):
     k = b - a
     if k == 0:
@@ -147,7 +147,7 @@ def _part_auc(start, size, slots, a, b, t, norm):
     return auc / max_auc
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out_row):
     for s in range(len(up_ptr) - 1):
         out_row[s] = (_part_auc(start, size, up_slots, up_ptr[s], up_ptr[s + 1], t, norm)
@@ -155,17 +155,52 @@ def _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out_row)
 
 
 @numba.njit(nogil=True, cache=True)
-def _aucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr,
-                 up_slots, dn_ptr, dn_slots, t, norm, out):
-    """Rows ``r0 .. r1 - 1`` of a block (``row_arrays`` form), ``ties="expected"``."""
-    start = np.empty(n_slots, dtype=np.int64)
-    size = np.empty(n_slots, dtype=np.int64)
+def _aucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, up_ptr, up_slots,
+                 dn_ptr, dn_slots, t, norm, out, general, start, size, present, which, qs,
+                 greater, eq):
+    """Rows ``r0 .. r1 - 1`` of a block (``row_arrays`` form), ``ties="expected"``.
+
+    A row whose set genes hold too many distinct values for :func:`row_tie_blocks_few` is
+    left to :func:`_aucell_rows_general` (``general[r]`` True), compiled only when needed.
+    """
     for r in range(r0, r1):
         a = indptr[r]
         b = indptr[r + 1]
+        done = row_tie_blocks_few(data[a:b], indices if shared else indices[a:b], n_genes,
+                                  slot_of, start, size, present, which, qs, greater, eq)
+        general[r] = not done
+        if done:
+            _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out[r])
+
+
+@numba.njit(nogil=True, cache=True)
+def _aucell_rows_general(k0, k1, rows, data, indices, indptr, shared, n_genes, slot_of,
+                         up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out, start, size):
+    """The rows ``rows[k0:k1]`` of a block, ranked by :func:`row_tie_blocks`."""
+    for k in range(k0, k1):
+        r = rows[k]
+        a = indptr[r]
+        b = indptr[r + 1]
         row_tie_blocks(data[a:b], indices if shared else indices[a:b], n_genes, slot_of,
-                       n_slots, start, size)
+                       len(start), start, size)
         _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out[r])
+
+
+def _expected_block(data, indices, indptr, shared, n_genes, slot_of, n_slots, sets_args,
+                    out) -> None:
+    """``ties="expected"`` scores of a block of rows into ``out``: threads over blocks of
+    rows, each with its own work arrays (allocated in Python: the kernels compile no
+    allocation)."""
+    n_rows = len(indptr) - 1
+    general = np.zeros(n_rows, dtype=np.bool_)
+    over_row_blocks(lambda a, b: _aucell_rows(a, b, data, indices, indptr, shared, n_genes,
+                                              slot_of, *sets_args, out, general,
+                                              *few_work(n_slots)), n_rows)
+    rows = np.flatnonzero(general)
+    if len(rows):
+        over_row_blocks(lambda a, b: _aucell_rows_general(
+            a, b, rows, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out,
+            *few_work(n_slots)[:2]), len(rows))
 
 
 @numba.njit(nogil=True, cache=True)
@@ -237,9 +272,9 @@ def run(
                              np.int64(t), bool(params.norm_auc),
                              np.uint64(params.random_state), offset, part)
         else:
-            kernel_over_rows(_aucell_rows, stop - start, data, indices, indptr, shared,
-                             n_genes, slot_of, len(slot_genes), up_ptr, up_slots, dn_ptr,
-                             dn_slots, np.int64(t), bool(params.norm_auc), part)
+            _expected_block(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes),
+                            (up_ptr, up_slots, dn_ptr, dn_slots, np.int64(t),
+                             bool(params.norm_auc)), part)
     out[:, excluded] = np.nan
     return out
 

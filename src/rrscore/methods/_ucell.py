@@ -49,14 +49,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rrscore._numba import kernel_over_rows, numba
+from rrscore._numba import numba, over_row_blocks
 from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._common import gene_slots, row_arrays
-from rrscore.ranking._ties import row_tie_blocks
+from rrscore.ranking._ties import few_work, row_tie_blocks, row_tie_blocks_few
 
 MISSING_GENES = ("impute", "skip")
 
@@ -135,7 +135,7 @@ def slot_sets(
     return slot_of, slot_genes, up_ptr, up_slots, dn_ptr, dn_slots
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _u_score(start, size, slots, a, b, n_missing, max_rank):
     n_sig = b - a + n_missing
     if n_sig == 0:
@@ -149,25 +149,69 @@ def _u_score(start, size, slots, a, b, n_missing, max_rank):
     return 1.0 - (rank_sum - rank_min) / (n_sig * max_rank - rank_min)
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _set_scores(start, size, up_ptr, up_slots, up_missing, dn_ptr, dn_slots, dn_missing,
+                max_rank, w_neg, out_row):
+    """Every set's score in one row from the row's tie blocks (``start``/``size``)."""
+    for s in range(len(up_ptr) - 1):
+        up = _u_score(start, size, up_slots, up_ptr[s], up_ptr[s + 1], up_missing[s],
+                      max_rank)
+        dn = _u_score(start, size, dn_slots, dn_ptr[s], dn_ptr[s + 1], dn_missing[s],
+                      max_rank)
+        d = up - w_neg * dn
+        out_row[s] = d if d > 0.0 else 0.0
+
+
 @numba.njit(nogil=True, cache=True)
-def _ucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, n_slots, up_ptr,
-                up_slots, up_missing, dn_ptr, dn_slots, dn_missing, max_rank, w_neg, out):
-    """Scores of rows ``r0 .. r1 - 1`` of a block (``row_arrays`` form) into ``out``."""
-    n_sets = len(up_ptr) - 1
-    start = np.empty(n_slots, dtype=np.int64)
-    size = np.empty(n_slots, dtype=np.int64)
+def _ucell_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, up_ptr, up_slots,
+                up_missing, dn_ptr, dn_slots, dn_missing, max_rank, w_neg, out, general,
+                start, size, present, which, qs, greater, eq):
+    """Scores of rows ``r0 .. r1 - 1`` of a block (``row_arrays`` form) into ``out``.
+
+    A row whose set genes hold too many distinct values for :func:`row_tie_blocks_few` is
+    left to :func:`_ucell_rows_general` (``general[r]`` True): a kernel compiled only when
+    some row needs it (continuous values), not on every first call.
+    """
     for r in range(r0, r1):
         a = indptr[r]
         b = indptr[r + 1]
+        done = row_tie_blocks_few(data[a:b], indices if shared else indices[a:b], n_genes,
+                                  slot_of, start, size, present, which, qs, greater, eq)
+        general[r] = not done
+        if done:
+            _set_scores(start, size, up_ptr, up_slots, up_missing, dn_ptr, dn_slots,
+                        dn_missing, max_rank, w_neg, out[r])
+
+
+@numba.njit(nogil=True, cache=True)
+def _ucell_rows_general(k0, k1, rows, data, indices, indptr, shared, n_genes, slot_of,
+                        up_ptr, up_slots, up_missing, dn_ptr, dn_slots, dn_missing, max_rank,
+                        w_neg, out, start, size):
+    """Scores of the rows ``rows[k0:k1]`` of a block, ranked by :func:`row_tie_blocks`."""
+    for k in range(k0, k1):
+        r = rows[k]
+        a = indptr[r]
+        b = indptr[r + 1]
         row_tie_blocks(data[a:b], indices if shared else indices[a:b], n_genes, slot_of,
-                       n_slots, start, size)
-        for s in range(n_sets):
-            up = _u_score(start, size, up_slots, up_ptr[s], up_ptr[s + 1], up_missing[s],
-                          max_rank)
-            dn = _u_score(start, size, dn_slots, dn_ptr[s], dn_ptr[s + 1], dn_missing[s],
-                          max_rank)
-            d = up - w_neg * dn
-            out[r, s] = d if d > 0.0 else 0.0
+                       len(start), start, size)
+        _set_scores(start, size, up_ptr, up_slots, up_missing, dn_ptr, dn_slots, dn_missing,
+                    max_rank, w_neg, out[r])
+
+
+def _score_block(data, indices, indptr, shared, n_genes, slot_of, n_slots, sets_args,
+                 out) -> None:
+    """Scores of a block of rows into ``out``: threads over blocks of rows, each with its
+    own work arrays (allocated in Python: the kernels compile no allocation)."""
+    n_rows = len(indptr) - 1
+    general = np.zeros(n_rows, dtype=np.bool_)
+    over_row_blocks(lambda a, b: _ucell_rows(a, b, data, indices, indptr, shared, n_genes,
+                                             slot_of, *sets_args, out, general,
+                                             *few_work(n_slots)), n_rows)
+    rows = np.flatnonzero(general)
+    if len(rows):
+        over_row_blocks(lambda a, b: _ucell_rows_general(
+            a, b, rows, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out,
+            *few_work(n_slots)[:2]), len(rows))
 
 
 def _too_long_text(sets: AlignedSets, listed: np.ndarray, long: np.ndarray, max_rank: int,
@@ -214,13 +258,13 @@ def run(
         up_missing = np.zeros(len(sets), dtype=np.int64)
         dn_missing = np.zeros(len(sets), dtype=np.int64)
     slot_of, slot_genes, up_ptr, up_slots, dn_ptr, dn_slots = slot_sets(sets, n_genes)
+    sets_args = (up_ptr, up_slots, up_missing, dn_ptr, dn_slots, dn_missing, float(max_rank),
+                 float(params.w_neg))
     out = np.empty((expr.shape[0], len(sets)))
     for start, stop, block in cell_blocks(expr, chunk_size, progress=progress, desc="ucell"):
         data, indices, indptr, shared, _ = row_arrays(block)
-        kernel_over_rows(_ucell_rows, stop - start, data, indices, indptr, shared, n_genes,
-                         slot_of, len(slot_genes), up_ptr, up_slots, up_missing, dn_ptr,
-                         dn_slots, dn_missing, float(max_rank), float(params.w_neg),
-                         out[start:stop])
+        _score_block(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes),
+                     sets_args, out[start:stop])
     return out
 
 

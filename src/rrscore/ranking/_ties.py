@@ -116,6 +116,77 @@ def row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size):
 
 
 @numba.njit(nogil=True, cache=True)
+def row_tie_blocks_few(data, indices, n_genes, slot_of, start, size, present, which, qs,
+                       greater, eq):
+    """:func:`row_tie_blocks` for a row whose queried genes take few distinct values.
+
+    The common case of counts and log counts, and a kernel of its own because it needs no
+    sort, no binary search and no allocation: the distinct values (0 first, then in the
+    order met) are collected by linear search, and each is counted against the stored
+    values in one branch-free pass. Compiles in a fraction of :func:`row_tie_blocks`, which
+    a first call on such data then never compiles (issue 14).
+
+    ``start``/``size`` (``(n_slots,)`` int64) are filled as by :func:`row_tie_blocks` and
+    True is returned, or, when the queried genes hold more than ``len(qs)`` distinct values
+    (0 included), False is returned and ``start``/``size`` are not filled: the caller ranks
+    the row with :func:`row_tie_blocks`. ``present`` and ``which`` (``(n_slots,)`` int64),
+    ``qs`` (float64) and ``greater``/``eq`` (int64, ``len(qs)``) are work space.
+    """
+    nnz = len(data)
+    n_implicit = n_genes - nnz
+    cap = len(qs)
+    qs[0] = 0.0  # the value of every queried gene not stored
+    nq = 1
+    n_present = 0
+    for q in range(nnz):
+        s = slot_of[indices[q]]
+        if s >= 0:
+            x = np.float64(data[q])
+            i = 0
+            while i < nq and qs[i] != x:
+                i += 1
+            if i == nq:
+                if nq == cap:
+                    return False
+                qs[nq] = x
+                nq += 1
+            present[n_present] = s
+            which[n_present] = i
+            n_present += 1
+    for i in range(nq):
+        v = qs[i]
+        g = 0
+        e = 0
+        for q in range(nnz):
+            x = data[q]
+            g += np.int64(x > v)
+            e += np.int64(x == v)
+        greater[i] = g + (n_implicit if v < 0.0 else 0)
+        eq[i] = e + (n_implicit if v == 0.0 else 0)
+    g0 = greater[0]
+    e0 = eq[0]
+    for s in range(len(start)):
+        start[s] = g0
+        size[s] = e0
+    for k in range(n_present):
+        i = which[k]
+        start[present[k]] = greater[i]
+        size[present[k]] = eq[i]
+    return True
+
+
+def few_work(n_slots: int) -> tuple[np.ndarray, ...]:
+    """Fresh work arrays of :func:`row_tie_blocks_few` for ``n_slots`` queried genes:
+    ``(start, size, present, which, qs, greater, eq)``, one set per thread's block of rows
+    (allocated here, so the kernels compile no allocation)."""
+    n = max(int(n_slots), 1)
+    ints = np.empty((4, n), dtype=np.int64)
+    counts = np.empty((2, _LINEAR_COUNT_MAX), dtype=np.int64)
+    return (ints[0], ints[1], ints[2], ints[3], np.empty(_LINEAR_COUNT_MAX), counts[0],
+            counts[1])
+
+
+@numba.njit(nogil=True, cache=True)
 def csr_row_tie_blocks(data, indices, n_genes, slot_of, n_slots):
     """:func:`row_tie_blocks` of one row into new ``(start, size)`` arrays."""
     start = np.empty(n_slots, dtype=np.int64)
