@@ -75,26 +75,38 @@ class _Workspace:
         self.block = np.empty(k_max * n)
         self.gram = np.empty(d_max * d_max)
         self.basis = np.empty(basis_size(d_max))
+        self.weights = np.empty(2 * k_max)
 
     def rows(self, k: int, n: int) -> np.ndarray:
         return self.block[: k * n].reshape(k, n)
 
 
-def _leading_vector(block: np.ndarray, q0: np.ndarray,
-                    work: _Workspace | None = None) -> np.ndarray:
-    """Unit first right singular vector of the C-contiguous ``(k, N)`` block."""
+def _vector_and_direction(block: np.ndarray, n_up: int, q0: np.ndarray,
+                          work: _Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """The unit first right singular vector of the C-contiguous ``(k, N)`` block of a set
+    whose first ``n_up`` rows are its up genes, and the direction that orients it:
+    mean z(up) - mean z(down) per sample."""
     k, n = block.shape
     d = min(k, n)
-    gram = work.gram[: d * d].reshape(d, d) if work is not None else None
+    gram = work.gram[: d * d].reshape(d, d)
     # A @ A.T of one buffer is BLAS syrk in NumPy (half the products of a general matmul)
     if k <= n:
         gram = np.matmul(block, block.T, out=gram)
     else:
         gram = np.matmul(block.T, block, out=gram)
-    vec = leading_eigenvector(gram, q0, work.basis if work is not None else None)
-    v = vec @ block if k <= n else vec  # right vector from the left one: block.T u
+    vec = leading_eigenvector(gram, q0, work.basis)
+    weights = work.weights[: 2 * k].reshape(2, k)
+    weights[1, :n_up] = 1.0 / n_up if n_up else 0.0
+    weights[1, n_up:] = -1.0 / (k - n_up) if k > n_up else 0.0
+    if k <= n:
+        # the right vector (block.T u) and the direction in one pass over the block
+        weights[0] = vec
+        both = weights @ block
+        v, direction = both[0], both[1]
+    else:
+        v, direction = vec, weights[1] @ block
     norm = float(np.linalg.norm(v))
-    return v / norm if norm > 0 else np.full(n, np.nan)
+    return (v / norm if norm > 0 else np.full(n, np.nan)), direction
 
 
 #: A dot product this small relative to the norms is a tie (rounding noise, not a sign).
@@ -143,12 +155,7 @@ def _set_score(rows: SetRows, up: np.ndarray, down: np.ndarray, q0: np.ndarray,
     """One set's oriented PLAGE scores, ``(n_samples,)``."""
     cols = np.concatenate([up, down]).astype(np.int64)
     block = rows.block(cols, out=work.rows(len(cols), rows.n))  # (k, N)
-    v = _leading_vector(block, q0, work)
-    n_up = len(up)
-    direction = block[:n_up].mean(axis=0) if n_up else np.zeros(rows.n)
-    if len(down):
-        direction = direction - block[n_up:].mean(axis=0)
-    return orient(v, direction)
+    return orient(*_vector_and_direction(block, len(up), q0, work))
 
 
 def run(

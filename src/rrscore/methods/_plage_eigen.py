@@ -38,11 +38,13 @@ from rrscore._numba import numba
 #: needs no compiled kernel: the Lanczos kernels cost 7-13 s of compilation on a cold numba
 #: cache (the first call after an install), more than LAPACK's extra time on thousands of
 #: sets of up to 256 genes (or samples). LAPACK's vector is exact to rounding.
-SMALL = 256
+SMALL = 200
 #: Stop when the residual bound is below this fraction of the spectral gap.
 GAP_TOL = 1e-13
 #: ... or at this many machine epsilons of the top eigenvalue (LAPACK's own accuracy).
 ROUNDING = 16 * np.finfo(np.float64).eps
+_EPS = float(np.finfo(np.float64).eps)
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def start_vector(d: int) -> np.ndarray:
@@ -59,7 +61,119 @@ def max_steps(d: int) -> int:
     return int(min(d, max(64, (2 * d) // 3)))
 
 
-@numba.njit(cache=True, nogil=True)
+#: Flags for the inner loops of the matrix-vector product and the orthogonalisation: letting
+#: LLVM reassociate sums is what vectorises a dot product (the result differs from a sequential
+#: sum by rounding only, and is the same on every call).
+_VECTORISE = {"reassoc", "nsz", "contract"}
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_VECTORISE)
+def _symv_lower(A, x, y):
+    """``y = A x`` for symmetric ``A`` given by its lower triangle (row ``i``: ``A[i, :i+1]``).
+
+    Reads half the matrix, which is what a Lanczos step's time is (the matrix does not fit
+    in L1/L2 above ~250 dimensions: the product is memory-bound). Four rows at a time: each
+    row's part left of the diagonal is used twice, as a row (a dot product with ``x``) and
+    as a column (``y += row * x[i]``), so every value read feeds two multiply-adds.
+    """
+    d = len(x)
+    for i in range(d):
+        y[i] = 0.0
+    i = 0
+    while i + 4 <= d:
+        r0 = A[i]
+        r1 = A[i + 1]
+        r2 = A[i + 2]
+        r3 = A[i + 3]
+        x0 = x[i]
+        x1 = x[i + 1]
+        x2 = x[i + 2]
+        x3 = x[i + 3]
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for t in range(i):
+            xt = x[t]
+            s0 += r0[t] * xt
+            s1 += r1[t] * xt
+            s2 += r2[t] * xt
+            s3 += r3[t] * xt
+            y[t] += r0[t] * x0 + r1[t] * x1 + r2[t] * x2 + r3[t] * x3
+        # the 4 × 4 block on the diagonal: its lower triangle, both ways
+        for r in range(4):
+            row = A[i + r]
+            s = 0.0
+            for t in range(i, i + r):
+                s += row[t] * x[t]
+                y[t] += row[t] * x[i + r]
+            y[i + r] += s + row[i + r] * x[i + r]
+        y[i] += s0
+        y[i + 1] += s1
+        y[i + 2] += s2
+        y[i + 3] += s3
+        i += 4
+    while i < d:
+        row = A[i]
+        xi = x[i]
+        s = 0.0
+        for t in range(i):
+            s += row[t] * x[t]
+            y[t] += row[t] * xi
+        y[i] += s + row[i] * xi
+        i += 1
+    return y
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_VECTORISE)
+def _dot(a, b):
+    s = 0.0
+    for t in range(len(a)):
+        s += a[t] * b[t]
+    return s
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_VECTORISE)
+def _project_out(Q, m, w, c):
+    """Classical Gram-Schmidt: ``c = Q[:m] w``, then ``w -= c Q[:m]`` (4 rows per pass)."""
+    d = len(w)
+    i = 0
+    while i < m:
+        r = min(4, m - i)
+        r0 = Q[i]
+        r1 = Q[i + 1] if r > 1 else r0
+        r2 = Q[i + 2] if r > 2 else r0
+        r3 = Q[i + 3] if r > 3 else r0
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for t in range(d):
+            wt = w[t]
+            s0 += r0[t] * wt
+            s1 += r1[t] * wt
+            s2 += r2[t] * wt
+            s3 += r3[t] * wt
+        # rows past m repeat r0 in the sums above; their coefficients are 0 below
+        c[i] = s0
+        if r > 1:
+            c[i + 1] = s1
+        else:
+            s1 = 0.0
+        if r > 2:
+            c[i + 2] = s2
+        else:
+            s2 = 0.0
+        if r > 3:
+            c[i + 3] = s3
+        else:
+            s3 = 0.0
+        for t in range(d):
+            w[t] -= s0 * r0[t] + s1 * r1[t] + s2 * r2[t] + s3 * r3[t]
+        i += 4
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _count_below(a, b2, n, x, pivmin):
     """Eigenvalues of the tridiagonal (diagonal a, squared off-diagonal b2) below x."""
     count = 0
@@ -78,30 +192,33 @@ def _count_below(a, b2, n, x, pivmin):
 
 
 @numba.njit(cache=True, nogil=True)
-def _kth_largest(a, b2, n, k, lo, hi, pivmin, rel):
-    """The k-th largest eigenvalue (k = 1, 2) by bisection, to ``rel`` relative width."""
+def _kth_largest(a, b2, n, below, lo, hi, pivmin, rel):
+    """The eigenvalue in ``[lo, hi]`` with ``below - 1`` eigenvalues below it (the
+    ``n - below + 1``-th largest) by bisection, to ``rel``."""
     for _ in range(200):
         if hi - lo <= rel * max(abs(lo), abs(hi)) + pivmin:
             break
         mid = 0.5 * (lo + hi)
-        if _count_below(a, b2, n, mid, pivmin) >= n - k + 1:
-            hi = mid  # at least n-k+1 eigenvalues below mid: the k-th largest is too
+        if _count_below(a, b2, n, mid, pivmin) >= below:
+            hi = mid  # at least `below` eigenvalues below mid: the wanted one is too
         else:
             lo = mid
     return 0.5 * (lo + hi)
 
 
-@numba.njit(cache=True, nogil=True)
-def _tridiagonal_solve(diag, off, rhs, tiny):
+@numba.njit(cache=True, nogil=True, inline="always")
+def _tridiagonal_solve(diag, off, rhs, tiny, n, d, du, dl):
     """Solve (tridiagonal with diagonal ``diag``, both off-diagonals ``off``) x = rhs.
 
     Gaussian elimination with partial pivoting (LAPACK ``dgtsv``); a zero pivot becomes
-    ``tiny``, as inverse iteration wants. ``rhs`` is overwritten with the solution.
+    ``tiny``, as inverse iteration wants. ``rhs[:n]`` is overwritten with the solution;
+    ``d``, ``du``, ``dl`` are scratch of ``n`` values.
     """
-    n = len(diag)
-    d = diag.copy()
-    du = off.copy()
-    dl = off.copy()  # becomes the second superdiagonal where rows are interchanged
+    for i in range(n):
+        d[i] = diag[i]
+    for i in range(n - 1):
+        du[i] = off[i]
+        dl[i] = off[i]  # becomes the second superdiagonal where rows are interchanged
     for i in range(n - 1):
         if abs(d[i]) >= abs(dl[i]):
             if d[i] == 0.0:
@@ -131,18 +248,26 @@ def _tridiagonal_solve(diag, off, rhs, tiny):
         rhs[n - 2] = (rhs[n - 2] - du[n - 2] * rhs[n - 1]) / d[n - 2]
     for i in range(n - 3, -1, -1):
         rhs[i] = (rhs[i] - du[i] * rhs[i + 1] - dl[i] * rhs[i + 2]) / d[i]
-    return rhs
 
 
 @numba.njit(cache=True, nogil=True)
-def _top_ritz(a, b, n):
-    """``(θ1, θ2, s)``: the two largest eigenvalues of T (n × n) and θ1's unit eigenvector.
+def _top_ritz(a, b, n, below1, below2, step1, work):
+    """``(θ1, θ2)``: the two largest eigenvalues of T (n × n); θ1's unit eigenvector is
+    left in ``work[:n]`` (``work``: scratch of ``6 n`` values).
 
     θ1 by bisection to 1e-9 (relative), then the Rayleigh quotient of its inverse-iteration
     vector (exact to rounding: its error is the square of the vector's); θ2 to 1e-4, as it
-    only measures the gap.
+    only measures the gap. ``below1``, ``below2``: θ1 and θ2 of a leading block of T (the
+    previous check), which by Cauchy interlacing are at most this T's; ``step1``: how much
+    θ1 rose at the previous check. They narrow the bisection brackets (fewer Sturm counts);
+    every bracket is first confirmed by a Sturm count, else Gershgorin's is used.
     """
-    b2 = np.empty(max(n - 1, 1))
+    s = work[:n]
+    b2 = work[n:2 * n]
+    shifted = work[2 * n:3 * n]
+    d = work[3 * n:4 * n]
+    du = work[4 * n:5 * n]
+    dl = work[5 * n:6 * n]
     radius = 0.0
     lo = np.inf
     hi = -np.inf
@@ -154,66 +279,144 @@ def _top_ritz(a, b, n):
         radius = max(radius, abs(a[i]) + left + right)
         if i < n - 1:
             b2[i] = b[i] * b[i]
-    eps = np.finfo(np.float64).eps
-    pivmin = max(radius * 1e-300, np.finfo(np.float64).tiny)
-    shift = _kth_largest(a, b2, n, 1, lo, hi, pivmin, 1e-9)
-    theta2 = _kth_largest(a, b2, n, 2, lo, shift, pivmin, 1e-4) if n > 1 else lo
+    pivmin = max(radius * 1e-300, _TINY)
+    # θ1 is above below1 when fewer than n eigenvalues are below it; it is below
+    # below1 + a few times the last rise when all n are (else try 16 times wider)
+    lo1 = lo
+    hi1 = hi
+    if lo < below1 < hi and _count_below(a, b2, n, below1, pivmin) < n:
+        lo1 = below1
+        width = max(4.0 * step1, 1e-8 * abs(below1))
+        while lo1 + width < hi:
+            if _count_below(a, b2, n, lo1 + width, pivmin) == n:
+                hi1 = lo1 + width
+                break
+            width *= 16.0
+    shift = _kth_largest(a, b2, n, n, lo1, hi1, pivmin, 1e-9)
+    theta2 = lo
+    if n > 1:
+        lo2 = lo
+        if lo < below2 < shift and _count_below(a, b2, n, below2, pivmin) < n - 1:
+            lo2 = below2
+        theta2 = _kth_largest(a, b2, n, n - 1, lo2, shift, pivmin, 1e-4)
     # inverse iteration: the shift is within 1e-9 of θ1, so each solve gains that much
     # over the gap; three are plenty
-    s = np.ones(n)
-    shifted = a[:n] - shift
-    off = b[: max(n - 1, 0)]
-    tiny = eps * max(radius, 1e-300)
+    for i in range(n):
+        s[i] = 1.0
+        shifted[i] = a[i] - shift
+    tiny = _EPS * max(radius, 1e-300)
     for _ in range(3):
-        s = _tridiagonal_solve(shifted, off, s, tiny)
-        s /= np.sqrt(np.dot(s, s))
+        _tridiagonal_solve(shifted, b, s, tiny, n, d, du, dl)
+        norm = 0.0
+        for i in range(n):
+            norm += s[i] * s[i]
+        norm = np.sqrt(norm)
+        for i in range(n):
+            s[i] /= norm
     theta1 = a[0] * s[0] * s[0]
     for i in range(1, n):
-        theta1 += a[i] * s[i] * s[i] + 2.0 * off[i - 1] * s[i - 1] * s[i]
-    return theta1, theta2, s
+        theta1 += a[i] * s[i] * s[i] + 2.0 * b[i - 1] * s[i - 1] * s[i]
+    return theta1, theta2
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _next_check(steps, level, last_steps, last_level):
+    """The step of the next convergence check, from how fast log(ρ / (tol·gap)) falls.
+
+    Four steps on, as long as it has not fallen since the last check; else 0.7 of the steps
+    that its last rate of fall needs to reach 0 (Lanczos convergence speeds up, so the rate
+    under-estimates the next steps' fall), 1 to 8 steps.
+    """
+    if last_steps == 0 or not level < last_level:
+        return steps + 4
+    rate = (last_level - level) / (steps - last_steps)
+    return steps + max(1, min(8, int(0.7 * level / rate)))
 
 
 @numba.njit(cache=True, nogil=True)
-def _lanczos_top(A, q0, steps_max, gap_tol, rounding, basis_store):
-    """Top eigenvector of symmetric A by Lanczos; ``(vector, converged)``."""
+def _lanczos_top(A, Q, alpha, beta, c, w, ritz, gap_tol, rounding):
+    """Lanczos for the top eigenvector of symmetric ``A`` (its lower triangle).
+
+    ``Q``: ``(m + 1, d)`` rows, the first the unit start vector, the others filled with the
+    Lanczos vectors (``m`` steps at most); ``alpha``, ``beta``, ``c``: ``m + 1`` values;
+    ``w``: ``d``; ``ritz``: ``6 m``. Returns the steps taken when converged, the top Ritz
+    vector's coordinates in ``ritz[:steps]`` (the vector is ``ritz[:steps] @ Q[:steps]``),
+    else 0.
+    """
     d = A.shape[0]
-    m = min(steps_max, d)
-    Q = basis_store[: (m + 1) * d].reshape((m + 1, d))  # the Lanczos vectors, as rows
-    alpha = np.zeros(m)
-    beta = np.zeros(m)
-    Q[0] = q0 / np.sqrt(np.dot(q0, q0))
+    m = Q.shape[0] - 1
     top_diag = 0.0
     for i in range(d):
         top_diag = max(top_diag, A[i, i])
+    theta1 = -np.inf
+    theta2 = -np.inf
+    rise = 0.0
+    next_check = 8
+    last_steps = 0
+    last_level = np.inf
     for j in range(m):
-        w = np.dot(A, Q[j])
-        alpha[j] = np.dot(w, Q[j])
-        basis = Q[: j + 1]
-        # full reorthogonalisation; a second pass when the first cancelled much of w
-        # (Daniel–Gragg–Kaufman–Stewart: "twice is enough")
-        before = np.sqrt(np.dot(w, w))
-        w -= np.dot(np.dot(basis, w), basis)
-        after = np.sqrt(np.dot(w, w))
+        q = Q[j]
+        _symv_lower(A, q, w)
+        a = _dot(w, q)
+        # the three-term recurrence, then full reorthogonalisation against every Lanczos
+        # vector, twice where the first pass cancelled much of w (Daniel–Gragg–Kaufman–
+        # Stewart: "twice is enough"); the coefficient along q_j corrects α
+        b = beta[j - 1] if j > 0 else 0.0
+        p = Q[j - 1] if j > 0 else q
+        for t in range(d):
+            w[t] -= a * q[t] + b * p[t]
+        before = np.sqrt(_dot(w, w))
+        _project_out(Q, j + 1, w, c)
+        a += c[j]
+        after = np.sqrt(_dot(w, w))
         if after < 0.7071 * before:
-            w -= np.dot(np.dot(basis, w), basis)
-            after = np.sqrt(np.dot(w, w))
+            _project_out(Q, j + 1, w, c)
+            a += c[j]
+            after = np.sqrt(_dot(w, w))
+        alpha[j] = a
         beta[j] = after
         steps = j + 1
         # a breakdown (β ≈ 0) leaves an invariant subspace: T's top pair is then exact
-        breakdown = beta[j] <= rounding * max(abs(alpha[j]), top_diag)
-        # T's top pair (bisection: ~80 sequential passes over T) is checked every 4 steps
-        if breakdown or steps == m or (steps >= 8 and steps % 4 == 0):
-            theta1, theta2, s = _top_ritz(alpha, beta, steps)
-            rho = beta[j] * abs(s[steps - 1])
+        breakdown = after <= rounding * max(abs(a), top_diag)
+        if breakdown or steps == m or steps >= next_check:
+            new1, theta2 = _top_ritz(alpha, beta, steps, theta1, theta2, rise, ritz)
+            rise = new1 - theta1 if theta1 > -np.inf else 0.0
+            theta1 = new1
+            rho = after * abs(ritz[steps - 1])
             gap = theta1 - theta2 if steps > 1 else theta1
             if theta1 > 0 and theta1 >= top_diag * (1 - 1e-12) and (
                     rho <= gap_tol * gap or rho <= rounding * theta1 or breakdown):
-                vec = np.dot(s, Q[:steps])
-                return vec / np.sqrt(np.dot(vec, vec)), True
+                return steps
             if breakdown:
-                break
-        Q[j + 1] = w / beta[j]
-    return np.zeros(d), False
+                return 0
+            target = gap_tol * gap
+            level = np.log(rho / target) if target > 0 and rho > 0 else np.inf
+            next_check = _next_check(steps, level, last_steps, last_level)
+            last_steps = steps
+            last_level = level
+        inv = 1.0 / after
+        nq = Q[j + 1]
+        for t in range(d):
+            nq[t] = w[t] * inv
+    return 0
+
+
+def _lanczos(A: np.ndarray, q0: np.ndarray, steps_max: int, gap_tol: float, rounding: float,
+             basis_store: np.ndarray) -> tuple[np.ndarray, bool, int]:
+    """:func:`_lanczos_top` on ``A`` (C-contiguous, lower triangle) from ``q0[:d]``:
+    ``(unit vector, converged, steps)``."""
+    d = A.shape[0]
+    m = min(steps_max, d)
+    Q = basis_store[: (m + 1) * d].reshape(m + 1, d)
+    Q[0] = q0[:d]
+    Q[0] /= np.sqrt(Q[0] @ Q[0])
+    ritz = np.empty(6 * m)
+    steps = _lanczos_top(A, Q, np.zeros(m + 1), np.zeros(m + 1), np.empty(m + 1),
+                         np.empty(d), ritz, gap_tol, rounding)
+    if not steps:
+        return np.zeros(d), False, m
+    vec = ritz[:steps] @ Q[:steps]
+    return vec / np.sqrt(vec @ vec), True, steps
 
 
 def basis_size(d: int) -> int:
@@ -229,7 +432,9 @@ def leading_eigenvector(A: np.ndarray, q0: np.ndarray,
     Parameters
     ----------
     A
-        ``(d, d)`` symmetric positive semi-definite, float64, C- or Fortran-contiguous.
+        ``(d, d)`` float64, symmetric positive semi-definite; only its lower triangle
+        (``A[i, j]``, ``j <= i``) is read (as from BLAS ``syrk``), the rest may hold anything.
+        Not C-contiguous: copied.
     q0
         At least ``d`` start values (:func:`start_vector`).
     work
@@ -242,12 +447,13 @@ def leading_eigenvector(A: np.ndarray, q0: np.ndarray,
         ``(d,)`` unit vector; its sign is arbitrary.
     """
     d = A.shape[0]
+    A = np.ascontiguousarray(A, dtype=np.float64)
     if d > SMALL:
         if work is None or len(work) < basis_size(d):
             work = np.empty(basis_size(d))
-        vec, ok = _lanczos_top(A, np.ascontiguousarray(q0[:d]), max_steps(d), GAP_TOL,
-                               ROUNDING, work)
+        vec, ok, _ = _lanczos(A, q0, max_steps(d), GAP_TOL, ROUNDING, work)
         if ok:
             return vec
-    _, u = scipy.linalg.eigh(A, subset_by_index=[d - 1, d - 1], check_finite=False)
+    _, u = scipy.linalg.eigh(A, lower=True, subset_by_index=[d - 1, d - 1],
+                             check_finite=False)
     return u[:, 0]
