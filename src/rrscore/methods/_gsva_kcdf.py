@@ -172,7 +172,7 @@ _TWO_MARGINS = 2.0 * _INDEX_MARGIN
 _ONE_UP = 1.0 + _INDEX_MARGIN
 _ONE_DOWN = 1.0 - _INDEX_MARGIN
 _LOW16 = np.uint64(0xFFFF)
-#: Density samples per strip: the strip's 16 running sums stay in registers.
+#: Density samples per strip (their running sums are held in registers, 8 at a time).
 _STRIP = 16
 #: Test samples per pass of a strip (its buffer: 16 × 256 doubles = 32 KiB).
 _CHUNK = 256
@@ -216,10 +216,6 @@ def _gaussian_run(x, cols, bw, tab, out, v, acc, code, bits):
         h = bw[c]
         scale = 1000.0 / h
         for i0 in range(0, npad, _STRIP):
-            # the strip's running sums, scalars so that they live in registers (loaded
-            # once the strip's own terms are in acc, after its first chunk)
-            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = 0.0
-            c8 = c9 = c10 = c11 = c12 = c13 = c14 = c15 = 0.0
             for j0 in range(i0, npad, _CHUNK):
                 m = npad - j0 if npad - j0 < _CHUNK else _CHUNK
                 va = v[j0:j0 + m]  # views everywhere: plain loop indices vectorise
@@ -274,36 +270,27 @@ def _gaussian_run(x, cols, bw, tab, out, v, acc, code, bits):
                         tb[j] = 1.0 - t1
                         tc[j] = 1.0 - t2
                         td[j] = 1.0 - t3
-                first = 0
-                if j0 == i0:  # the strip's own tests: their pairs are all done above
-                    first = _STRIP
-                    c0, c1, c2, c3 = acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3]
-                    c4, c5, c6, c7 = acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7]
-                    c8, c9, c10, c11 = acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11]
-                    c12, c13 = acc[i0 + 12], acc[i0 + 13]
-                    c14, c15 = acc[i0 + 14], acc[i0 + 15]
-                for j in range(first, m):
-                    u = np.uint64(j)  # unsigned: no negative-index code; row r at r * _CHUNK
-                    c0 += code[u + np.uint64(0 * _CHUNK)]
-                    c1 += code[u + np.uint64(1 * _CHUNK)]
-                    c2 += code[u + np.uint64(2 * _CHUNK)]
-                    c3 += code[u + np.uint64(3 * _CHUNK)]
-                    c4 += code[u + np.uint64(4 * _CHUNK)]
-                    c5 += code[u + np.uint64(5 * _CHUNK)]
-                    c6 += code[u + np.uint64(6 * _CHUNK)]
-                    c7 += code[u + np.uint64(7 * _CHUNK)]
-                    c8 += code[u + np.uint64(8 * _CHUNK)]
-                    c9 += code[u + np.uint64(9 * _CHUNK)]
-                    c10 += code[u + np.uint64(10 * _CHUNK)]
-                    c11 += code[u + np.uint64(11 * _CHUNK)]
-                    c12 += code[u + np.uint64(12 * _CHUNK)]
-                    c13 += code[u + np.uint64(13 * _CHUNK)]
-                    c14 += code[u + np.uint64(14 * _CHUNK)]
-                    c15 += code[u + np.uint64(15 * _CHUNK)]
-            acc[i0], acc[i0 + 1], acc[i0 + 2], acc[i0 + 3] = c0, c1, c2, c3
-            acc[i0 + 4], acc[i0 + 5], acc[i0 + 6], acc[i0 + 7] = c4, c5, c6, c7
-            acc[i0 + 8], acc[i0 + 9], acc[i0 + 10], acc[i0 + 11] = c8, c9, c10, c11
-            acc[i0 + 12], acc[i0 + 13], acc[i0 + 14], acc[i0 + 15] = c12, c13, c14, c15
+                # later tests' complements go to the strip samples' sums in the order of
+                # j, 8 sums at a time held as scalars (8 chains keep the adds busy); the
+                # strip's own tests (the first 16 of its first chunk) are done above
+                first = _STRIP if j0 == i0 else 0
+                for half in range(2):
+                    b = i0 + 8 * half
+                    o = 8 * half * _CHUNK
+                    c0, c1, c2, c3 = acc[b], acc[b + 1], acc[b + 2], acc[b + 3]
+                    c4, c5, c6, c7 = acc[b + 4], acc[b + 5], acc[b + 6], acc[b + 7]
+                    for j in range(first, m):
+                        u = np.uint64(o + j)  # unsigned: no negative-index code
+                        c0 += code[u]
+                        c1 += code[u + np.uint64(_CHUNK)]
+                        c2 += code[u + np.uint64(2 * _CHUNK)]
+                        c3 += code[u + np.uint64(3 * _CHUNK)]
+                        c4 += code[u + np.uint64(4 * _CHUNK)]
+                        c5 += code[u + np.uint64(5 * _CHUNK)]
+                        c6 += code[u + np.uint64(6 * _CHUNK)]
+                        c7 += code[u + np.uint64(7 * _CHUNK)]
+                    acc[b], acc[b + 1], acc[b + 2], acc[b + 3] = c0, c1, c2, c3
+                    acc[b + 4], acc[b + 5], acc[b + 6], acc[b + 7] = c4, c5, c6, c7
         for j in range(n):
             lt = acc[j] / n
             out[j, c] = -math.log((1.0 - lt) / lt)

@@ -136,26 +136,19 @@ def _positions_from_keys(keys, x, shift, pos, unequal):
     """
     n_rows, n = keys.shape
     low = np.uint64((1 << shift) - 1)
+    high = np.uint64(shift)
     for r in range(n_rows):
         k = keys[r]
-        unequal[r] = False
-        p = 0
-        while p < n:
-            hi = k[p] >> np.uint64(shift)
-            q = p + 1
-            while q < n and (k[q] >> np.uint64(shift)) == hi:
-                q += 1
-            if q - p == 1:
-                pos[r, np.int64(k[p] & low)] = p + 1
-            else:
-                first = x[r, np.int64(k[p] & low)]
-                for t in range(p, q):
-                    c = np.int64(k[t] & low)
-                    pos[r, c] = t + 1
-                    value = x[r, c]
-                    if not (value == first or (value != value and first != first)):
-                        unequal[r] = True
-            p = q
+        flag = False
+        for t in range(n):
+            c = np.int64(k[t] & low)
+            pos[r, c] = t + 1
+            if t > 0 and (k[t] >> high) == (k[t - 1] >> high):  # in a run: equal values?
+                a = x[r, c]
+                b = x[r, np.int64(k[t - 1] & low)]
+                if not (a == b or (a != a and b != b)):
+                    flag = True
+        unequal[r] = flag
 
 
 def _order_runs(keys: np.ndarray, values: np.ndarray, shift: int, pos: np.ndarray) -> None:
