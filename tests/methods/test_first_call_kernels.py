@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from rrscore._numba import numba
 from rrscore.methods._gsva_walk import _walk_scores, gene_set_index
 from rrscore.methods._score_genes import _inverted, _sums
-from rrscore.methods._standardize import _dense_moments, _gene_major_moments
+from rrscore.methods._standardize import _dense_moments, _gene_major_moments, _sparse_moments
 from rrscore.ranking._common import row_arrays
 
 
@@ -114,3 +114,43 @@ def test_score_genes_sums_are_the_membership_product_dense_or_sparse():
         np.testing.assert_array_equal(other, outs[0])
     np.testing.assert_allclose(outs[0], dense @ membership, rtol=1e-13, atol=0)
     assert np.all(outs[0][:, -1] == 0.0)
+
+
+@pytest.mark.parametrize("n_parts", [1, 3, 8])
+def test_sparse_moments_add_the_parts_in_order_whatever_the_threads(n_parts):
+    """CSR moments: row parts summed on threads, then added in part order (the zeros that
+    are not stored count as values): the same bits as that order written out in NumPy."""
+    rng = np.random.default_rng(6)
+    n, g = 29, 150
+    dense = rng.normal(3.0, 2.0, size=(n, g))
+    dense[rng.random(dense.shape) < 0.6] = 0.0
+    dense[:, 7] = 0.0  # a column with no stored value
+    m = sp.csr_matrix(dense)
+    indptr, indices = m.indptr.astype(np.int64), m.indices.astype(np.int64)
+    outs = [_with_threads(t, _sparse_moments, indptr, indices, m.data, n, g, n_parts)
+            for t in _thread_counts()]
+    # the documented order: per part, entries in storage order (np.add.at is unbuffered)
+    bounds = [indptr[p * n // n_parts] for p in range(n_parts + 1)]
+    sums = np.zeros((n_parts, g))
+    squares = np.zeros((n_parts, g))
+    nnz = np.zeros(g, dtype=np.int64)
+    for p in range(n_parts):
+        a, b = bounds[p], bounds[p + 1]
+        np.add.at(sums[p], indices[a:b], m.data[a:b])
+        np.add.at(nnz, indices[a:b], 1)
+    mean = np.zeros(g)
+    for p in range(n_parts):
+        mean += sums[p]
+    mean /= n
+    for p in range(n_parts):
+        a, b = bounds[p], bounds[p + 1]
+        np.add.at(squares[p], indices[a:b], (m.data[a:b] - mean[indices[a:b]]) ** 2)
+    ss = (n - nnz) * mean * mean
+    for p in range(n_parts):
+        ss += squares[p]
+    for got_mean, got_ss in outs:
+        np.testing.assert_array_equal(got_mean, mean)
+        np.testing.assert_array_equal(got_ss, ss)
+    np.testing.assert_allclose(outs[0][0], dense.mean(axis=0), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(outs[0][1], ((dense - dense.mean(axis=0)) ** 2).sum(axis=0),
+                               rtol=1e-12)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import kernel_over_rows, numba
+from rrscore._numba import numba, over_row_blocks
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, progress_steps
 
@@ -38,11 +38,13 @@ LANES = 8
 COMBINE = {"zscore": 0, "mean": 1}
 
 
-@numba.njit(cache=True)
-def _add_sets(zt, w, row0, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out):
-    # zt: (genes used × LANES) z-scores of rows row0 .. row0 + w - 1
-    acc_up = np.empty(LANES)
-    acc_dn = np.empty(LANES)
+# _add_sets is inlined into both kernels (numba IR): one function less to compile and link
+# on the first call. The kernels allocate nothing: their work arrays come from Python
+# (_work), one set per block of rows on a thread.
+@numba.njit(nogil=True, cache=True, inline="always")
+def _add_sets(zt, acc_up, acc_dn, w, row0, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn,
+              out):
+    # zt: (genes used × LANES) z-scores of rows row0 .. row0 + w - 1; acc_*: (LANES,)
     for s in range(len(up_ptr) - 1):
         for j in range(LANES):  # loops, not acc[:] = 0.0: no broadcasting setitem to compile
             acc_up[j] = 0.0
@@ -70,10 +72,9 @@ def _add_sets(zt, w, row0, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out)
 
 @numba.njit(nogil=True, cache=True)
 def _dense_scores(b0, b1, x, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_idx, how,
-                  k_up, k_dn, out):
+                  k_up, k_dn, out, zt, acc_up, acc_dn):
     # blocks b0 .. b1 - 1 of LANES rows each, from row r0 (rows up to r1)
     n_used = len(cols)
-    zt = np.empty((n_used, LANES))
     for b in range(b0, b1):
         lo = r0 + b * LANES
         w = min(LANES, r1 - lo)
@@ -88,14 +89,14 @@ def _dense_scores(b0, b1, x, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_
             for j in range(w):
                 # (x - mean) / sd, in R's order of operations (scale: sweep "-", then "/")
                 zt[c, j] = (x[lo + j, g] - m) / s
-        _add_sets(zt, w, lo, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out)
+        _add_sets(zt, acc_up, acc_dn, w, lo, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up,
+                  k_dn, out)
 
 
 @numba.njit(nogil=True, cache=True)
 def _sparse_scores(b0, b1, indptr, indices, data, r0, r1, cols, local, mean, sd, up_ptr,
-                   up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out):
+                   up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out, zt, acc_up, acc_dn):
     n_used = len(cols)
-    zt = np.empty((n_used, LANES))
     for b in range(b0, b1):
         lo = r0 + b * LANES
         w = min(LANES, r1 - lo)
@@ -114,7 +115,14 @@ def _sparse_scores(b0, b1, indptr, indices, data, r0, r1, cols, local, mean, sd,
                 if c >= 0:
                     g = cols[c]
                     zt[c, j] = (np.float64(data[q]) - mean[g]) / sd[g]
-        _add_sets(zt, w, lo, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up, k_dn, out)
+        _add_sets(zt, acc_up, acc_dn, w, lo, up_ptr, up_idx, dn_ptr, dn_idx, how, k_up,
+                  k_dn, out)
+
+
+def _work(n_used: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fresh work arrays of one block of rows: ``(zt, acc_up, acc_dn)``."""
+    acc = np.empty((2, LANES))
+    return np.empty((n_used, LANES)), acc[0], acc[1]
 
 
 def _membership(sets: AlignedSets, part: str, local: np.ndarray):
@@ -172,10 +180,12 @@ def standardised_set_scores(
         # serial kernels over blocks of LANES rows, on threads (kernel_over_rows)
         n_blocks = (r1 - r0 + LANES - 1) // LANES
         if sp.issparse(values):
-            kernel_over_rows(_sparse_scores, n_blocks, values.indptr, values.indices,
-                             values.data, r0, r1, cols, local, mean, sd, up_ptr, up_idx,
-                             dn_ptr, dn_idx, code, k_up, k_dn, out)
+            over_row_blocks(lambda b0, b1, r0=r0, r1=r1: _sparse_scores(
+                b0, b1, values.indptr, values.indices, values.data, r0, r1, cols, local, mean,
+                sd, up_ptr, up_idx, dn_ptr, dn_idx, code, k_up, k_dn, out,
+                *_work(len(cols))), n_blocks)
         else:
-            kernel_over_rows(_dense_scores, n_blocks, values, r0, r1, cols, mean, sd, up_ptr,
-                             up_idx, dn_ptr, dn_idx, code, k_up, k_dn, out)
+            over_row_blocks(lambda b0, b1, r0=r0, r1=r1: _dense_scores(
+                b0, b1, values, r0, r1, cols, mean, sd, up_ptr, up_idx, dn_ptr, dn_idx, code,
+                k_up, k_dn, out, *_work(len(cols))), n_blocks)
     return out

@@ -129,38 +129,55 @@ def _gene_major_moments(xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, ss
 
 
-@numba.njit(parallel=True, cache=True)
-def _sparse_moments(indptr, indices, data, n, g, n_parts):
-    # per-part accumulators (rows split into n_parts) avoid races on the gene arrays
-    sums = np.zeros((n_parts, g))
-    counts = np.zeros((n_parts, g), dtype=np.int64)
-    for p in numba.prange(n_parts):
+@numba.njit(nogil=True, cache=True)
+def _sparse_part_sums(p0, p1, indptr, indices, data, n, n_parts, sums, counts):
+    # parts p0 .. p1 - 1 of the rows (part p: rows p·n/n_parts .. (p+1)·n/n_parts - 1), each
+    # into its own row of sums/counts (zeros on entry): no races on the gene arrays
+    for p in range(p0, p1):
         r0 = p * n // n_parts
         r1 = (p + 1) * n // n_parts
         for q in range(indptr[r0], indptr[r1]):
             sums[p, indices[q]] += data[q]
             counts[p, indices[q]] += 1
-    mean = np.zeros(g)
-    nnz = np.zeros(g, dtype=np.int64)
-    for p in range(n_parts):
-        for j in range(g):
-            mean[j] += sums[p, j]
-            nnz[j] += counts[p, j]
-    for j in range(g):
-        mean[j] /= n
-    ss_parts = np.zeros((n_parts, g))
-    for p in numba.prange(n_parts):
+
+
+@numba.njit(nogil=True, cache=True)
+def _sparse_part_squares(p0, p1, indptr, indices, data, n, n_parts, mean, ss_parts):
+    # the stored values' squared deviations, per part as in _sparse_part_sums
+    for p in range(p0, p1):
         r0 = p * n // n_parts
         r1 = (p + 1) * n // n_parts
         for q in range(indptr[r0], indptr[r1]):
             d = data[q] - mean[indices[q]]
             ss_parts[p, indices[q]] += d * d
-    ss = np.zeros(g)
-    for j in range(g):
-        m = mean[j]
-        ss[j] = (n - nnz[j]) * m * m  # the implicit zeros
-        for p in range(n_parts):
-            ss[j] += ss_parts[p, j]
+
+
+def _sparse_moments(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int, g: int,
+                    n_parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and sum of squared deviations of canonical CSR arrays (int64 indptr
+    and indices, float64 data; ``n`` rows, ``g`` columns), the implicit zeros included.
+
+    The rows are split into ``n_parts`` parts summed on threads (serial ``nogil`` kernels,
+    :func:`rrscore._numba.kernel_over_rows`: numba compiles a ``parallel=True`` kernel
+    twice on the first call), and the parts' sums are added in part order: the same
+    additions in the same order for a given ``n_parts``.
+    """
+    sums = np.zeros((n_parts, g))
+    counts = np.zeros((n_parts, g), dtype=np.int64)
+    kernel_over_rows(_sparse_part_sums, n_parts, indptr, indices, data, n, n_parts, sums,
+                     counts)
+    mean = np.zeros(g)
+    nnz = np.zeros(g, dtype=np.int64)
+    for p in range(n_parts):
+        mean += sums[p]
+        nnz += counts[p]
+    mean /= n
+    ss_parts = np.zeros((n_parts, g))
+    kernel_over_rows(_sparse_part_squares, n_parts, indptr, indices, data, n, n_parts, mean,
+                     ss_parts)
+    ss = (n - nnz) * mean * mean  # the implicit zeros
+    for p in range(n_parts):
+        ss += ss_parts[p]
     return mean, ss
 
 
