@@ -6,6 +6,7 @@ import math
 import shutil
 import subprocess
 import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -298,6 +299,58 @@ def test_walk_closed_form_equals_running_sum(max_diff, abs_ranking, tau):
     assert np.allclose(out, expected, rtol=0, atol=1e-13, equal_nan=True)
     if not max_diff:  # the branch taken is R's: never the opposite sign
         assert np.all(np.sign(out) == np.sign(expected))
+
+
+def exact_walk(pos_row: np.ndarray, members: np.ndarray) -> tuple[Fraction, Fraction] | None:
+    """``(E+, E-)`` of the tau = 1 walk in exact rational arithmetic (the definition); None
+    where the weights sum to 0 (R's walk then steps by 0 / 0)."""
+    n, k = len(pos_row), len(members)
+    stat = {int(g): abs(Fraction(n, 2) - int(pos_row[g]) + 1) for g in members}
+    total = sum(stat.values())
+    if total == 0:
+        return None
+    cum = e_pos = e_neg = Fraction(0)
+    for g in np.argsort(pos_row):
+        cum = cum + stat[int(g)] / total if int(g) in stat else cum - Fraction(1, n - k)
+        e_pos, e_neg = max(e_pos, cum), min(e_neg, cum)
+    return e_pos, e_neg
+
+
+@pytest.mark.parametrize("n", [51, 64])  # odd n: the weights are halves
+def test_walk_of_many_sets_sharing_genes(n):
+    """Hundreds of overlapping sets (each gene in > 10) walked in one pass per sample: each
+    set's E+ + E- and E+ - E- equal the exact rational walk to a few ulp (the per-set state
+    must not mix sets that share a gene), and max_diff=False takes R's branch, also where
+    E+ == |E-| exactly and R's rounding decides (it happens here)."""
+    rng = np.random.default_rng(21)
+    pos = np.array([rng.permutation(n) + 1 for _ in range(4)], dtype=np.int32)
+    sets = [rng.choice(n, size=int(k), replace=False) for k in rng.integers(1, n // 2, 300)]
+    ptr = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
+    idx = np.concatenate(sets).astype(np.int64)
+    genes = gene_set_index(ptr, idx, n)
+    assert np.diff(genes[0]).min() > 10  # the genes really are shared by many sets
+    exact = [[exact_walk(row, members) for members in sets] for row in pos]
+    ties = 0
+    for max_diff, abs_ranking, tau in [(True, False, 1.0), (True, True, 1.0),
+                                       (False, False, 1.0), (False, False, 0.5)]:
+        out = np.empty((len(pos), len(sets)))
+        _walk_scores(pos, ptr, idx, *genes, tau, max_diff, abs_ranking, out)
+        r_walk = np.array([[c_walk(row, s, tau, max_diff, abs_ranking) for s in sets]
+                           for row in pos])
+        assert np.allclose(out, r_walk, rtol=0, atol=1e-14, equal_nan=True)
+        if not max_diff:
+            assert np.array_equal(np.sign(out), np.sign(r_walk), equal_nan=True)
+        if not max_diff or tau != 1.0:
+            continue
+        for r in range(len(pos)):
+            for s in range(len(sets)):
+                if exact[r][s] is None:  # R's 0 / 0 steps: compared with c_walk above
+                    continue
+                e_pos, e_neg = exact[r][s]
+                ties += e_pos == -e_neg
+                expected = e_pos - e_neg if abs_ranking else e_pos + e_neg
+                assert abs(Fraction(out[r, s]) - expected) <= Fraction(1, 2**50)  # 4 ulp of 1
+    assert ties > 0  # exact ties E+ == |E-| were among the max_diff=False cases
 
 
 def test_fast_positions_equal_stable_descending_positions():
