@@ -135,18 +135,50 @@ def _svd_scores(expr: pd.DataFrame, genes: list[str]) -> np.ndarray:
 
 @pytest.mark.parametrize("structure", ["independent", "correlated"])
 def test_lanczos_path_equals_numpy_svd(structure):
-    """Sets of 60-300 genes over 150 samples: Gram matrices above the LAPACK cut-off (48),
+    """Sets of 60-300 genes over 240 samples: Gram matrices of 60 (LAPACK), 230 and 240
+    (k > N: the samples' Gram) dimensions, above the LAPACK cut-off (SMALL = 200), for
     independent genes (small spectral gaps, the most Lanczos steps) and a shared factor."""
+    import rrscore.methods._plage_eigen as eigen
+
     rng = np.random.default_rng(11)
+    n = 240
     genes = [f"G{i}" for i in range(600)]
-    x = rng.normal(size=(600, 150))
+    x = rng.normal(size=(600, n))
     if structure == "correlated":
-        x += rng.normal(size=(600, 3)) @ rng.normal(size=(3, 150))
-    expr = pd.DataFrame(x, index=genes, columns=[f"S{j}" for j in range(150)])
-    sets = {f"k{k}": list(rng.choice(genes, size=k, replace=False)) for k in (60, 140, 300)}
+        x += rng.normal(size=(600, 3)) @ rng.normal(size=(3, n))
+    expr = pd.DataFrame(x, index=genes, columns=[f"S{j}" for j in range(n)])
+    sets = {f"k{k}": list(rng.choice(genes, size=k, replace=False)) for k in (60, 230, 300)}
+    assert min(230, n) > eigen.SMALL
     result = rrscore.score(expr, sets, "plage")
     for name, members in sets.items():
         np.testing.assert_allclose(result[name], _svd_scores(expr, members), atol=1e-12)
+
+
+def test_lanczos_reads_only_the_lower_triangle_and_matches_lapack():
+    """The Gram matrix's upper triangle is never read (BLAS syrk fills one triangle), and
+    Lanczos on matrices with close top eigenvalues (relative gaps 1e-2 ... 1e-4) still gives
+    LAPACK's vector to 1e-12 (the Davis-Kahan stopping rule, not a step count). Closer gaps
+    make the vector itself ill-conditioned (rounding of A moves it by ~ε·|A| / gap)."""
+    import scipy.linalg
+
+    import rrscore.methods._plage_eigen as eigen
+
+    rng = np.random.default_rng(7)
+    d = eigen.SMALL + 40
+    q0 = eigen.start_vector(d)
+    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    for gap in (1e-2, 1e-3, 1e-4):
+        values = np.r_[10.0, 10.0 * (1 - gap), rng.uniform(0.5, 9.0, d - 2)]
+        a = (q * values) @ q.T
+        expected = scipy.linalg.eigh(a)[1][:, -1]
+        garbage = np.tril(a) + np.triu(np.full((d, d), np.nan), 1)
+        vec, converged, _ = eigen._lanczos(garbage, q0, eigen.max_steps(d), eigen.GAP_TOL,
+                                           eigen.ROUNDING, np.empty(eigen.basis_size(d)))
+        if converged:  # else LAPACK takes over, as leading_eigenvector does
+            np.testing.assert_allclose(np.abs(vec), np.abs(expected), atol=1e-12)
+        got = eigen.leading_eigenvector(garbage, q0)
+        np.testing.assert_allclose(np.abs(got), np.abs(expected), atol=1e-12)
+        assert np.isfinite(got).all()
 
 
 def test_leading_eigenvector_equals_lapack_and_falls_back_to_it(monkeypatch):
