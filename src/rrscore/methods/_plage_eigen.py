@@ -3,26 +3,42 @@
 PLAGE needs, per gene set, the eigenvector of the largest eigenvalue of a symmetric positive
 semi-definite ``d × d`` matrix ``A`` (the set's Gram matrix, ``d = min(genes, samples)``).
 LAPACK's ``syevr`` reduces the whole matrix to tridiagonal form first, ``4/3·d³`` operations
-at matrix-vector speed: 28 ms at ``d = 500``, more than the Gram matrix itself. Here:
+at matrix-vector speed: 10 ms at ``d = 480``, more than the Gram matrix itself. Here:
 
-* ``d <= SMALL`` (256): LAPACK ``syevr`` (subset: the top eigenpair);
-* larger: the Lanczos process with full reorthogonalisation (a second pass where the first
-  cancelled much of the vector: "twice is enough") from a fixed pseudo-random start vector
-  (:func:`start_vector`, so the result does not depend on anything but the matrix),
-  ``2·d²`` operations per step. Every 4 steps the top eigenpair ``(θ1, s)`` of the
-  tridiagonal ``T`` is computed (bisection on Sturm counts, inverse iteration, Rayleigh
-  quotient), with ``θ2`` the second eigenvalue of ``T``; the residual of the Ritz vector is
-  ``ρ = β·|s_last|`` and by the Davis–Kahan bound its angle to the eigenvector is at most
-  ``ρ / gap``, the gap estimated by ``θ1 - θ2``. It stops when ``ρ <= 1e-13·(θ1 - θ2)``
-  (a margin of 10 below the 1e-12 the tests ask), or when ``ρ`` is at the rounding
-  level of ``A`` itself (``16·ε·θ1``, the accuracy LAPACK's vectors have too). Without
-  convergence within ``max(64, 2d/3)`` steps (where the Lanczos work would exceed the
-  reduction's), or when ``θ1`` is below a diagonal entry of ``A`` (it cannot be the largest
-  eigenvalue then), ``syevr`` computes the vector.
+* ``d <= SMALL`` (200): LAPACK ``syevr`` (subset: the top eigenpair);
+* larger: the Lanczos process from a fixed pseudo-random start vector (:func:`start_vector`,
+  so the result does not depend on anything but the matrix). Each step is one symmetric
+  matrix-vector product that reads only the lower triangle of ``A`` (:func:`_symv_lower`:
+  half the bytes of a full ``gemv``; above ~250 dimensions the matrix no longer fits in
+  L2, so a step's time is the time to read it: ~45 GB/s, 13 µs at ``d = 380``, vs 17 µs
+  for NumPy's full product), the three-term recurrence, and one classical Gram-Schmidt pass
+  against every earlier Lanczos vector (full reorthogonalisation; a second pass where the
+  first cancelled much of the vector, the Daniel–Gragg–Kaufman–Stewart test: it never
+  triggered on the benchmark data). The top eigenpair ``(θ1, s)`` of the tridiagonal ``T``
+  (bisection on Sturm counts, inverse iteration, Rayleigh quotient), with ``θ2`` the second
+  eigenvalue of ``T``, gives the residual of the Ritz vector ``ρ = β·|s_last|``; by the
+  Davis–Kahan bound its angle to the eigenvector is at most ``ρ / gap``, the gap estimated
+  by ``θ1 - θ2``. It stops when ``ρ <= 1e-13·(θ1 - θ2)`` (a margin of 10 below the 1e-12
+  the tests ask), or when ``ρ`` is at the rounding level of ``A`` itself (``16·ε·θ1``,
+  the accuracy LAPACK's vectors have too). Without convergence within ``max(64, 2d/3)``
+  steps (where the Lanczos work would exceed the reduction's), or when ``θ1`` is below a
+  diagonal entry of ``A`` (it cannot be the largest eigenvalue then), ``syevr`` computes
+  the vector.
 
-Measured on sets of 50–500 genes × 1,000 samples, independent (gap ~1%) and correlated
-genes: 24–80 steps, vectors within 4e-15 of LAPACK's. The kernels are ``nogil`` numba with
-no parallel region, so PLAGE's threads run them side by side.
+When to check (:func:`_next_check`): first after 8 steps, then where the fall of
+``log(ρ / (1e-13·gap))`` since the last check says convergence is near (1–8 steps on; 4
+while it does not fall). Each check's bisections start from the previous check's ``θ1``
+and ``θ2`` (by Cauchy interlacing neither falls as ``T`` grows), each bracket confirmed by
+a Sturm count. This changes when the rule is tested, never the rule.
+
+Measured (one thread, CPU time, shared 2-core machine, ``N = 1,000`` samples; commit
+``3517070`` vs ``00e989d``): independent genes (the smallest gaps: 45–81 steps) Lanczos
+0.16 / 0.48 / 1.48 / 2.49 ms at ``d`` = 96 / 200 / 380 / 480 (before: 0.34 / 0.85 / 2.67 /
+3.9 ms; LAPACK 0.28 / 1.25 / 5.6 / 10.3 ms); genes sharing 3 factors: 12–13 steps, 0.03 /
+0.07 / 0.24 / 0.40 ms. On 600 sets of 10–500 genes (``bench_many_sets.py --sizes uniform``
+data) the eigenvectors take 0.75 s instead of 1.24 s. Vectors within 2e-14 of the previous
+code's and of LAPACK's. The kernels are ``nogil`` numba with no parallel region, so PLAGE's
+threads run them side by side.
 """
 
 from __future__ import annotations
@@ -32,12 +48,13 @@ import scipy.linalg
 
 from rrscore._numba import numba
 
-#: Gram matrices up to this dimension go to LAPACK directly. Below ~100 its reduction is as
-#: fast as the Lanczos steps (measured: 0.3 ms vs 0.4 ms at 80, 0.6 ms vs 0.5 ms at 120);
-#: up to 256 it is slower (~1.4 ms vs 0.35 ms at 150, 2 ms vs 0.6 ms at 200, one thread) but
-#: needs no compiled kernel: the Lanczos kernels cost 7-13 s of compilation on a cold numba
-#: cache (the first call after an install), more than LAPACK's extra time on thousands of
-#: sets of up to 256 genes (or samples). LAPACK's vector is exact to rounding.
+#: Gram matrices up to this dimension go to LAPACK directly. Lanczos is faster from ~64
+#: dimensions up (0.16 vs 0.28 ms at 96, 0.48 vs 1.25 ms at 200 on independent genes, 0.07
+#: vs 1.3 ms at 200 on correlated ones, one thread) but its kernels cost ~4.5 s of
+#: compilation on a cold numba cache (the first call after an install; ~9 s before they
+#: were rewritten as plain loops), so a call whose sets all have at most 200 genes (or
+#: samples), like most MSigDB sets, compiles none (PLAGE's cold first call on
+#: ``bench_first_call.py``'s 20 sets of 20-200 genes: 2.0 s).
 SMALL = 200
 #: Stop when the residual bound is below this fraction of the spectral gap.
 GAP_TOL = 1e-13
