@@ -190,7 +190,7 @@ def _project_out(Q, m, w, c):
         i += 4
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _count_below(a, b2, n, x, pivmin):
     """Eigenvalues of the tridiagonal (diagonal a, squared off-diagonal b2) below x."""
     count = 0
@@ -223,6 +223,7 @@ def _kth_largest(a, b2, n, below, lo, hi, pivmin, rel):
     return 0.5 * (lo + hi)
 
 
+# inlined into its one caller: a function of its own costs a compilation of its own
 @numba.njit(cache=True, nogil=True, inline="always")
 def _tridiagonal_solve(diag, off, rhs, tiny, n, d, du, dl):
     """Solve (tridiagonal with diagonal ``diag``, both off-diagonals ``off``) x = rhs.
@@ -336,6 +337,7 @@ def _top_ritz(a, b, n, below1, below2, step1, work):
     return theta1, theta2
 
 
+# inlined into its one caller: a function of its own costs a compilation of its own
 @numba.njit(cache=True, nogil=True, inline="always")
 def _next_check(steps, level, last_steps, last_level):
     """The step of the next convergence check, from how fast log(ρ / (tol·gap)) falls.
