@@ -50,9 +50,10 @@ from rrscore._numba import numba
 
 #: Gram matrices up to this dimension go to LAPACK directly. Lanczos is faster from ~64
 #: dimensions up (0.16 vs 0.28 ms at 96, 0.48 vs 1.25 ms at 200 on independent genes, 0.07
-#: vs 1.3 ms at 200 on correlated ones, one thread) but its kernels cost ~4.5 s of
-#: compilation on a cold numba cache (the first call after an install; ~9 s before they
-#: were rewritten as plain loops), so a call whose sets all have at most 200 genes (or
+#: vs 1.3 ms at 200 on correlated ones, one thread) but its kernels cost ~4 s of
+#: compilation on a cold numba cache (the first call after an install: 5.5 CPU-s for a call
+#: with a 300-gene set, 10.8 s before they were rewritten as plain loops, load ~3), so a
+#: call whose sets all have at most 200 genes (or
 #: samples), like most MSigDB sets, compiles none (PLAGE's cold first call on
 #: ``bench_first_call.py``'s 20 sets of 20-200 genes: 2.0 s).
 SMALL = 200
