@@ -16,8 +16,8 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 
 import rrscore
-from rrscore.ranking._common import gene_slots
-from rrscore.ranking._ties import few_work, row_tie_blocks_few
+from rrscore.ranking._common import gene_slots, row_arrays
+from rrscore.ranking._ties import few_work, mostly_many_values, row_tie_blocks_few
 from tests.methods.test_aucell import reference as aucell_reference
 from tests.methods.test_ucell import r_ucell
 
@@ -50,15 +50,17 @@ def test_few_kernel_gives_rankdata_blocks_or_declines(dtype):
                 assert np.array_equal(start + size, rankdata(-dense, "max")[slot_genes])
 
 
-def _mixed_cells(seed: int) -> pd.DataFrame:
-    """Cells x genes: even cells log counts (few distinct values), odd cells continuous
-    values (more distinct values among the set genes than the few-values kernel takes)."""
+def _mixed_cells(seed: int, every: int = 2) -> pd.DataFrame:
+    """Cells x genes: log counts (few distinct values), except every ``every``-th cell from
+    the second, which holds continuous values (more distinct values among the set genes
+    than the few-values kernel takes; ``every=1``: all cells)."""
     rng = np.random.default_rng(seed)
     n_cells, n_genes = 9, 700
     counts = np.log1p(rng.poisson(0.4, size=(n_cells, n_genes)).astype(np.float64))
     continuous = np.round(rng.lognormal(size=(n_cells, n_genes)), 3)
     continuous[rng.random(continuous.shape) < 0.3] = 0.0
-    x = np.where((np.arange(n_cells) % 2 == 1)[:, None], continuous, counts)
+    rows = np.arange(n_cells)
+    x = np.where(((rows % every == 1) if every > 1 else rows >= 0)[:, None], continuous, counts)
     return pd.DataFrame(x, index=[f"c{i}" for i in range(n_cells)],
                         columns=[f"G{j:04d}" for j in range(n_genes)])
 
@@ -69,17 +71,22 @@ def _sets(genes, seed: int) -> dict[str, list[str]]:
             for i, k in enumerate((150, 200, 12, 60))}
 
 
-def test_ucell_and_aucell_rows_ranked_by_either_kernel_match_the_definitions():
-    frame = _mixed_cells(3)
+@pytest.mark.parametrize("every", [2, 1])
+def test_ucell_and_aucell_rows_ranked_by_either_kernel_match_the_definitions(every):
+    frame = _mixed_cells(3, every)
     sets = _sets(frame.columns, 4)
     x = frame.to_numpy()
     slot_of, slot_genes = gene_slots(
         np.concatenate([frame.columns.get_indexer(s) for s in sets.values()]), x.shape[1])
-    # the odd cells do need the general kernel, the even ones do not
+    # the continuous cells do need the general kernel, the log-count ones do not
+    continuous = (np.arange(len(x)) % every == 1) if every > 1 else np.ones(len(x), bool)
     for r in range(len(x)):
         work = few_work(len(slot_genes))
         done = row_tie_blocks_few(x[r], np.arange(x.shape[1]), x.shape[1], slot_of, *work)
-        assert done == (r % 2 == 0)
+        assert done != continuous[r]
+    # a block of mostly continuous cells goes straight to the general kernel
+    data, indices, indptr, shared, _ = row_arrays(x)
+    assert mostly_many_values(data, indices, indptr, shared, slot_of) == (every == 1)
 
     adata = pytest.importorskip("anndata").AnnData(
         X=sp.csr_matrix(x), obs=pd.DataFrame(index=frame.index),

@@ -59,7 +59,12 @@ from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ucell import slot_sets
 from rrscore.ranking._common import row_arrays
 from rrscore.ranking._random_ties import row_random_positions
-from rrscore.ranking._ties import few_work, row_tie_blocks, row_tie_blocks_few
+from rrscore.ranking._ties import (
+    few_work,
+    mostly_many_values,
+    row_tie_blocks,
+    row_tie_blocks_few,
+)
 
 TIES = ("expected", "random")
 #: R AUCell excludes sets with this fraction of their genes missing, or more.
@@ -192,10 +197,13 @@ def _expected_block(data, indices, indptr, shared, n_genes, slot_of, n_slots, se
     rows, each with its own work arrays (allocated in Python: the kernels compile no
     allocation)."""
     n_rows = len(indptr) - 1
-    general = np.zeros(n_rows, dtype=np.bool_)
-    over_row_blocks(lambda a, b: _aucell_rows(a, b, data, indices, indptr, shared, n_genes,
-                                              slot_of, *sets_args, out, general,
-                                              *few_work(n_slots)), n_rows)
+    if mostly_many_values(data, indices, indptr, shared, slot_of):
+        general = np.ones(n_rows, dtype=np.bool_)  # continuous values: one kernel compiled
+    else:
+        general = np.zeros(n_rows, dtype=np.bool_)
+        over_row_blocks(lambda a, b: _aucell_rows(
+            a, b, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out, general,
+            *few_work(n_slots)), n_rows)
     rows = np.flatnonzero(general)
     if len(rows):
         over_row_blocks(lambda a, b: _aucell_rows_general(

@@ -56,7 +56,12 @@ from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._common import gene_slots, row_arrays
-from rrscore.ranking._ties import few_work, row_tie_blocks, row_tie_blocks_few
+from rrscore.ranking._ties import (
+    few_work,
+    mostly_many_values,
+    row_tie_blocks,
+    row_tie_blocks_few,
+)
 
 MISSING_GENES = ("impute", "skip")
 
@@ -203,10 +208,13 @@ def _score_block(data, indices, indptr, shared, n_genes, slot_of, n_slots, sets_
     """Scores of a block of rows into ``out``: threads over blocks of rows, each with its
     own work arrays (allocated in Python: the kernels compile no allocation)."""
     n_rows = len(indptr) - 1
-    general = np.zeros(n_rows, dtype=np.bool_)
-    over_row_blocks(lambda a, b: _ucell_rows(a, b, data, indices, indptr, shared, n_genes,
-                                             slot_of, *sets_args, out, general,
-                                             *few_work(n_slots)), n_rows)
+    if mostly_many_values(data, indices, indptr, shared, slot_of):
+        general = np.ones(n_rows, dtype=np.bool_)  # continuous values: one kernel compiled
+    else:
+        general = np.zeros(n_rows, dtype=np.bool_)
+        over_row_blocks(lambda a, b: _ucell_rows(
+            a, b, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out, general,
+            *few_work(n_slots)), n_rows)
     rows = np.flatnonzero(general)
     if len(rows):
         over_row_blocks(lambda a, b: _ucell_rows_general(

@@ -9,11 +9,13 @@ value (``size``, the gene included). Every tie rule follows from the block: aver
 ``start + (size + 1) / 2``, min rank ``start + 1``, max rank ``start + size``, and the
 expected value of any function of the rank over all orders of the tie.
 
-Per cell the distinct values of the queried genes are sorted (a dozen for log counts, a
+Per cell the distinct values of the queried genes are collected (a dozen for log counts, a
 few hundred for continuous data) and the stored values are counted against them:
 O(nnz · q) vectorised for few distinct values, O(nnz log q) by binary search for many,
 instead of a sort of the whole cell. Dense input uses the same kernels with every value
-"stored".
+"stored". UCell and AUCell rank with :func:`row_tie_blocks_few` (at most
+``_LINEAR_COUNT_MAX`` distinct values: no sort, no search, no allocation, so little to
+compile on the first call) and hand the rows it declines to :func:`row_tie_blocks`.
 
 Rankings that break ties by column order (ssGSEA) use :mod:`._ordered_ties`.
 """
@@ -184,6 +186,29 @@ def few_work(n_slots: int) -> tuple[np.ndarray, ...]:
     counts = np.empty((2, _LINEAR_COUNT_MAX), dtype=np.int64)
     return (ints[0], ints[1], ints[2], ints[3], np.empty(_LINEAR_COUNT_MAX), counts[0],
             counts[1])
+
+
+def mostly_many_values(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                       shared: bool, slot_of: np.ndarray, n_check: int = 16) -> bool:
+    """Whether most rows of a block are beyond :func:`row_tie_blocks_few` (a guess).
+
+    Looks at up to ``n_check`` rows spread over the block (``row_arrays`` form) and says
+    whether more than half of them hold more than ``_LINEAR_COUNT_MAX`` distinct values
+    (0 included) at the queried genes (``slot_of >= 0``). Continuous data (dense bulk
+    values) then go straight to :func:`row_tie_blocks` and only that kernel is compiled;
+    every row gets the same tie blocks whichever kernel ranks it.
+    """
+    n_rows = len(indptr) - 1
+    if n_rows <= 0:
+        return False
+    rows = np.unique(np.linspace(0, n_rows - 1, min(n_rows, n_check)).astype(np.int64))
+    many = 0
+    for r in rows:
+        a, b = int(indptr[r]), int(indptr[r + 1])
+        cols = indices if shared else indices[a:b]
+        values = data[a:b][slot_of[cols] >= 0].astype(np.float64)
+        many += len(np.unique(np.append(values, 0.0))) > _LINEAR_COUNT_MAX
+    return 2 * many > len(rows)
 
 
 @numba.njit(nogil=True, cache=True)
