@@ -46,7 +46,7 @@ def _replay_walk(order, member, total, k, tau, unit):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out):
+def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out, replay):
     """:func:`_walk_scores` of rows ``r0 .. r1 - 1`` (serial).
 
     A serial ``nogil`` kernel run on threads over blocks of rows
@@ -59,8 +59,10 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
     ``last``), so the walk reads them in position order without a dependent look-up of the
     gene; (2) the weight totals, in each set's own order (C's); (3) one pass over the
     positions updating each hit set's state, one cache line per set (hit weight, slope, max,
-    min, hits: one line touched per membership, not six arrays); (4) the scores, with R's
-    running sum replayed where the closed form could decide differently.
+    min, hits: one line touched per membership, not six arrays); (4) the scores; where the
+    closed form could decide differently from R's running sum, ``replay[r, s]`` is set
+    instead and :func:`_replay_flagged` computes the score (a rare case: its kernel is
+    compiled only when some set needs it, not on every first call).
     """
     n = pos.shape[1]
     n_sets = len(ptr) - 1
@@ -75,10 +77,6 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
         weight[t] = w if unit else w**tau
     first = np.empty(n, dtype=np.int64)  # gset slice of the gene at each position
     last = np.empty(n, dtype=np.int64)
-    order = np.empty(n, dtype=np.int64)  # built only for a row that replays a walk
-    member = np.empty(n, dtype=np.bool_)
-    for gene in range(n):
-        member[gene] = False
     total = np.empty(n_sets)
     # per set, one 64-byte row (one cache line: the array is aligned to 64 bytes): the hit
     # weight A so far, the slope c = T / (n - k), max of D T at the hits, min of D T just
@@ -126,7 +124,6 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
                 state[s, 2] = max(state[s, 2], low + wt)
                 state[s, 0] += wt
                 state[s, 4] = h + 1.0
-        have_order = False
         for s in range(n_sets):
             k = ptr[s + 1] - ptr[s]
             if k == 0:
@@ -137,19 +134,57 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
             en = state[s, 3] / tot
             if (not (tot > 0.0 and tot < np.inf) or k == n
                     or (not max_diff and abs(ep + en) <= _TIE)):
-                if not have_order:
-                    for gene in range(n):
-                        order[pos[r, gene] - 1] = gene
-                    have_order = True
-                for q in range(ptr[s], ptr[s + 1]):
-                    member[idx[q]] = True
-                ep, en = _replay_walk(order, member, tot, k, tau, unit)
-                for q in range(ptr[s], ptr[s + 1]):
-                    member[idx[q]] = False
+                replay[r, s] = 1
+                continue
             if max_diff:
                 out[r, s] = ep - en if abs_ranking else ep + en
             else:
                 out[r, s] = ep if ep > abs(en) else en
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _replay_flagged(rows, sets, pos, ptr, idx, tau, max_diff, abs_ranking, out):
+    """Scores of the (row, set) pairs :func:`_walk_rows` flagged, by R's running sum.
+
+    ``rows`` ascending (each row's order is built once). The weight total is summed as
+    :func:`_walk_rows` sums it (the same double), then :func:`_replay_walk` walks all n
+    positions as C does.
+    """
+    n = pos.shape[1]
+    half = n / 2.0
+    unit = tau == 1.0
+    m2 = n + 2
+    order = np.empty(n, dtype=np.int64)
+    member = np.zeros(n, dtype=np.bool_)
+    current = -1
+    for i in range(len(rows)):
+        r = rows[i]
+        s = sets[i]
+        if r != current:
+            for gene in range(n):
+                order[pos[r, gene] - 1] = gene
+            current = r
+        a = ptr[s]
+        b = ptr[s + 1]
+        if unit:
+            iacc = 0
+            for q in range(a, b):
+                iacc += abs(m2 - 2 * pos[r, idx[q]])
+            tot = iacc * 0.5
+        else:
+            tot = 0.0
+            for q in range(a, b):
+                w = abs(half - (pos[r, idx[q]] - 1))
+                tot += w**tau
+        for q in range(a, b):
+            member[idx[q]] = True
+        ep, en = _replay_walk(order, member, tot, b - a, tau, unit)
+        for q in range(a, b):
+            member[idx[q]] = False
+        if max_diff:
+            out[r, s] = ep - en if abs_ranking else ep + en
+        else:
+            out[r, s] = ep if ep > abs(en) else en
 
 
 def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.ndarray,
@@ -196,8 +231,13 @@ def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.nda
     out
         ``(n_rows, n_sets)`` float64, filled in place (NaN for a set without genes).
     """
+    replay = np.zeros(out.shape, dtype=np.uint8)
     kernel_over_rows(_walk_rows, pos.shape[0], pos, ptr, idx, gptr, gset, tau, max_diff,
-                     abs_ranking, out)
+                     abs_ranking, out, replay)
+    if replay.any():
+        rows, sets = np.nonzero(replay)  # row-major: rows ascending
+        _replay_flagged(rows.astype(np.int64), sets.astype(np.int64), pos, ptr, idx, tau,
+                        max_diff, abs_ranking, out)
 
 
 def gene_set_index(ptr: np.ndarray, idx: np.ndarray, n_genes: int):
