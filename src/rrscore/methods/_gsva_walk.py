@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import kernel_over_rows, numba
+from rrscore._numba import numba, over_row_blocks
 
 #: |E+| and |E-| closer than this (max_diff=False) → replay the walk as R's C code does.
 _TIE = 1e-9
@@ -46,11 +46,12 @@ def _replay_walk(order, member, total, k, tau, unit):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out, replay):
+def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out, replay,
+               weight, first, last, total, state):
     """:func:`_walk_scores` of rows ``r0 .. r1 - 1`` (serial).
 
     A serial ``nogil`` kernel run on threads over blocks of rows
-    (:func:`rrscore._numba.kernel_over_rows`) rather than a ``parallel=True`` loop: numba
+    (:func:`rrscore._numba.over_row_blocks`) rather than a ``parallel=True`` loop: numba
     compiles a parallel kernel twice, ~3 s more CPU on the first call after an install,
     and the threads run it as fast. Each row is computed on its own, so the scores do not
     depend on the blocks.
@@ -69,21 +70,11 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
     half = n / 2.0
     unit = tau == 1.0  # C's pow(x, 1.0) is x: skip the call
     m2 = n + 2  # twice the weight |n/2 - p + 1| of position p is |m2 - 2p|, an integer
-    # buffers allocated once per block and reset with loops (np.zeros in the row loop
-    # compiles more and allocates per row)
-    weight = np.empty(n)  # weight of 0-based position t: |n/2 - t|^tau, as C computes it
-    for t in range(n):
+    # work arrays come from the caller, one set per block of rows (:func:`_walk_work`): an
+    # np.empty here compiles NumPy's allocation helpers into every GSVA first call
+    for t in range(n):  # weight of 0-based position t: |n/2 - t|^tau, as C computes it
         w = abs(half - t)
         weight[t] = w if unit else w**tau
-    first = np.empty(n, dtype=np.int64)  # gset slice of the gene at each position
-    last = np.empty(n, dtype=np.int64)
-    total = np.empty(n_sets)
-    # per set, one 64-byte row (one cache line: the array is aligned to 64 bytes): the hit
-    # weight A so far, the slope c = T / (n - k), max of D T at the hits, min of D T just
-    # before them (T: the set's weight total), the hits h so far
-    raw = np.empty(n_sets * _ROW + _ROW)
-    skip = ((64 - raw.ctypes.data % 64) % 64) // 8
-    state = raw[skip:skip + n_sets * _ROW].reshape((n_sets, _ROW))
     for r in range(r0, r1):
         for gene in range(n):
             p = pos[r, gene] - 1
@@ -187,6 +178,20 @@ def _replay_flagged(rows, sets, pos, ptr, idx, tau, max_diff, abs_ranking, out):
             out[r, s] = ep if ep > abs(en) else en
 
 
+def _walk_work(n_genes: int, n_sets: int):
+    """One block's work arrays for :func:`_walk_rows`: ``(weight, first, last, total,
+    state)``. ``weight``: each position's weight; ``first``/``last``: the ``gset`` slice of
+    the gene at each position; ``total``: each set's weight total; ``state``: per set one
+    64-byte row, aligned to a cache line (the hit weight A so far, the slope
+    c = T / (n - k), max of D T at the hits, min of D T just before them, the hits h so far).
+    """
+    raw = np.empty(n_sets * _ROW + _ROW)
+    skip = ((64 - raw.ctypes.data % 64) % 64) // 8
+    state = raw[skip:skip + n_sets * _ROW].reshape((n_sets, _ROW))
+    return (np.empty(n_genes), np.empty(n_genes, dtype=np.int64),
+            np.empty(n_genes, dtype=np.int64), np.empty(n_sets), state)
+
+
 def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.ndarray,
                  gset: np.ndarray, tau: float, max_diff: bool, abs_ranking: bool,
                  out: np.ndarray) -> None:
@@ -232,8 +237,10 @@ def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.nda
         ``(n_rows, n_sets)`` float64, filled in place (NaN for a set without genes).
     """
     replay = np.zeros(out.shape, dtype=np.uint8)
-    kernel_over_rows(_walk_rows, pos.shape[0], pos, ptr, idx, gptr, gset, tau, max_diff,
-                     abs_ranking, out, replay)
+    n_genes, n_sets = pos.shape[1], len(ptr) - 1
+    over_row_blocks(lambda r0, r1: _walk_rows(
+        r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out, replay,
+        *_walk_work(n_genes, n_sets)), pos.shape[0])
     if replay.any():
         rows, sets = np.nonzero(replay)  # row-major: rows ascending
         _replay_flagged(rows.astype(np.int64), sets.astype(np.int64), pos, ptr, idx, tau,
