@@ -32,33 +32,32 @@ Steps (GSVA 1.46 ``R/gsva.R``, ``src/kernel_estimation.c``, ``src/ks_test.c``):
    ``E-`` (``abs_ranking`` has no effect then, as in GSVA 1.46's C code).
 
 **Speed.** The Gaussian CDF costs O(genes × samples²) in R too. Its sum must be added in R's
-order (over the density samples in column order) to give the same doubles, because the
-log-odds are then ranked across genes and a reordered sum could flip a near-tie. rrscore
-keeps that sum and its order exactly but looks the table up once per *unordered* pair of
-samples: GSVA's table is symmetric, ``Φ̃(-v) = 1 - Φ̃(v)`` exactly (table values lie in
-[0.5, 1], where ``1 - t`` is exact), so the term of sample i for test j gives the term of j
-for test i. Density samples are taken in strips of 16: the pairs inside a strip, then for
-every later sample j (vectorised over j) the 16 terms, added to j's sum in strip order while
-their complements go to the 16 strip samples' running sums (kept in registers) in the order of
-j — each sum receives its terms in R's order. The table index comes from one multiplication
-and the 2^52 floor trick; where two floors ``1e-11`` apart disagree (the product lies within
-``1e-11`` of an integer, where R's two divisions could truncate differently) the row is
-recomputed with R's operations. Genes go to a thread pool in tasks of ~2^24 sample pairs.
-Measured on one core of this (shared) machine: ~0.7 ns per sample pair at 300 and 1,000
-samples, against 1.2-1.4 ns for the previous all-pairs kernel
-(``benchmarks/bench_gsva_kernel.py``) and ~5 ns for R's C loop. Skipping pairs whose table
-value is exactly 0 or 1 (the table reaches 1.0 at index 8,293, 2.07 sd) was measured and
-rejected: only 6-14 % of pairs on log-normal and real data, and R's order forbids counting
+order (over the density samples in column order) to give the same doubles, because the log-odds
+are then ranked across genes and a reordered sum could flip a near-tie. rrscore keeps that sum
+and its order exactly but looks the table up once per *unordered* pair of samples: GSVA's table
+is symmetric, ``Φ̃(-v) = 1 - Φ̃(v)`` exactly (table values lie in [0.5, 1], where ``1 - t`` is
+exact), so the term of sample i for test j gives the term of j for test i. Density samples are
+taken in strips of 16: the pairs inside a strip, then for every later sample j (vectorised over
+j) the 16 terms, added to j's sum in strip order while their complements go to the 16 strip
+samples' running sums (held in registers, 8 at a time) in the order of j — each sum receives its
+terms in R's order. The table index comes from one multiplication and the 2^52 floor trick;
+where two floors ``1e-11`` apart disagree (the product lies within ``1e-11`` of an integer,
+where R's two divisions could truncate differently) the row is recomputed with R's operations.
+Genes go to a thread pool in tasks of ~2^24 sample pairs. Measured on one core of this (shared)
+machine: ~0.7 ns per sample pair at 300 and 1,000 samples, against 1.2-1.4 ns for the previous
+all-pairs kernel (``benchmarks/bench_gsva_kernel.py``) and ~5 ns for R's C loop. Skipping pairs
+whose table value is exactly 0 or 1 (the table reaches 1.0 at index 8,293, 2.07 sd) was measured
+and rejected: only 6-14 % of pairs on log-normal and real data, and R's order forbids counting
 them. The bandwidths' long-double sums (C ``sd()``) run over column blocks on threads; the
-per-sample ranks come from one SIMD sort of 64-bit keys (value order bits, gene index in the
-low bits) per sample. The walk needs only the positions of the set's genes: its maximum is at
-a hit and its minimum just before one, so one pass over a sample's order visits every set's
-hits in order, O(genes + Σ set sizes) per sample, with no genes × samples × sets
-intermediate; each set's running state is one cache line and a hit costs one multiply-subtract
-(no division), ~1.5-2 ms per sample for 5,000 C2-sized sets (404,000 memberships) on one
-core of this machine, against ~6 ms before (:mod:`rrscore.methods._gsva_walk`). Memory: the
-input (not copied when it is a float64 array, such as a genes × samples DataFrame), the
-log-odds (one float64 per kept gene and sample) and one chunk of samples' positions.
+per-sample ranks come from one SIMD sort of 64-bit keys (value order bits, gene index in the low
+bits) per sample. The walk needs only the positions of the set's genes: its maximum is at a hit
+and its minimum just before one, so one pass over a sample's order visits every set's hits in
+order, O(genes + Σ set sizes) per sample, with no genes × samples × sets intermediate; each
+set's running state is one cache line and a hit costs one multiply-subtract (no division),
+~1.5-2 ms per sample for 5,000 C2-sized sets (404,000 memberships) on one core of this machine,
+against ~6 ms before (:mod:`rrscore.methods._gsva_walk`). Memory: the input (not copied when it
+is a float64 array, such as a genes × samples DataFrame), the log-odds (one float64 per kept
+gene and sample) and one chunk of samples' positions.
 
 **When to use** ``kcdf="none"``. The empirical CDF costs one sort per gene, O(genes ×
 samples · log samples): ~40× less than the Gaussian kernel at 1,000 samples and the gap grows
