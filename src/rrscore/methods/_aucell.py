@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore._numba import kernel_over_rows, numba, over_row_blocks
+from rrscore._numba import kernel_over_rows, numba
 from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
@@ -59,12 +59,7 @@ from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._ucell import slot_sets
 from rrscore.ranking._common import row_arrays
 from rrscore.ranking._random_ties import row_random_positions
-from rrscore.ranking._ties import (
-    few_work,
-    mostly_many_values,
-    row_tie_blocks,
-    row_tie_blocks_few,
-)
+from rrscore.ranking._ties import rank_rows_few_first, row_tie_blocks, row_tie_blocks_few
 
 TIES = ("expected", "random")
 #: R AUCell excludes sets with this fraction of their genes missing, or more.
@@ -191,26 +186,6 @@ def _aucell_rows_general(k0, k1, rows, data, indices, indptr, shared, n_genes, s
         _set_aucs(start, size, up_ptr, up_slots, dn_ptr, dn_slots, t, norm, out[r])
 
 
-def _expected_block(data, indices, indptr, shared, n_genes, slot_of, n_slots, sets_args,
-                    out) -> None:
-    """``ties="expected"`` scores of a block of rows into ``out``: threads over blocks of
-    rows, each with its own work arrays (allocated in Python: the kernels compile no
-    allocation)."""
-    n_rows = len(indptr) - 1
-    if mostly_many_values(data, indices, indptr, shared, slot_of):
-        general = np.ones(n_rows, dtype=np.bool_)  # continuous values: one kernel compiled
-    else:
-        general = np.zeros(n_rows, dtype=np.bool_)
-        over_row_blocks(lambda a, b: _aucell_rows(
-            a, b, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out, general,
-            *few_work(n_slots)), n_rows)
-    rows = np.flatnonzero(general)
-    if len(rows):
-        over_row_blocks(lambda a, b: _aucell_rows_general(
-            a, b, rows, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out,
-            *few_work(n_slots)[:2]), len(rows))
-
-
 @numba.njit(nogil=True, cache=True)
 def _aucell_random_rows(r0, r1, data, indices, indptr, shared, n_genes, slot_of, slot_genes,
                         up_ptr, up_slots, dn_ptr, dn_slots, t, norm, seed, row_offset, out):
@@ -280,9 +255,10 @@ def run(
                              np.int64(t), bool(params.norm_auc),
                              np.uint64(params.random_state), offset, part)
         else:
-            _expected_block(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes),
-                            (up_ptr, up_slots, dn_ptr, dn_slots, np.int64(t),
-                             bool(params.norm_auc)), part)
+            rank_rows_few_first(_aucell_rows, _aucell_rows_general, data, indices, indptr,
+                                shared, n_genes, slot_of, len(slot_genes),
+                                (up_ptr, up_slots, dn_ptr, dn_slots, np.int64(t),
+                                 bool(params.norm_auc)), part)
     out[:, excluded] = np.nan
     return out
 

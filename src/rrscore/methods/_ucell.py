@@ -49,19 +49,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rrscore._numba import numba, over_row_blocks
+from rrscore._numba import numba
 from rrscore.errors import DroppedSetsWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._cells import cell_blocks
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._common import gene_slots, row_arrays
-from rrscore.ranking._ties import (
-    few_work,
-    mostly_many_values,
-    row_tie_blocks,
-    row_tie_blocks_few,
-)
+from rrscore.ranking._ties import rank_rows_few_first, row_tie_blocks, row_tie_blocks_few
 
 MISSING_GENES = ("impute", "skip")
 
@@ -203,25 +198,6 @@ def _ucell_rows_general(k0, k1, rows, data, indices, indptr, shared, n_genes, sl
                     max_rank, w_neg, out[r])
 
 
-def _score_block(data, indices, indptr, shared, n_genes, slot_of, n_slots, sets_args,
-                 out) -> None:
-    """Scores of a block of rows into ``out``: threads over blocks of rows, each with its
-    own work arrays (allocated in Python: the kernels compile no allocation)."""
-    n_rows = len(indptr) - 1
-    if mostly_many_values(data, indices, indptr, shared, slot_of):
-        general = np.ones(n_rows, dtype=np.bool_)  # continuous values: one kernel compiled
-    else:
-        general = np.zeros(n_rows, dtype=np.bool_)
-        over_row_blocks(lambda a, b: _ucell_rows(
-            a, b, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out, general,
-            *few_work(n_slots)), n_rows)
-    rows = np.flatnonzero(general)
-    if len(rows):
-        over_row_blocks(lambda a, b: _ucell_rows_general(
-            a, b, rows, data, indices, indptr, shared, n_genes, slot_of, *sets_args, out,
-            *few_work(n_slots)[:2]), len(rows))
-
-
 def _too_long_text(sets: AlignedSets, listed: np.ndarray, long: np.ndarray, max_rank: int,
                    n_genes: int, asked: int) -> str:
     """What is wrong with sets listing more genes than ``max_rank``, and what helps."""
@@ -271,8 +247,8 @@ def run(
     out = np.empty((expr.shape[0], len(sets)))
     for start, stop, block in cell_blocks(expr, chunk_size, progress=progress, desc="ucell"):
         data, indices, indptr, shared, _ = row_arrays(block)
-        _score_block(data, indices, indptr, shared, n_genes, slot_of, len(slot_genes),
-                     sets_args, out[start:stop])
+        rank_rows_few_first(_ucell_rows, _ucell_rows_general, data, indices, indptr, shared,
+                            n_genes, slot_of, len(slot_genes), sets_args, out[start:stop])
     return out
 
 

@@ -24,13 +24,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import kernel_over_rows, numba
+from rrscore._numba import kernel_over_rows, numba, over_row_blocks
 from rrscore.ranking._common import gene_slots, row_arrays
 from rrscore.ranking._sort import search_left, sort_prefix, stable_argsort_prefix
 
 #: Up to this many distinct queried values per row, :func:`row_tie_blocks` counts by linear
 #: (vectorised) passes; above it, by binary search (measured crossover ~100 on 1600 values).
 _LINEAR_COUNT_MAX = 96
+
+
+@numba.njit(nogil=True, cache=True)
+def _count_each(data, qs, nq, n_implicit, greater, eq):
+    """For each of the ``nq`` values ``v = qs[i]``: ``greater[i]``, the row's values above
+    ``v``, and ``eq[i]``, those equal to it, the ``n_implicit`` zeros not stored included.
+
+    One branch-free pass over the stored values per queried value, which the compiler
+    vectorises: the cheap way for few distinct values.
+    """
+    nnz = len(data)
+    for i in range(nq):
+        v = qs[i]
+        g = 0
+        e = 0
+        for q in range(nnz):
+            x = data[q]
+            g += np.int64(x > v)
+            e += np.int64(x == v)
+        greater[i] = g + (n_implicit if v < 0.0 else 0)
+        eq[i] = e + (n_implicit if v == 0.0 else 0)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -72,19 +93,8 @@ def row_tie_blocks(data, indices, n_genes, slot_of, n_slots, start, size):
     eq = np.zeros(nq, dtype=np.int64)
     z = search_left(qs, nq, 0.0)
     if nq <= _LINEAR_COUNT_MAX:
-        # Few distinct values (log-normalised counts take a dozen or so per cell): count
-        # "larger than" and "equal to" each of them in one branch-free pass over the
-        # stored values per value, which the compiler vectorises.
-        for i in range(nq):
-            v = qs[i]
-            g = 0
-            e = 0
-            for q in range(nnz):
-                x = data[q]
-                g += np.int64(x > v)
-                e += np.int64(x == v)
-            greater[i] = g + (n_implicit if v < 0.0 else 0)
-            eq[i] = e + (n_implicit if v == 0.0 else 0)
+        # Few distinct values (log-normalised counts take a dozen or so per cell)
+        _count_each(data, qs, nq, n_implicit, greater, eq)
     else:
         # Many distinct values (continuous data): place each stored value among them by
         # binary search; above[p] counts stored values between qs[p - 1] and qs[p] (p = nq:
@@ -155,16 +165,7 @@ def row_tie_blocks_few(data, indices, n_genes, slot_of, start, size, present, wh
             present[n_present] = s
             which[n_present] = i
             n_present += 1
-    for i in range(nq):
-        v = qs[i]
-        g = 0
-        e = 0
-        for q in range(nnz):
-            x = data[q]
-            g += np.int64(x > v)
-            e += np.int64(x == v)
-        greater[i] = g + (n_implicit if v < 0.0 else 0)
-        eq[i] = e + (n_implicit if v == 0.0 else 0)
+    _count_each(data, qs, nq, n_implicit, greater, eq)
     g0 = greater[0]
     e0 = eq[0]
     for s in range(len(start)):
@@ -186,6 +187,35 @@ def few_work(n_slots: int) -> tuple[np.ndarray, ...]:
     counts = np.empty((2, _LINEAR_COUNT_MAX), dtype=np.int64)
     return (ints[0], ints[1], ints[2], ints[3], np.empty(_LINEAR_COUNT_MAX), counts[0],
             counts[1])
+
+
+def rank_rows_few_first(few_kernel, general_kernel, data: np.ndarray, indices: np.ndarray,
+                        indptr: np.ndarray, shared: bool, n_genes: int, slot_of: np.ndarray,
+                        n_slots: int, args: tuple, out: np.ndarray) -> None:
+    """Score a block of rows (``row_arrays`` form) into ``out`` with a pair of row kernels.
+
+    ``few_kernel(r0, r1, data, indices, indptr, shared, n_genes, slot_of, *args, out,
+    general, *few_work(n_slots))`` ranks rows with :func:`row_tie_blocks_few` and sets
+    ``general[r]`` for the rows it declines; ``general_kernel(k0, k1, rows, data, ...,
+    *args, out, start, size)`` ranks those ``rows`` with :func:`row_tie_blocks`, compiled
+    only when some row needs it. A block whose rows mostly hold many distinct values
+    (:func:`mostly_many_values`) goes straight to ``general_kernel``. Threads over blocks
+    of rows, each with its own work arrays (allocated here: the kernels compile no
+    allocation). UCell and AUCell use it.
+    """
+    n_rows = len(indptr) - 1
+    if mostly_many_values(data, indices, indptr, shared, slot_of):
+        general = np.ones(n_rows, dtype=np.bool_)  # continuous values: one kernel compiled
+    else:
+        general = np.zeros(n_rows, dtype=np.bool_)
+        over_row_blocks(lambda a, b: few_kernel(
+            a, b, data, indices, indptr, shared, n_genes, slot_of, *args, out, general,
+            *few_work(n_slots)), n_rows)
+    rows = np.flatnonzero(general)
+    if len(rows):
+        over_row_blocks(lambda a, b: general_kernel(
+            a, b, rows, data, indices, indptr, shared, n_genes, slot_of, *args, out,
+            *few_work(n_slots)[:2]), len(rows))
 
 
 def mostly_many_values(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
