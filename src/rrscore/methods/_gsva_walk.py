@@ -45,6 +45,38 @@ def _replay_walk(order, member, total, k, tau, unit):
     return e_pos, e_neg
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _fill_weights(weight, tau):
+    """``weight[t] = |n/2 - t|^tau``, the weight of 0-based position ``t``, as C computes it
+    (``pow(x, 1.0)`` is ``x``: no call then)."""
+    n = len(weight)
+    half = n / 2.0
+    for t in range(n):
+        w = abs(half - t)
+        weight[t] = w if tau == 1.0 else w**tau
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _weight_total(pos_row, idx, a, b, unit, weight):
+    """Weight total of the set ``idx[a:b]`` in one row (``pos_row``: 1-based positions).
+
+    With ``tau == 1`` every weight is an integer or a half (``|n + 2 - 2p| / 2``), summed as
+    an exact integer, which any order of C's double sum gives; else in the set's order, as
+    C sums them. :func:`_walk_rows` and :func:`_replay_flagged` both call it: a replayed
+    set's walk divides by the same double.
+    """
+    if unit:
+        m2 = len(pos_row) + 2
+        iacc = 0
+        for q in range(a, b):
+            iacc += abs(m2 - 2 * pos_row[np.uint64(idx[q])])
+        return iacc * 0.5
+    acc = 0.0
+    for q in range(a, b):
+        acc += weight[pos_row[np.uint64(idx[q])] - 1]
+    return acc
+
+
 @numba.njit(nogil=True, cache=True, error_model="numpy")
 def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, out, replay,
                weight, first, last, total, state):
@@ -67,14 +99,10 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
     """
     n = pos.shape[1]
     n_sets = len(ptr) - 1
-    half = n / 2.0
     unit = tau == 1.0  # C's pow(x, 1.0) is x: skip the call
-    m2 = n + 2  # twice the weight |n/2 - p + 1| of position p is |m2 - 2p|, an integer
     # work arrays come from the caller, one set per block of rows (:func:`_walk_work`): an
     # np.empty here compiles NumPy's allocation helpers into every GSVA first call
-    for t in range(n):  # weight of 0-based position t: |n/2 - t|^tau, as C computes it
-        w = abs(half - t)
-        weight[t] = w if unit else w**tau
+    _fill_weights(weight, tau)
     for r in range(r0, r1):
         for gene in range(n):
             p = pos[r, gene] - 1
@@ -83,15 +111,7 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, tau, max_diff, abs_ranking, ou
         for s in range(n_sets):
             a = ptr[s]
             b = ptr[s + 1]
-            if unit:  # a sum of integers: exact in any order, as C's double sum is
-                iacc = 0
-                for q in range(a, b):
-                    iacc += abs(m2 - 2 * pos[r, np.uint64(idx[q])])
-                acc = iacc * 0.5
-            else:  # the set's order, as C sums the weights
-                acc = 0.0
-                for q in range(a, b):
-                    acc += weight[pos[r, np.uint64(idx[q])] - 1]
+            acc = _weight_total(pos[r], idx, a, b, unit, weight)
             total[s] = acc
             state[s, 0] = 0.0
             state[s, 1] = acc / (n - (b - a))
@@ -142,9 +162,9 @@ def _replay_flagged(rows, sets, pos, ptr, idx, tau, max_diff, abs_ranking, out):
     positions as C does.
     """
     n = pos.shape[1]
-    half = n / 2.0
     unit = tau == 1.0
-    m2 = n + 2
+    weight = np.empty(n)
+    _fill_weights(weight, tau)
     order = np.empty(n, dtype=np.int64)
     member = np.zeros(n, dtype=np.bool_)
     current = -1
@@ -157,16 +177,7 @@ def _replay_flagged(rows, sets, pos, ptr, idx, tau, max_diff, abs_ranking, out):
             current = r
         a = ptr[s]
         b = ptr[s + 1]
-        if unit:
-            iacc = 0
-            for q in range(a, b):
-                iacc += abs(m2 - 2 * pos[r, idx[q]])
-            tot = iacc * 0.5
-        else:
-            tot = 0.0
-            for q in range(a, b):
-                w = abs(half - (pos[r, idx[q]] - 1))
-                tot += w**tau
+        tot = _weight_total(pos[r], idx, a, b, unit, weight)
         for q in range(a, b):
             member[idx[q]] = True
         ep, en = _replay_walk(order, member, tot, b - a, tau, unit)
