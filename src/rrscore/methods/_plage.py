@@ -61,6 +61,7 @@ from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._parallel import map_batches
 from rrscore.methods._plage_eigen import basis_size, leading_eigenvector, start_vector
+from rrscore.methods._plage_sparse import score_sparse
 from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._set_rows import SetRows
 from rrscore.methods._standardize import (
@@ -131,17 +132,26 @@ def orient(v: np.ndarray, direction: np.ndarray) -> np.ndarray:
     is ``|z1|² - |z2|² = 0`` up to rounding — the rounding noise must not decide the sign
     (dense and sparse input would get opposite scores). A dot product within
     ``1e-9 × |v| × |direction|`` of 0 is a tie, and a tie makes positive the first sample
-    (in row order) among those whose ``|v|`` is within ``1e-9`` of the largest: a rule on the
-    data, not on the last bits of the arithmetic.
+    (in row order) among those whose ``|v|`` is within ``1e-9`` of the largest
+    (:func:`tie_break`): a rule on the data, not on the last bits of the arithmetic.
     """
     dot = float(v @ direction)
     scale = float(np.linalg.norm(v) * np.linalg.norm(direction))
     if abs(dot) > _ORTHOGONAL * scale:
         return -v if dot < 0 else v
+    return -v if tie_break(v) < 0 else v
+
+
+def tie_break(v: np.ndarray) -> float:
+    """The sign (``±1.0``) that makes positive the first entry of ``v`` (in order) among those
+    whose ``|v|`` is within ``1e-9`` of the largest: :func:`orient`'s rule for a tie.
+
+    ``v`` may be a strided view (a column of the output); it is read once.
+    """
     magnitude = np.abs(v)
     top = magnitude.max() if magnitude.size else 0.0
     first = int(np.flatnonzero(magnitude >= top * (1 - _ORTHOGONAL))[0]) if top > 0 else 0
-    return -v if magnitude.size and v[first] < 0 else v
+    return -1.0 if magnitude.size and v[first] < 0 else 1.0
 
 
 def _one_blas_thread():
@@ -178,23 +188,37 @@ def run(
     out = np.full((n, len(sets)), np.nan)
     if not any(s.size for s in sets):
         return out
-    union = np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in sets]))
-    rows = SetRows(expr, scaling, union.astype(np.int64))
     sizes = np.array([s.size for s in sets], dtype=np.float64)
     q0 = start_vector(int(min(sizes.max(initial=1), n)))
+    todo = np.flatnonzero(sizes > 0)
+    if expr.is_sparse:
+        # Gram matrices and scores from the stored values: no copy of the matrix, no dense
+        # k × N block (sets of more genes than cells, whose Gram matrix is the cells', go on)
+        small = todo[sizes[todo] <= n]
+        with _one_blas_thread():
+            tied = score_sparse(expr.values, scaling, [sets.sets[j] for j in small], small,
+                                out, q0, numba.get_num_threads())
+        for j in tied:
+            if tie_break(out[:, j]) < 0:
+                out[:, j] *= -1.0
+        todo = todo[sizes[todo] > n]
+        if not len(todo):
+            return out
+    union = np.unique(np.concatenate([np.concatenate([sets.sets[j].up, sets.sets[j].down])
+                                      for j in todo]))
+    rows = SetRows(expr, scaling, union.astype(np.int64))
 
     def score_batch(batch: np.ndarray) -> None:
         work = _Workspace(int(sizes[batch].max()), n)
         for j in batch:
             s = sets.sets[j]
-            if s.size:
-                out[:, j] = _set_score(rows, s.up, s.down, q0, work)
+            out[:, j] = _set_score(rows, s.up, s.down, q0, work)
 
     # cost of a set: its Gram matrix (N·k·min(k, N)) and its gather (N·k)
-    costs = n * sizes * (np.minimum(sizes, n) + 1)
+    costs = n * sizes[todo] * (np.minimum(sizes[todo], n) + 1)
     with _one_blas_thread():
-        map_batches(score_batch, costs, numba.get_num_threads(), progress=progress,
-                    desc="plage")
+        map_batches(lambda b: score_batch(todo[b]), costs, numba.get_num_threads(),
+                    progress=progress, desc="plage")
     return out
 
 
