@@ -23,6 +23,7 @@ __all__ = [
     "GeneSetError",
     "InputDataError",
     "InputScaleWarning",
+    "InsufficientMemoryError",
     "LowCoverageWarning",
     "MethodWarning",
     "MixedIdsWarning",
@@ -49,6 +50,11 @@ class InputDataError(RRScoreError):
 
 class GeneMatchError(RRScoreError):
     """Gene sets and data do not share (enough) gene identifiers."""
+
+
+class InsufficientMemoryError(RRScoreError, MemoryError):
+    """A call's arrays would not fit in the memory the process can still get (checked before
+    any work, so that the system does not kill the process part-way)."""
 
 
 class RRScoreWarning(UserWarning):

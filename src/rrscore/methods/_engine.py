@@ -38,6 +38,7 @@ from rrscore.errors import InputDataError, RRScoreError
 from rrscore.expression._lazy import LazyAccessError, blocks_of_memory
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._memory import check_memory
 from rrscore.methods._parallel import KERNEL_LOCK
 from rrscore.methods._registry import MethodSpec
 
@@ -120,8 +121,15 @@ def run_method(
     ------
     InputDataError
         For lazy input and a method that needs the whole matrix in memory.
+    InsufficientMemoryError
+        When the output and the method's working arrays would not fit in the memory the
+        process can still get (checked before any work; :mod:`rrscore.methods._memory`).
     """
     kernel = _kernel(spec, tuple(outputs))
+    # lazy input: a method needing the whole matrix is refused below with its reason; the
+    # others hold one block at a time
+    working, what = (0, "") if expr.is_lazy else spec.working_memory_for(expr, params)
+    check_memory(spec.name, expr.shape[0], len(sets), len(outputs), working, what)
     with numba_threads(n_jobs):
         values, engine = _run(spec, kernel, expr, sets, params, chunk_size=chunk_size,
                               progress=progress)

@@ -1,0 +1,123 @@
+"""The memory pre-flight: what the process can still get, and the error before any work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rrscore
+from rrscore.errors import InsufficientMemoryError, RRScoreError
+from rrscore.methods import _memory
+from rrscore.methods._memory import ENV_SWITCH, available_memory, check_memory
+
+
+def fake_root(tmp_path, meminfo_kb=None, cgroup=None, files=None):
+    """A file tree with /proc/meminfo, /proc/self/cgroup and cgroup files."""
+    (tmp_path / "proc" / "self").mkdir(parents=True)
+    if meminfo_kb is not None:
+        (tmp_path / "proc" / "meminfo").write_text(
+            f"MemTotal:       99999999 kB\nMemFree:  1 kB\nMemAvailable:   {meminfo_kb} kB\n")
+    if cgroup is not None:
+        (tmp_path / "proc" / "self" / "cgroup").write_text(cgroup)
+    for rel, text in (files or {}).items():
+        path = tmp_path / "sys" / "fs" / "cgroup" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def test_system_memory_without_cgroup_limit(tmp_path):
+    root = fake_root(tmp_path, meminfo_kb=2048, cgroup="0::/job\n",
+                     files={"job/memory.max": "max\n", "job/memory.current": "100\n"})
+    assert available_memory(root) == 2048 * 1024
+
+
+def test_cgroup_v2_limit_is_what_the_process_can_get(tmp_path):
+    root = fake_root(tmp_path, meminfo_kb=10**8, cgroup="0::/slurm/job_7\n",
+                     files={"slurm/job_7/memory.max": str(5 * 2**30),
+                            "slurm/job_7/memory.current": str(2**30)})
+    assert available_memory(root) == 4 * 2**30
+
+
+def test_cgroup_v1_limit_and_unlimited_value(tmp_path):
+    root = fake_root(tmp_path, meminfo_kb=10**8, cgroup="4:memory:/docker/abc\n2:cpu:/x\n",
+                     files={"memory/docker/abc/memory.limit_in_bytes": str(3 * 2**30),
+                            "memory/docker/abc/memory.usage_in_bytes": str(2**30)})
+    assert available_memory(root) == 2 * 2**30
+    unlimited = fake_root(tmp_path / "u", meminfo_kb=1000, cgroup="4:memory:/\n",
+                          files={"memory/memory.limit_in_bytes": "9223372036854771712",
+                                 "memory/memory.usage_in_bytes": "5"})
+    assert available_memory(unlimited) == 1000 * 1024
+
+
+def test_usage_above_the_limit_leaves_nothing(tmp_path):
+    root = fake_root(tmp_path, meminfo_kb=10**8, cgroup="0::/\n",
+                     files={"memory.max": "1000", "memory.current": "5000"})
+    assert available_memory(root) == 0
+
+
+def test_nothing_readable_is_unknown(tmp_path):
+    assert available_memory(fake_root(tmp_path)) is None
+
+
+def test_this_machine_reports_a_positive_amount():
+    got = available_memory()
+    assert got is None or got > 0
+
+
+def test_check_counts_output_and_working_arrays():
+    # 10,000 samples x 1,000 sets x 1 output = 80 MB, + 100 MB working
+    check_memory("m", 10_000, 1_000, 1, 100 << 20, "w", available=lambda: 177 << 20)
+    with pytest.raises(InsufficientMemoryError, match=r"the scores, 10,000 samples .*76 MiB"
+                       r".*log-odds: 100 MiB.*only 176 MiB"):
+        check_memory("gsva", 10_000, 1_000, 1, 100 << 20, "log-odds",
+                     available=lambda: 176 << 20)
+    # two outputs are computed side by side, then split: twice their size
+    with pytest.raises(InsufficientMemoryError):
+        check_memory("singscore", 10_000, 1_000, 2, 0, "", available=lambda: 300 << 20)
+    check_memory("singscore", 10_000, 1_000, 2, 0, "", available=lambda: 306 << 20)
+    check_memory("m", 10_000, 1_000, 1, 0, "", available=lambda: None)  # unknown: no check
+
+
+def test_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv(ENV_SWITCH, "0")
+    check_memory("m", 10**6, 10**4, 1, 0, "", available=lambda: 0)
+
+
+@pytest.fixture
+def tiny_budget(monkeypatch):
+    monkeypatch.setattr(_memory, "MIN_CHECKED", 0)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 50)  # bytes: < any output
+
+
+def small_data():
+    rng = np.random.default_rng(0)
+    genes = [f"G{i}" for i in range(40)]
+    expr = pd.DataFrame(rng.normal(size=(40, 12)), index=genes,
+                        columns=[f"S{j}" for j in range(12)])
+    return expr, {"A": genes[:10], "B": genes[10:25]}
+
+
+@pytest.mark.parametrize("method", ["mean", "ssgsea", "gsva"])
+def test_score_refuses_before_any_work(tiny_budget, method):
+    expr, sets = small_data()
+    with pytest.raises(InsufficientMemoryError, match=f"^{method} would need"):
+        rrscore.score(expr, sets, method)
+
+
+def test_error_is_an_rrscore_error_and_a_memory_error(tiny_budget):
+    expr, sets = small_data()
+    with pytest.raises(RRScoreError):
+        rrscore.score(expr, sets, "mean")
+    with pytest.raises(MemoryError):
+        rrscore.score(expr, sets, "mean")
+
+
+def test_score_runs_with_the_check_off(tiny_budget, monkeypatch):
+    monkeypatch.setenv(ENV_SWITCH, "off")
+    expr, sets = small_data()
+    scores = rrscore.score(expr, sets, "mean")
+    z = expr.sub(expr.mean(axis=1), axis=0).div(expr.std(axis=1, ddof=1), axis=0)
+    np.testing.assert_allclose(scores["A"].to_numpy(), z.iloc[:10].mean().to_numpy(),
+                               rtol=0, atol=1e-12)
