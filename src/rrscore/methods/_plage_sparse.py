@@ -49,6 +49,7 @@ agree with ``numpy.linalg.svd`` of the densified standardised block as the dense
 
 from __future__ import annotations
 
+import queue
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -65,8 +66,11 @@ DENSE_RATIO = 1.0
 #: Stored values per chunk of rows, per gene of the matrix (``64 × genes`` values, 12 bytes
 #: each in the chunk's CSC: 3/8 of a 256-cell float64 chunk).
 CHUNK_VALUES_PER_GENE = 64
-#: Entries (position, value) a thread gathers for one set before adding outer products.
-ENTRY_BUFFER = 1 << 16
+#: Rows per chunk at most (the per-cell work arrays: 24 bytes a row, per thread).
+CHUNK_ROWS = 4096
+#: Entries (position, value) a thread gathers for one set before adding outer products
+#: (12 bytes each: fits in L2 with the set's Gram matrix).
+ENTRY_BUFFER = 1 << 14
 #: A dot product this small relative to the norms is a tie (as ``_plage._ORTHOGONAL``).
 ORTHOGONAL = 1e-9
 
@@ -224,13 +228,14 @@ def _sym_lower_matvec(gram: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _chunk_bounds(indptr: np.ndarray, target: int) -> list[tuple[int, int]]:
-    """Consecutive row ranges of at most ``target`` stored values (at least one row each)."""
+    """Consecutive row ranges of at most ``target`` stored values and :data:`CHUNK_ROWS`
+    rows (at least one row each)."""
     n = len(indptr) - 1
     bounds = []
     r0 = 0
     while r0 < n:
         r1 = int(np.searchsorted(indptr, indptr[r0] + target, side="right")) - 1
-        r1 = min(n, max(r1, r0 + 1))
+        r1 = min(n, max(r1, r0 + 1), r0 + CHUNK_ROWS)
         bounds.append((r0, r1))
         r0 = r1
     return bounds
@@ -269,6 +274,12 @@ class _Group:
 
     def size(self, s: int) -> int:
         return int(self.set_ptr[s + 1] - self.set_ptr[s])
+
+
+def group_budget(out_bytes: int, n_genes: int) -> int:
+    """Bytes of Gram matrices held at once: half the output's, or half a 256-cell float64
+    chunk's (issue 14's memory bound is 2 × the output + one such chunk)."""
+    return max(out_bytes // 2, 256 * n_genes * 8 // 2)
 
 
 def _groups(sizes: np.ndarray, budget: int) -> list[np.ndarray]:
@@ -325,8 +336,7 @@ def score_sparse(values: sp.csr_matrix, scaling: GeneScaling, sets: list[Aligned
     sd = np.ascontiguousarray(scaling.sd, dtype=np.float64)
     dense = np.abs(mean) > DENSE_RATIO * sd
     sizes = np.array([s.size for s in sets], dtype=np.int64)
-    chunk_bytes = 256 * n_genes * 8
-    budget = max(out.nbytes // 2, chunk_bytes // 2)
+    budget = group_budget(out.nbytes, n_genes)
     target = CHUNK_VALUES_PER_GENE * n_genes
     bounds = _chunk_bounds(indptr, target)
     n_threads = max(1, int(n_threads))
@@ -360,17 +370,25 @@ def _group_grams(group: _Group, indptr, indices, data, n_genes: int, bounds,
     batches = balanced_batches(costs, n_threads * 4)
     k_max = int(k.max(initial=1))
     cap = max(ENTRY_BUFFER, k_max)
-    scratch = [(np.empty(max_cells, dtype=np.int64), np.empty(max_cells, dtype=np.int64),
-                np.empty(max_cells, dtype=np.int64), np.empty(k_max, dtype=np.int64),
-                np.empty(cap, dtype=np.int64), np.empty(cap)) for _ in batches]
+    n_workers = min(n_threads, len(batches))
+    # one set of work arrays per worker thread (not per batch), handed out per task
+    spare: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(n_workers):
+        spare.put((np.empty(max_cells, dtype=np.int64), np.empty(max_cells, dtype=np.int64),
+                   np.empty(max_cells, dtype=np.int64), np.empty(k_max, dtype=np.int64),
+                   np.empty(cap, dtype=np.int32), np.empty(cap)))
 
     def add(r0: int, r1: int, t: int) -> None:
-        count, start, fill, cur, epos, evals = scratch[t]
-        _gram_batch(batches[t], group.set_ptr, group.n_dense, group.pos_col, group.pos_shift,
-                    group.gram_off, grams, cptr, crow, cval, r1 - r0, count, start, fill, cur,
-                    epos, evals)
+        work = spare.get()
+        try:
+            count, start, fill, cur, epos, evals = work
+            _gram_batch(batches[t], group.set_ptr, group.n_dense, group.pos_col,
+                        group.pos_shift, group.gram_off, grams, cptr, crow, cval, r1 - r0,
+                        count, start, fill, cur, epos, evals)
+        finally:
+            spare.put(work)
 
-    pool = ThreadPoolExecutor(min(n_threads, len(batches))) if n_threads > 1 else None
+    pool = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
     try:
         for r0, r1 in bounds:
             _chunk_columns(r0, r1, indptr, indices, data, colmap, cptr, crow, cval)
