@@ -126,6 +126,7 @@ from rrscore.methods._gsva_kcdf import (
     rescale_overflowing_genes,
     resolve_kcdf,
 )
+from rrscore.methods._gsva_sparse import SparseEcdfRanks, resolve_sparse_kcdf
 from rrscore.methods._gsva_walk import _walk_scores, gene_set_index
 from rrscore.methods._registry import MethodSpec, ReadMode, ScaleRule
 from rrscore.methods._standardize import (
@@ -219,19 +220,27 @@ def run(
     if n < 2:
         raise InputDataError(f"GSVA estimates each gene's CDF across samples: needs at "
                              f"least 2 samples, got {n}")
-    x = _dense_values(expr)
-    kcdf = resolve_kcdf(params.kcdf, x)
+    # sparse cells with the ECDF stay sparse (_gsva_sparse: same ranks, never densified);
+    # "auto" is resolved on the stored values, so it densifies nothing either
+    kcdf = resolve_sparse_kcdf(params.kcdf, expr.values) if expr.is_sparse else None
+    sparse = kcdf == "none" and expr.is_sparse
+    if not sparse:
+        x = _dense_values(expr)
+        kcdf = resolve_kcdf(params.kcdf, x)
     if params.kcdf == "auto":
         _note(expr, f"gsva: kcdf='auto' chose {kcdf!r} ({n} samples)")
-    if kcdf == "poisson" and np.any(x < 0):
-        raise InputDataError("kcdf='poisson' needs non-negative counts; the data have "
-                             "negative values (use kcdf='gaussian' for log-scale data)")
-
-    # GSVA 1.46 drops genes with rowSds < 1e-10 (matrixStats sums in long double too);
-    # the C sd is needed anyway for the Gaussian bandwidths
-    sd = c_sd(x)
-    if kcdf != "poisson":  # counts never reach ~1e154; the other kernels are scale-free
-        x, sd = rescale_overflowing_genes(x, sd)
+    if sparse:
+        ranks = SparseEcdfRanks(expr)
+        sd = ranks.gene_sd()  # the dense path's constant genes, C sd() only where it decides
+    else:
+        if kcdf == "poisson" and np.any(x < 0):
+            raise InputDataError("kcdf='poisson' needs non-negative counts; the data have "
+                                 "negative values (use kcdf='gaussian' for log-scale data)")
+        # GSVA 1.46 drops genes with rowSds < 1e-10 (matrixStats sums in long double too);
+        # the C sd is needed anyway for the Gaussian bandwidths
+        sd = c_sd(x)
+        if kcdf != "poisson":  # counts never reach ~1e154; the other kernels are scale-free
+            x, sd = rescale_overflowing_genes(x, sd)
     constant = ~(sd >= CONSTANT_SD)  # NaN sd counts as constant, as in GSVA
     n_constant = int(constant.sum())
     if n_genes - n_constant < 2:
@@ -250,8 +259,15 @@ def run(
     new_index = np.full(n_genes, -1, dtype=np.int64)
     new_index[cols] = np.arange(len(cols))
 
-    z = gene_log_odds(x, cols, kcdf, sd=sd, progress=progress)
-    del x  # the input itself or a dense copy; only the log-odds are needed from here
+    if sparse:
+        ranks.prepare(cols, progress=progress)
+        positions = ranks.positions
+    else:
+        z = gene_log_odds(x, cols, kcdf, sd=sd, progress=progress)
+        del x  # the input itself or a dense copy; only the log-odds are needed from here
+
+        def positions(start: int, stop: int) -> np.ndarray:
+            return fast_descending_positions(z[start:stop])
 
     n_kept = len(cols)
     up_ptr, up_idx = _remapped(sets, "up", new_index)
@@ -271,7 +287,7 @@ def run(
     tau = float(params.tau)
     for start in starts:
         stop = min(n, start + size)
-        pos = fast_descending_positions(z[start:stop])
+        pos = positions(start, stop)
         up = out[start:stop]  # rows of a C-ordered array: the walk writes in place
         _walk_scores(pos, up_ptr, up_idx, *up_genes, tau, bool(params.max_diff),
                      bool(params.abs_ranking), up)

@@ -1,0 +1,443 @@
+"""GSVA with ``kcdf="none"`` on sparse (CSR) cells, never densified: steps 1-3 of
+:mod:`rrscore.methods._gsva` from the stored values, with the dense path's exact ranks.
+
+**Why it is exact.** The ECDF log-odds of a value are a strictly increasing function of its
+integer count ``c = #{i: x_i <= x}`` (R's ``log(F / (1 - F))`` of ``F = c / N``), so a cell's
+order of decreasing log-odds is its order of decreasing count, ties in gene order. Counts are
+mapped to the *rank of their log-odds double* (:func:`count_keys`: equal doubles, equal key),
+so even two counts whose log-odds rounded to the same double tie exactly as the dense path
+ties them. Within a gene every implicit zero has the same count, ``#{stored <= 0} + #zeros``;
+a stored value ``v`` has ``#{stored <= v}``, plus the zeros when ``v >= 0`` (explicit and
+negative values are handled alike). The counts therefore take one int32 key per stored value
+plus one zero key per gene — never cells × genes.
+
+**Positions.** A cell's full descending order is the merge of (a) its stored genes sorted by
+(key descending, gene) and (b) every other kept gene in one global order of the genes' zero
+keys (computed once). The merge writes the 1-based position of every kept gene of a chunk of
+cells (chunk × genes int32), which :func:`rrscore.methods._gsva_walk._walk_scores` then walks:
+the scores are bit-identical to the dense path's (``tests/methods/test_gsva_sparse.py``).
+
+**Constant genes** (GSVA's ``sd < 1e-10`` filter, decided on the C ``sd()`` in long double,
+:func:`~rrscore.methods._gsva_kcdf.c_sd`, ~30 ns per value): the float64 sd from the sparse
+moments (:func:`rrscore.methods._standardize.gene_scaling`, remembered from the constant-gene
+filter before matching) decides every gene whose sd is clearly above the threshold; the few
+whose float64 sd lies within a bound of its rounding error (and a factor 100) of it, or whose
+values could overflow the C ``sd()``, get the dense path's exact C sd (and its rescaling of
+overflowing genes) on a dense copy of just those columns. All-zero genes have sd 0 without
+a copy. So the set of removed genes is the dense path's.
+
+**Memory and time.** Per stored value: the int32 key (kept) and, while the keys are built,
+one block of ~4 million entries at a time (a 64-bit sort key, the CSR slot and the value:
+~64 MB); per gene a few int64/float64 arrays; per chunk of cells their positions (int32)
+and one sort key per stored value. Work: one sort per gene of its stored values (NumPy's
+vectorised sort of 64-bit keys) and, per cell, one sort of its stored values plus one pass
+over the genes; the walk then costs what it costs on dense input.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from rrscore._numba import kernel_over_rows, numba, over_row_blocks
+from rrscore.errors import InputDataError
+from rrscore.expression._matrix import ExpressionMatrix
+from rrscore.methods._gsva_kcdf import AUTO_ECDF_MIN_SAMPLES, c_sd, rescale_overflowing_genes
+from rrscore.methods._standardize import CONSTANT_SD, gene_scaling
+
+_SIGN = np.uint64(1 << 63)
+#: Stored entries per block of genes while the keys are built (see the module notes).
+_BLOCK_ENTRIES = 1 << 22
+#: Values per dense block of the columns whose constant test needs the exact C sd().
+_DENSE_BLOCK = 1 << 23
+#: |values| above this may overflow C sd()'s squares (~1.3e154): exact test, as dense.
+_OVERFLOW_RISK = 1e153
+#: Float64 sd within this factor of the threshold: exact C sd() (besides the error bound).
+_SD_FACTOR = 100.0
+
+
+def resolve_sparse_kcdf(kcdf: str, values: sp.spmatrix) -> str:
+    """:func:`~rrscore.methods._gsva_kcdf.resolve_kcdf` of a sparse matrix, without densifying.
+
+    ``"auto"``: ``"none"`` from :data:`~rrscore.methods._gsva_kcdf.AUTO_ECDF_MIN_SAMPLES`
+    samples (rows), else ``"poisson"`` when every stored value is a non-negative whole number
+    (the implicit zeros are), else ``"gaussian"``: GSVA ≥ 2's rule on the dense matrix.
+
+    Parameters
+    ----------
+    kcdf
+        ``"gaussian"``, ``"poisson"``, ``"none"`` or ``"auto"``.
+    values
+        ``(n_samples, n_genes)`` scipy sparse matrix.
+
+    Returns
+    -------
+    str
+        The kernel: ``"gaussian"``, ``"poisson"`` or ``"none"``.
+    """
+    if kcdf != "auto":
+        return kcdf
+    if values.shape[0] >= AUTO_ECDF_MIN_SAMPLES:
+        return "none"
+    data = sp.csr_matrix(values).data
+    return "poisson" if bool(np.all(data >= 0) and np.all(np.floor(data) == data)) \
+        else "gaussian"
+
+
+def count_keys(n: int) -> np.ndarray:
+    """``(n + 1,)`` int32: the order key of an ECDF count ``c`` (1..n) among ``n`` samples.
+
+    The key is the rank of ``c``'s log-odds double, computed exactly as
+    :func:`rrscore.methods._gsva_ecdf.ecdf_log_odds` computes it (``inf`` for ``c = n``), among
+    the distinct log-odds: ordering by key is ordering by the dense path's log-odds, ties
+    included. ``key[0]`` (no count) is 0 and never compared.
+    """
+    by_count = np.full(n + 1, math.inf)
+    for count in range(1, n):
+        by_count[count] = math.log((count / n) / (1.0 - count / n))
+    keys = np.zeros(n + 1, dtype=np.int32)
+    keys[1:] = np.unique(by_count[1:], return_inverse=True)[1]
+    return keys
+
+
+# ------------------------------------------------------------------------------ kernels
+
+
+@numba.njit(nogil=True, cache=True)
+def _part_stats(p0, p1, indptr, indices, data, n, n_parts, counts, maxabs):
+    """Stored entries and largest |value| of every gene in row parts ``p0 .. p1 - 1`` (part
+    p: rows ``p n / n_parts`` onwards), each part in its own row of ``counts``/``maxabs``
+    (zeros on entry): no races."""
+    for p in range(p0, p1):
+        for q in range(indptr[p * n // n_parts], indptr[(p + 1) * n // n_parts]):
+            g = indices[q]
+            counts[p, g] += 1
+            v = abs(data[q])
+            if v > maxabs[p, g]:
+                maxabs[p, g] = v
+
+
+@numba.njit(nogil=True, cache=True)
+def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, g0, g1, kept, cursor, start,
+                   shift, bkeys, bslot, bvals):
+    """The stored entries of the kept genes ``g0 .. g1 - 1`` gene by gene (rows in order),
+    for row parts ``p0 .. p1 - 1``.
+
+    ``cursor[p, g - g0]``: where part p's next entry of gene g goes (advanced here);
+    ``start[g - g0]``: the gene's first entry. ``bkeys``: the value's ascending order bits,
+    the low ``shift`` bits replaced by the entry's index within its gene; ``bslot``: its
+    CSR slot; ``bvals``: its value. Each row's column range is found by binary search, so a
+    block costs its own entries plus two searches per row.
+    """
+    low = np.uint64((1 << shift) - 1)
+    for p in range(p0, p1):
+        for r in range(p * n // n_parts, (p + 1) * n // n_parts):
+            a = indptr[r]
+            b = indptr[r + 1]
+            lo = a + np.searchsorted(indices[a:b], g0)
+            hi = a + np.searchsorted(indices[a:b], g1)
+            for q in range(lo, hi):
+                g = indices[q] - g0
+                if not kept[g + g0]:
+                    continue
+                j = cursor[p, g]
+                cursor[p, g] = j + 1
+                v = np.float64(data[q])
+                bits = np.uint64(0) if v == 0.0 else v.view(np.uint64)  # -0.0 ties with 0.0
+                key = (~bits if bits >= _SIGN else bits | _SIGN)
+                bkeys[j] = (key & ~low) | np.uint64(j - start[g])
+                bslot[j] = q
+                bvals[j] = v
+
+
+@numba.njit(nogil=True, cache=True)
+def _block_keys(a, b, bptr, bkeys, bslot, bvals, n, shift, key_of_count, keys, zero_key,
+                unequal):
+    """Keys of the stored values of the block's genes ``a .. b - 1`` (their entries sorted
+    by ``bkeys``) into ``keys`` (CSR order), and each gene's zero key.
+
+    A stored value ``v`` has count ``#{stored <= v}`` (the end of its run of equal keys)
+    plus the implicit zeros when ``v >= 0``. A run of equal truncated keys whose values are
+    not all equal (values a few units in the last place apart, float64 input) sets
+    ``unequal[gene]`` and leaves the gene to :func:`_exact_gene_keys`.
+    """
+    low = np.uint64((1 << shift) - 1)
+    for gi in range(a, b):
+        s0 = bptr[gi]
+        k = bptr[gi + 1] - s0
+        implicit = n - k
+        le0 = 0
+        for t in range(s0, s0 + k):
+            if bvals[t] <= 0.0:
+                le0 += 1
+        zero_key[gi] = key_of_count[le0 + implicit]
+        p = 0
+        while p < k:
+            hi = bkeys[s0 + p] >> np.uint64(shift)
+            v = bvals[s0 + np.int64(bkeys[s0 + p] & low)]
+            q = p + 1
+            same = True
+            while q < k and (bkeys[s0 + q] >> np.uint64(shift)) == hi:
+                same &= bvals[s0 + np.int64(bkeys[s0 + q] & low)] == v
+                q += 1
+            if not same:
+                unequal[gi] = True
+                break
+            key = key_of_count[q + (implicit if v >= 0.0 else 0)]
+            for t in range(p, q):
+                keys[bslot[s0 + np.int64(bkeys[s0 + t] & low)]] = key
+            p = q
+
+
+@numba.njit(nogil=True, cache=True)
+def _row_composites(i0, i1, first, indptr, indices, keys, new_index, kmax, gbits, kgbits,
+                    comp, row_off):
+    """Sort keys of the kept stored genes of rows ``first + i0 .. first + i1 - 1``:
+    ``(row - i0) << kgbits | (kmax - key) << gbits | new gene``, rows packed one after
+    another (``row_off``): ascending is (row, key descending, gene)."""
+    t = 0
+    for i in range(i0, i1):
+        row_off[i - i0] = t
+        tag = np.uint64(i - i0) << np.uint64(kgbits)
+        r = first + i
+        for q in range(indptr[r], indptr[r + 1]):
+            g = new_index[indices[q]]
+            if g < 0:
+                continue
+            comp[t] = tag | (np.uint64(kmax - keys[q]) << np.uint64(gbits)) | np.uint64(g)
+            t += 1
+    row_off[i1 - i0] = t
+
+
+@numba.njit(nogil=True, cache=True)
+def _merge_rows(i0, i1, comp, row_off, order, order_key, kmax, gbits, kbits, stamp, pos):
+    """1-based positions of every kept gene in rows ``i0 .. i1 - 1`` of ``pos``: the row's
+    stored genes (``comp``, sorted) merged into the global zero-key ``order`` of the genes
+    (``order_key``: their zero keys) by (key descending, gene ascending)."""
+    gmask = np.uint64((1 << gbits) - 1)
+    kmask = np.uint64((1 << kbits) - 1)
+    m = len(order)
+    for i in range(i0, i1):
+        a = row_off[i - i0]
+        b = row_off[i - i0 + 1]
+        for t in range(a, b):
+            stamp[np.int64(comp[t] & gmask)] = i + 1
+        p = 0
+        s = a
+        for t in range(m):
+            g = order[t]
+            if stamp[g] == i + 1:
+                continue
+            z = order_key[t]
+            while s < b:
+                c = comp[s]
+                gs = np.int64(c & gmask)
+                ks = kmax - np.int64((c >> np.uint64(gbits)) & kmask)
+                if ks > z or (ks == z and gs < g):
+                    p += 1
+                    pos[i, gs] = p
+                    s += 1
+                else:
+                    break
+            p += 1
+            pos[i, g] = p
+        while s < b:
+            p += 1
+            pos[i, np.int64(comp[s] & gmask)] = p
+            s += 1
+
+
+# ------------------------------------------------------------------------------ driver
+
+
+def _exact_gene_keys(vals: np.ndarray, slots: np.ndarray, n: int, key_of_count: np.ndarray,
+                     keys: np.ndarray) -> int:
+    """One gene's keys by NumPy (values compared as doubles); returns its zero key."""
+    ordered = np.sort(vals)
+    implicit = n - len(vals)
+    counts = np.searchsorted(ordered, vals, side="right") + np.where(vals >= 0, implicit, 0)
+    keys[slots] = key_of_count[counts]
+    return int(key_of_count[np.searchsorted(ordered, 0.0, side="right") + implicit])
+
+
+class SparseEcdfRanks:
+    """ECDF ranks of a CSR matrix's genes across its cells, for GSVA ``kcdf="none"``.
+
+    Build it on the input, ask :meth:`gene_sd` for the constant-gene test, then
+    :meth:`prepare` the kept genes and take :meth:`positions` chunk by chunk.
+
+    Parameters
+    ----------
+    expr
+        In-memory expression whose values are a CSR matrix, ``(n_cells, n_genes)``.
+    """
+
+    def __init__(self, expr: ExpressionMatrix) -> None:
+        values = expr.values
+        if not sp.issparse(values):
+            raise TypeError("SparseEcdfRanks needs sparse values")
+        self.expr = expr
+        self.values = values
+        self.n, self.n_genes = values.shape
+        self.indptr = values.indptr if values.indptr.dtype in (np.int32, np.int64) \
+            else values.indptr.astype(np.int64)
+        self.indices = values.indices if values.indices.dtype in (np.int32, np.int64) \
+            else values.indices.astype(np.int64)
+        # float32/float64 read as stored (exact in float64); other types as a float64 copy
+        self.data = values.data if values.data.dtype in (np.float32, np.float64) \
+            else values.data.astype(np.float64)
+        self.n_parts = max(1, min(numba.get_num_threads() * 4, self.n))
+        counts = np.zeros((self.n_parts, self.n_genes), dtype=np.int64)
+        maxabs = np.zeros((self.n_parts, self.n_genes))
+        kernel_over_rows(_part_stats, self.n_parts, self.indptr, self.indices, self.data,
+                         self.n, self.n_parts, counts, maxabs)
+        self.part_counts = counts
+        self.stored = counts.sum(axis=0)
+        self.maxabs = maxabs.max(axis=0) if self.n_parts else np.zeros(self.n_genes)
+        self.keys: np.ndarray | None = None
+
+    # ------------------------------------------------------------------- constant genes
+
+    def gene_sd(self) -> np.ndarray:
+        """``(n_genes,)`` standard deviations whose ``sd >= 1e-10`` test is the dense path's.
+
+        The dense path tests :func:`~rrscore.methods._gsva_kcdf.c_sd` after
+        :func:`~rrscore.methods._gsva_kcdf.rescale_overflowing_genes`. Here: the float64 sd
+        of the sparse moments, except for genes whose float64 sd is below ``100 × 1e-10``
+        plus a bound on its rounding error (``8 (k + 2) eps max|x|``, ``k`` stored values),
+        or with values above ``1e153``: those get the dense path's exact computation on a
+        dense copy of their columns only (all-zero genes: 0, no copy).
+        """
+        try:
+            with np.errstate(over="ignore"):  # huge genes are rescaled in there
+                sd = np.array(gene_scaling(self.expr).sd, dtype=np.float64)
+        except InputDataError:  # values near the largest float: let C sd() decide them all
+            sd = np.full(self.n_genes, np.nan)
+        eps = np.finfo(np.float64).eps
+        bound = _SD_FACTOR * CONSTANT_SD + 8.0 * (self.stored + 2) * eps * self.maxabs
+        unsure = ~(sd >= bound) | (self.maxabs > _OVERFLOW_RISK)
+        zero = unsure & (self.maxabs == 0.0)
+        sd[zero] = 0.0  # C sd() of zeros is exactly 0
+        rest = np.flatnonzero(unsure & ~zero)
+        if len(rest):
+            sub = self.values[:, rest]  # the few columns, still sparse
+            width = max(1, _DENSE_BLOCK // max(self.n, 1))
+            for a in range(0, len(rest), width):
+                dense = sub[:, a:a + width].toarray().astype(np.float64, copy=False)
+                exact = c_sd(dense)
+                _, exact = rescale_overflowing_genes(dense, exact)
+                sd[rest[a:a + width]] = exact
+        return sd
+
+    # ----------------------------------------------------------------------- the keys
+
+    def prepare(self, cols: np.ndarray, *, progress: bool = False) -> None:
+        """Order keys of every stored value and every gene's zeros, for the kept genes.
+
+        Parameters
+        ----------
+        cols
+            Increasing indices of the kept (non-constant) genes.
+        progress
+            Show a tqdm progress bar over the blocks of genes.
+        """
+        n, g = self.n, self.n_genes
+        kept = np.zeros(g, dtype=np.bool_)
+        kept[cols] = True
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.new_index = np.full(g, -1, dtype=np.int64)
+        self.new_index[self.cols] = np.arange(len(self.cols))
+        key_of_count = count_keys(n)
+        self.kmax = int(key_of_count.max())
+        self.keys = np.zeros(len(self.data), dtype=np.int32)
+        zero_key = np.zeros(g, dtype=np.int64)
+        shift = max(1, (n - 1).bit_length())
+        per_gene = np.where(kept, self.stored, 0)
+        blocks = _gene_blocks(per_gene, _BLOCK_ENTRIES)
+        if progress:
+            from tqdm.auto import tqdm
+
+            blocks = tqdm(blocks, unit="block", desc="gsva CDF (none, sparse)", leave=False)
+        slot_type = np.int32 if len(self.data) < 2**31 else np.int64
+        for g0, g1 in blocks:
+            size = per_gene[g0:g1]
+            bptr = np.zeros(g1 - g0 + 1, dtype=np.int64)
+            np.cumsum(size, out=bptr[1:])
+            total = int(bptr[-1])
+            if total == 0:
+                continue
+            parts = np.where(kept[g0:g1], self.part_counts[:, g0:g1], 0)
+            cursor = bptr[:-1] + np.cumsum(parts, axis=0) - parts  # (n_parts, genes)
+            bkeys = np.empty(total, dtype=np.uint64)
+            bslot = np.empty(total, dtype=slot_type)
+            bvals = np.empty(total)
+            kernel_over_rows(_scatter_block, self.n_parts, self.indptr, self.indices,
+                             self.data, n, self.n_parts, g0, g1, kept, cursor, bptr[:-1],
+                             shift, bkeys, bslot, bvals)
+            unequal = np.zeros(g1 - g0, dtype=np.bool_)
+            block_zero = zero_key[g0:g1]
+
+            def work(a: int, b: int, bptr=bptr, bkeys=bkeys, bslot=bslot, bvals=bvals,
+                     unequal=unequal, block_zero=block_zero) -> None:
+                for gi in range(a, b):  # NumPy's vectorised sort releases the GIL
+                    bkeys[bptr[gi]:bptr[gi + 1]].sort()
+                _block_keys(a, b, bptr, bkeys, bslot, bvals, n, shift, key_of_count,
+                            self.keys, block_zero, unequal)
+
+            over_row_blocks(work, g1 - g0)
+            for gi in np.flatnonzero(unequal):
+                s = slice(bptr[gi], bptr[gi + 1])
+                block_zero[gi] = _exact_gene_keys(bvals[s], bslot[s], n, key_of_count,
+                                                  self.keys)
+        for j in self.cols[per_gene[self.cols] == 0]:  # no stored value: all zeros
+            zero_key[j] = key_of_count[n]
+        zk = zero_key[self.cols]
+        self.order = np.lexsort((np.arange(len(zk)), -zk)).astype(np.int64)
+        self.order_key = np.ascontiguousarray(zk[self.order])
+
+    def positions(self, start: int, stop: int) -> np.ndarray:
+        """``(stop - start, n_kept)`` int32 1-based positions of the kept genes in each
+        cell's decreasing order of ECDF log-odds, ties in gene order: equal to
+        :func:`~rrscore.ranking._dense.fast_descending_positions` of the dense log-odds."""
+        if self.keys is None:
+            raise RuntimeError("call prepare() first")
+        m = len(self.cols)
+        pos = np.empty((stop - start, m), dtype=np.int32)
+        gbits = max(1, (m - 1).bit_length())
+        kbits = max(1, self.kmax.bit_length())
+        kgbits = gbits + kbits
+        rows_per_sort = 1 << min(20, 64 - kgbits)
+
+        def work(i0: int, i1: int) -> None:
+            stamp = np.zeros(m, dtype=np.int64)
+            for a in range(i0, i1, rows_per_sort):
+                b = min(i1, a + rows_per_sort)
+                comp = np.empty(int(self.indptr[start + b] - self.indptr[start + a]),
+                                dtype=np.uint64)
+                row_off = np.empty(b - a + 1, dtype=np.int64)
+                _row_composites(a, b, start, self.indptr, self.indices, self.keys,
+                                self.new_index, self.kmax, gbits, kgbits, comp, row_off)
+                comp = comp[:row_off[-1]]
+                comp.sort()  # the row tag in the high bits: each row sorted in place
+                _merge_rows(a, b, comp, row_off, self.order, self.order_key, self.kmax,
+                            gbits, kbits, stamp, pos)
+
+        over_row_blocks(work, stop - start)
+        return pos
+
+
+def _gene_blocks(per_gene: np.ndarray, target: int) -> list[tuple[int, int]]:
+    """Contiguous gene ranges with about ``target`` stored entries each (at least one gene)."""
+    ends = np.cumsum(per_gene)
+    blocks = []
+    g0 = 0
+    g = len(per_gene)
+    while g0 < g:
+        base = ends[g0 - 1] if g0 else 0
+        g1 = int(np.searchsorted(ends, base + target, side="right"))
+        g1 = min(g, max(g1, g0 + 1))
+        blocks.append((g0, g1))
+        g0 = g1
+    return blocks
