@@ -172,7 +172,8 @@ def _gram_batch(batch, set_ptr, n_dense, pos_col, pos_shift, gram_off, grams,
                 m = count[i]
                 for a in range(m):
                     va = evals[e0 + a]
-                    row = g0 + epos[e0 + a] * k
+                    pa = epos[e0 + a]
+                    row = g0 + pa * (pa + 1) // 2
                     # dense positions are 0 .. nq - 1 at entries 0 .. nq - 1: contiguous
                     for b in range(min(a + 1, nq)):
                         grams[row + b] += va * evals[e0 + b]
@@ -182,12 +183,16 @@ def _gram_batch(batch, set_ptr, n_dense, pos_col, pos_shift, gram_off, grams,
 
 
 @numba.njit(cache=True, nogil=True)
-def _standardise_lower(gram, m, sd, n):
-    """``G[a, b] = (G[a, b] - n·m[a]·m[b]) / (sd[a]·sd[b])`` on the lower triangle."""
+def _standardised_square(packed, m, sd, n, gram):
+    """``gram[a, b] = gram[b, a] = (G[a, b] - n·m[a]·m[b]) / (sd[a]·sd[b])`` from the packed
+    lower triangle of the raw Gram matrix ``G``."""
     k = gram.shape[0]
     for a in range(k):
+        row = a * (a + 1) // 2
         for b in range(a + 1):
-            gram[a, b] = (gram[a, b] - n * m[a] * m[b]) / (sd[a] * sd[b])
+            value = (packed[row + b] - n * m[a] * m[b]) / (sd[a] * sd[b])
+            gram[a, b] = value
+            gram[b, a] = value
 
 
 @numba.njit(cache=True, nogil=True)
@@ -222,11 +227,6 @@ def _project_rows(r0, r1, indptr, indices, data, gptr, mset, mweight, dense_of, 
                 orow[mset[j]] += y * mweight[j]
 
 
-def _sym_lower_matvec(gram: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``G x`` for ``G`` held in its lower triangle (zeros above the diagonal)."""
-    return gram @ x + gram.T @ x - np.diagonal(gram) * x
-
-
 def _chunk_bounds(indptr: np.ndarray, target: int) -> list[tuple[int, int]]:
     """Consecutive row ranges of at most ``target`` stored values and :data:`CHUNK_ROWS`
     rows (at least one row each)."""
@@ -252,7 +252,9 @@ class _Group:
             b = np.empty(len(g))
             b[: len(s.up)] = 1.0 / len(s.up) if len(s.up) else 0.0
             b[len(s.up):] = -1.0 / len(s.down) if len(s.down) else 0.0
-            order = np.argsort(~dense[g], kind="stable")  # dense genes first
+            # dense genes first (a contiguous part of each cell's outer product), then the
+            # sparse ones in column order (the chunk's columns are read in address order)
+            order = np.lexsort((g, ~dense[g]))
             genes.append(g[order])
             bweights.append(b[order])
             ptr.append(ptr[-1] + len(g))
@@ -263,7 +265,7 @@ class _Group:
         self.n_dense = np.asarray(n_dense, dtype=np.int64)
         k = np.diff(self.set_ptr)
         self.gram_off = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum(k * k, out=self.gram_off[1:])
+        np.cumsum(k * (k + 1) // 2, out=self.gram_off[1:])
         self.columns = np.unique(self.pos_gene)
         self.pos_col = np.searchsorted(self.columns, self.pos_gene).astype(np.int64)
         is_dense = dense[self.pos_gene]
@@ -286,7 +288,7 @@ def _groups(sizes: np.ndarray, budget: int) -> list[np.ndarray]:
     """Consecutive runs of set indices whose Gram matrices hold at most ``budget`` bytes."""
     groups, run, held = [], [], 0
     for j, k in enumerate(sizes):
-        need = int(k) * int(k) * 8
+        need = int(k) * (int(k) + 1) // 2 * 8
         if run and held + need > budget:
             groups.append(np.asarray(run, dtype=np.int64))
             run, held = [], 0
@@ -354,7 +356,7 @@ def score_sparse(values: sp.csr_matrix, scaling: GeneScaling, sets: list[Aligned
 
 def _group_grams(group: _Group, indptr, indices, data, n_genes: int, bounds,
                  n_threads: int) -> np.ndarray:
-    """Raw Gram matrices (lower triangles, flat) of the group's sets over all rows."""
+    """Raw Gram matrices (packed lower triangles, flat) of the group's sets over all rows."""
     grams = np.zeros(int(group.gram_off[-1]))
     colmap = np.full(n_genes, -1, dtype=np.int64)
     colmap[group.columns] = np.arange(len(group.columns))
@@ -413,20 +415,23 @@ def _eigen(group: _Group, grams: np.ndarray, n: int, q0: np.ndarray,
     k = np.diff(group.set_ptr)
 
     def solve(batch: np.ndarray) -> None:
-        basis = np.empty(basis_size(int(k[batch].max())))
+        k_max = int(k[batch].max())
+        basis = np.empty(basis_size(k_max))
+        square = np.empty(k_max * k_max)
         for s in batch:
             p0, p1 = group.set_ptr[s], group.set_ptr[s + 1]
             ks = int(p1 - p0)
-            gram = grams[group.gram_off[s]: group.gram_off[s] + ks * ks].reshape(ks, ks)
-            _standardise_lower(gram, group.pos_m[p0:p1], group.pos_sd[p0:p1], float(n))
+            gram = square[: ks * ks].reshape(ks, ks)
+            _standardised_square(grams[group.gram_off[s]: group.gram_off[s + 1]],
+                                 group.pos_m[p0:p1], group.pos_sd[p0:p1], float(n), gram)
             u = leading_eigenvector(gram, q0, basis)
-            gu = _sym_lower_matvec(gram, u)
+            gu = gram @ u
             lam = float(u @ gu)
             if not lam > 0:
                 continue  # NaN scores, as the dense path's zero norm
             b = group.pos_b[p0:p1]
             dot = float(b @ gu)
-            bgb = max(float(b @ _sym_lower_matvec(gram, b)), 0.0)
+            bgb = max(float(b @ (gram @ b)), 0.0)
             # v = Z^T u / sqrt(lam) has unit norm; v . d = u^T G b / sqrt(lam), |d|² = b^T G b
             if abs(dot) <= ORTHOGONAL * np.sqrt(lam * bgb):
                 ties[s] = True

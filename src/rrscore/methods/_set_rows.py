@@ -14,7 +14,9 @@ BLAS. How it is read depends on how the values lie:
   the size of the input: a parallel blocked transposition, ~0.2 s for 20,000 × 1,000), from
   which each block is a row gather;
 * **sparse (CSR)**: the columns the sets use, gathered once into a CSC matrix; each block is
-  densified and standardised from it.
+  densified and standardised from it. PLAGE reads CSR input this way only for sets with more
+  genes than cells; the others go through :mod:`rrscore.methods._plage_sparse`, which copies
+  nothing input-sized.
 
 Every value is ``(x - mean) / sd`` in that order, so the three give the same numbers.
 """
