@@ -7,6 +7,7 @@
     python benchmarks/bench_singlecell.py --genes 30000 --methods singscore   # 2,000 sets
     python benchmarks/bench_singlecell.py --genes 30000 --sets 2000 --no-peers  # memory row
     python benchmarks/bench_singlecell.py --genes 30000 --sets 2000 --methods mean zscore plage
+    python benchmarks/bench_singlecell.py --genes 30000 --sets 2000 --no-peers --methods gsva
 
 Data: a synthetic sparse, log-normalised matrix (CSR, float32), built once and cached as an
 h5ad (``--path``; reused when it exists): every gene has its own detection rate (lognormal
@@ -31,6 +32,9 @@ call (numba compilation, worker start-up) are not timed — see ``harness.py``.
   ``--singscore-dispersion`` asks for the dispersions too (``score_with_dispersion``: two
   outputs, and a median absolute deviation per cell and set, which takes far longer). No
   peer (R singscore is not packaged).
+* ``gsva`` (only when named): rrscore ``gsva`` with ``kcdf="none"`` (the empirical CDF, what
+  ``kcdf="auto"`` picks from 200 cells), which scores sparse cells without densifying them.
+  No peer (R GSVA is not run on cells here).
 
 Issue 14's memory row, for every method: with ``--sets 2000`` on 50,000 cells × 30,000 genes
 each call's extra memory (its peak RSS, read as the call returns, minus the RSS before it) is
@@ -49,7 +53,7 @@ from harness import Tool, module_available, report, run_tool, workdir
 
 METHODS = ("ucell", "aucell", "score_genes", "ssgsea", "singscore")
 #: Bulk methods that also take cells (no peer here): for issue 14's memory row only.
-EXTRA_METHODS = ("mean", "zscore", "plage")
+EXTRA_METHODS = ("mean", "zscore", "plage", "gsva")
 DEFAULT_PATH = "/tmp/rrscore_bench/sc_{cells}x{genes}_d{density}_s{seed}.h5ad"
 
 LOAD = """
@@ -225,6 +229,9 @@ NOTES = {
     "mean": "No peer: rrscore only, for the memory row.",
     "zscore": "No peer: rrscore only, for the memory row.",
     "plage": "No peer: rrscore only, for the memory row (one SVD per set over all cells).",
+    "gsva": "No peer: rrscore only, kcdf='none' (the ECDF, sparse path: one int32 key per "
+            "stored value, positions one chunk of cells at a time; scores equal the dense "
+            "path's bit for bit).",
 }
 
 
@@ -245,6 +252,8 @@ def run_method(method: str, path: Path, wd: Path, n_genes: int, input_bytes: int
         tools = [singscore_tool(path, dispersion)]
     elif method == "ssgsea":
         tools = [rrscore_tool(path, "ssgsea", {"normalize": False})]
+    elif method == "gsva":
+        tools = [rrscore_tool(path, "gsva", {"kcdf": "none"})]
     else:
         tools = [rrscore_tool(path, method, {})]
     if not peers:
@@ -329,7 +338,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", nargs="+", choices=METHODS + EXTRA_METHODS,
                         default=list(METHODS),
-                        help="mean, zscore and plage (no peer) only when named")
+                        help="mean, zscore, plage and gsva (no peer) only when named")
     parser.add_argument("--path", default=None, help=f"h5ad cache (default {DEFAULT_PATH})")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per tool")
     parser.add_argument("--no-peers", action="store_true",

@@ -261,6 +261,7 @@ def run(
 
     if sparse:
         ranks.prepare(cols, progress=progress)
+        new_index[cols] = ranks.column  # its positions hold the genes in its own order
         positions = ranks.positions
     else:
         z = gene_log_odds(x, cols, kcdf, sd=sd, progress=progress)

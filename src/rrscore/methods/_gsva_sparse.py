@@ -49,7 +49,7 @@ from rrscore.methods._standardize import CONSTANT_SD, gene_scaling
 
 _SIGN = np.uint64(1 << 63)
 #: Stored entries per block of genes while the keys are built (see the module notes).
-_BLOCK_ENTRIES = 1 << 22
+_BLOCK_ENTRIES = 1 << 20
 #: Values per dense block of the columns whose constant test needs the exact C sd().
 _DENSE_BLOCK = 1 << 23
 #: |values| above this may overflow C sd()'s squares (~1.3e154): exact test, as dense.
@@ -121,15 +121,15 @@ def _part_stats(p0, p1, indptr, indices, data, n, n_parts, counts, maxabs):
 
 @numba.njit(nogil=True, cache=True)
 def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, g0, g1, kept, cursor, start,
-                   shift, bkeys, bslot, bvals):
+                   shift, bkeys, bvals):
     """The stored entries of the kept genes ``g0 .. g1 - 1`` gene by gene (rows in order),
     for row parts ``p0 .. p1 - 1``.
 
     ``cursor[p, g - g0]``: where part p's next entry of gene g goes (advanced here);
     ``start[g - g0]``: the gene's first entry. ``bkeys``: the value's ascending order bits,
-    the low ``shift`` bits replaced by the entry's index within its gene; ``bslot``: its
-    CSR slot; ``bvals``: its value. Each row's column range is found by binary search, so a
-    block costs its own entries plus two searches per row.
+    the low ``shift`` bits replaced by the entry's index within its gene; ``bvals``: its
+    value. Each row's column range is found by binary search, so a block costs its own
+    entries plus two searches per row; small blocks keep the genes' write fronts in cache.
     """
     low = np.uint64((1 << shift) - 1)
     for p in range(p0, p1):
@@ -148,15 +148,32 @@ def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, g0, g1, kept, curs
                 bits = np.uint64(0) if v == 0.0 else v.view(np.uint64)  # -0.0 ties with 0.0
                 key = (~bits if bits >= _SIGN else bits | _SIGN)
                 bkeys[j] = (key & ~low) | np.uint64(j - start[g])
-                bslot[j] = q
                 bvals[j] = v
 
 
 @numba.njit(nogil=True, cache=True)
-def _block_keys(a, b, bptr, bkeys, bslot, bvals, n, shift, key_of_count, keys, zero_key,
-                unequal):
+def _gather_block(p0, p1, indptr, indices, n, n_parts, g0, g1, kept, cursor, bres, keys):
+    """``keys`` (CSR order) of the block's entries from ``bres`` (gene order): the walk of
+    :func:`_scatter_block` again, with the same cursors, so no CSR slot is stored."""
+    for p in range(p0, p1):
+        for r in range(p * n // n_parts, (p + 1) * n // n_parts):
+            a = indptr[r]
+            b = indptr[r + 1]
+            lo = a + np.searchsorted(indices[a:b], g0)
+            hi = a + np.searchsorted(indices[a:b], g1)
+            for q in range(lo, hi):
+                g = indices[q] - g0
+                if not kept[g + g0]:
+                    continue
+                j = cursor[p, g]
+                cursor[p, g] = j + 1
+                keys[q] = bres[j]
+
+
+@numba.njit(nogil=True, cache=True)
+def _block_keys(a, b, bptr, bkeys, bvals, n, shift, key_of_count, bres, zero_key, unequal):
     """Keys of the stored values of the block's genes ``a .. b - 1`` (their entries sorted
-    by ``bkeys``) into ``keys`` (CSR order), and each gene's zero key.
+    by ``bkeys``) into ``bres`` (gene order), and each gene's zero key.
 
     A stored value ``v`` has count ``#{stored <= v}`` (the end of its run of equal keys)
     plus the implicit zeros when ``v >= 0``. A run of equal truncated keys whose values are
@@ -187,7 +204,7 @@ def _block_keys(a, b, bptr, bkeys, bslot, bvals, n, shift, key_of_count, keys, z
                 break
             key = key_of_count[q + (implicit if v >= 0.0 else 0)]
             for t in range(p, q):
-                keys[bslot[s0 + np.int64(bkeys[s0 + t] & low)]] = key
+                bres[s0 + np.int64(bkeys[s0 + t] & low)] = key
             p = q
 
 
@@ -195,7 +212,7 @@ def _block_keys(a, b, bptr, bkeys, bslot, bvals, n, shift, key_of_count, keys, z
 def _row_composites(i0, i1, first, indptr, indices, keys, new_index, kmax, gbits, kgbits,
                     comp, row_off):
     """Sort keys of the kept stored genes of rows ``first + i0 .. first + i1 - 1``:
-    ``(row - i0) << kgbits | (kmax - key) << gbits | new gene``, rows packed one after
+    ``(row - i0) << kgbits | (kmax - key) << gbits | kept gene``, rows packed one after
     another (``row_off``): ascending is (row, key descending, gene)."""
     t = 0
     for i in range(i0, i1):
@@ -212,54 +229,61 @@ def _row_composites(i0, i1, first, indptr, indices, keys, new_index, kmax, gbits
 
 
 @numba.njit(nogil=True, cache=True)
-def _merge_rows(i0, i1, comp, row_off, order, order_key, kmax, gbits, kbits, stamp, pos):
-    """1-based positions of every kept gene in rows ``i0 .. i1 - 1`` of ``pos``: the row's
-    stored genes (``comp``, sorted) merged into the global zero-key ``order`` of the genes
-    (``order_key``: their zero keys) by (key descending, gene ascending)."""
+def _merge_rows(i0, i1, comp, row_off, order, order_key, rank, kmax, gbits, kbits, stamp,
+                pos):
+    """1-based positions of every kept gene in rows ``i0 .. i1 - 1`` of ``pos``, whose
+    columns are the genes in the global zero-key ``order`` (``order_key``: their zero keys;
+    ``rank``: the column of each kept gene). The row's stored genes (``comp``, sorted) are
+    merged into that order by (key descending, gene ascending); the other genes are read
+    and written in column order."""
     gmask = np.uint64((1 << gbits) - 1)
     kmask = np.uint64((1 << kbits) - 1)
     m = len(order)
     for i in range(i0, i1):
         a = row_off[i - i0]
         b = row_off[i - i0 + 1]
+        tag = i + 1
         for t in range(a, b):
-            stamp[np.int64(comp[t] & gmask)] = i + 1
-        p = 0
+            stamp[rank[np.int64(comp[t] & gmask)]] = tag
         s = a
+        ks = -1  # the next stored gene's key and gene; -1: none left
+        gs = 0
+        if s < b:
+            ks = kmax - np.int64((comp[s] >> np.uint64(gbits)) & kmask)
+            gs = np.int64(comp[s] & gmask)
+        p = 0
         for t in range(m):
-            g = order[t]
-            if stamp[g] == i + 1:
+            if stamp[t] == tag:
                 continue
             z = order_key[t]
-            while s < b:
-                c = comp[s]
-                gs = np.int64(c & gmask)
-                ks = kmax - np.int64((c >> np.uint64(gbits)) & kmask)
-                if ks > z or (ks == z and gs < g):
-                    p += 1
-                    pos[i, gs] = p
-                    s += 1
+            g = order[t]
+            while ks > z or (ks == z and gs < g):
+                p += 1
+                pos[i, rank[gs]] = p
+                s += 1
+                if s < b:
+                    ks = kmax - np.int64((comp[s] >> np.uint64(gbits)) & kmask)
+                    gs = np.int64(comp[s] & gmask)
                 else:
-                    break
+                    ks = -1
             p += 1
-            pos[i, g] = p
+            pos[i, t] = p
         while s < b:
             p += 1
-            pos[i, np.int64(comp[s] & gmask)] = p
+            pos[i, rank[np.int64(comp[s] & gmask)]] = p
             s += 1
 
 
 # ------------------------------------------------------------------------------ driver
 
 
-def _exact_gene_keys(vals: np.ndarray, slots: np.ndarray, n: int, key_of_count: np.ndarray,
-                     keys: np.ndarray) -> int:
-    """One gene's keys by NumPy (values compared as doubles); returns its zero key."""
+def _exact_gene_keys(vals: np.ndarray, n: int, key_of_count: np.ndarray) -> tuple:
+    """One gene's keys (entry order) and zero key by NumPy, values compared as doubles."""
     ordered = np.sort(vals)
     implicit = n - len(vals)
     counts = np.searchsorted(ordered, vals, side="right") + np.where(vals >= 0, implicit, 0)
-    keys[slots] = key_of_count[counts]
-    return int(key_of_count[np.searchsorted(ordered, 0.0, side="right") + implicit])
+    zero = np.searchsorted(ordered, 0.0, side="right") + implicit
+    return key_of_count[counts], int(key_of_count[zero])
 
 
 class SparseEcdfRanks:
@@ -336,6 +360,10 @@ class SparseEcdfRanks:
     def prepare(self, cols: np.ndarray, *, progress: bool = False) -> None:
         """Order keys of every stored value and every gene's zeros, for the kept genes.
 
+        Sets :attr:`column`: the column of :meth:`positions` that holds each kept gene
+        (the genes in the order of their zero keys, so that a cell's genes without a stored
+        value are written in column order).
+
         Parameters
         ----------
         cols
@@ -352,7 +380,7 @@ class SparseEcdfRanks:
         key_of_count = count_keys(n)
         self.kmax = int(key_of_count.max())
         self.keys = np.zeros(len(self.data), dtype=np.int32)
-        zero_key = np.zeros(g, dtype=np.int64)
+        zero_key = np.full(g, key_of_count[n], dtype=np.int64)  # genes without stored values
         shift = max(1, (n - 1).bit_length())
         per_gene = np.where(kept, self.stored, 0)
         blocks = _gene_blocks(per_gene, _BLOCK_ENTRIES)
@@ -360,7 +388,6 @@ class SparseEcdfRanks:
             from tqdm.auto import tqdm
 
             blocks = tqdm(blocks, unit="block", desc="gsva CDF (none, sparse)", leave=False)
-        slot_type = np.int32 if len(self.data) < 2**31 else np.int64
         for g0, g1 in blocks:
             size = per_gene[g0:g1]
             bptr = np.zeros(g1 - g0 + 1, dtype=np.int64)
@@ -371,36 +398,39 @@ class SparseEcdfRanks:
             parts = np.where(kept[g0:g1], self.part_counts[:, g0:g1], 0)
             cursor = bptr[:-1] + np.cumsum(parts, axis=0) - parts  # (n_parts, genes)
             bkeys = np.empty(total, dtype=np.uint64)
-            bslot = np.empty(total, dtype=slot_type)
             bvals = np.empty(total)
+            bres = np.empty(total, dtype=np.int32)
             kernel_over_rows(_scatter_block, self.n_parts, self.indptr, self.indices,
-                             self.data, n, self.n_parts, g0, g1, kept, cursor, bptr[:-1],
-                             shift, bkeys, bslot, bvals)
+                             self.data, n, self.n_parts, g0, g1, kept, cursor.copy(),
+                             bptr[:-1], shift, bkeys, bvals)
             unequal = np.zeros(g1 - g0, dtype=np.bool_)
             block_zero = zero_key[g0:g1]
 
-            def work(a: int, b: int, bptr=bptr, bkeys=bkeys, bslot=bslot, bvals=bvals,
+            def work(a: int, b: int, bptr=bptr, bkeys=bkeys, bvals=bvals, bres=bres,
                      unequal=unequal, block_zero=block_zero) -> None:
                 for gi in range(a, b):  # NumPy's vectorised sort releases the GIL
                     bkeys[bptr[gi]:bptr[gi + 1]].sort()
-                _block_keys(a, b, bptr, bkeys, bslot, bvals, n, shift, key_of_count,
-                            self.keys, block_zero, unequal)
+                _block_keys(a, b, bptr, bkeys, bvals, n, shift, key_of_count, bres,
+                            block_zero, unequal)
 
             over_row_blocks(work, g1 - g0)
             for gi in np.flatnonzero(unequal):
-                s = slice(bptr[gi], bptr[gi + 1])
-                block_zero[gi] = _exact_gene_keys(bvals[s], bslot[s], n, key_of_count,
-                                                  self.keys)
-        for j in self.cols[per_gene[self.cols] == 0]:  # no stored value: all zeros
-            zero_key[j] = key_of_count[n]
+                part = slice(bptr[gi], bptr[gi + 1])
+                bres[part], block_zero[gi] = _exact_gene_keys(bvals[part], n, key_of_count)
+            kernel_over_rows(_gather_block, self.n_parts, self.indptr, self.indices, n,
+                             self.n_parts, g0, g1, kept, cursor, bres, self.keys)
         zk = zero_key[self.cols]
         self.order = np.lexsort((np.arange(len(zk)), -zk)).astype(np.int64)
         self.order_key = np.ascontiguousarray(zk[self.order])
+        self.column = np.empty(len(zk), dtype=np.int64)
+        self.column[self.order] = np.arange(len(zk))
 
     def positions(self, start: int, stop: int) -> np.ndarray:
         """``(stop - start, n_kept)`` int32 1-based positions of the kept genes in each
-        cell's decreasing order of ECDF log-odds, ties in gene order: equal to
-        :func:`~rrscore.ranking._dense.fast_descending_positions` of the dense log-odds."""
+        cell's decreasing order of ECDF log-odds, ties in gene order: those of
+        :func:`~rrscore.ranking._dense.fast_descending_positions` of the dense log-odds,
+        with the columns in the order of :attr:`column` (kept gene ``j`` in column
+        ``column[j]``)."""
         if self.keys is None:
             raise RuntimeError("call prepare() first")
         m = len(self.cols)
@@ -421,8 +451,8 @@ class SparseEcdfRanks:
                                 self.new_index, self.kmax, gbits, kgbits, comp, row_off)
                 comp = comp[:row_off[-1]]
                 comp.sort()  # the row tag in the high bits: each row sorted in place
-                _merge_rows(a, b, comp, row_off, self.order, self.order_key, self.kmax,
-                            gbits, kbits, stamp, pos)
+                _merge_rows(a, b, comp, row_off, self.order, self.order_key, self.column,
+                            self.kmax, gbits, kbits, stamp, pos)
 
         over_row_blocks(work, stop - start)
         return pos
