@@ -103,6 +103,30 @@ def test_sparse_path_equals_numpy_svd_of_the_densified_block(data):
     np.testing.assert_allclose(result["size1_dense"], z / np.linalg.norm(z), atol=1e-12)
 
 
+def test_sets_of_more_than_200_genes_go_through_lanczos(data, monkeypatch):
+    import rrscore.methods._plage_eigen as eigen
+
+    x, genes, sets, expected = data
+    dims = []
+    real = eigen._lanczos
+
+    def counting(a, *args):
+        dims.append(a.shape[0])
+        return real(a, *args)
+
+    monkeypatch.setattr(eigen, "_lanczos", counting)
+    lanczos = {"lanczos": sets["lanczos"]}
+    result = _score(sp.csr_matrix(x), lanczos, genes)
+    assert dims == [229]
+    np.testing.assert_array_equal(result["lanczos"], expected["lanczos"])
+
+
+def test_progress_bar_does_not_change_the_scores(data):
+    x, genes, sets, expected = data
+    result = _score(sp.csr_matrix(x), sets, genes, progress=True)
+    np.testing.assert_array_equal(result.to_numpy(), expected.to_numpy())
+
+
 def test_sparse_and_dense_input_agree(data):
     x, genes, sets, result = data
     dense = _score(x, sets, genes)

@@ -218,7 +218,7 @@ def run(
         small = todo[sizes[todo] <= n]
         with _one_blas_thread():
             tied = score_sparse(expr.values, scaling, [sets.sets[j] for j in small], small,
-                                out, q0, numba.get_num_threads())
+                                out, q0, numba.get_num_threads(), progress=progress)
         for j in tied:
             if tie_break(out[:, j]) < 0:
                 out[:, j] *= -1.0

@@ -301,7 +301,7 @@ def _groups(sizes: np.ndarray, budget: int) -> list[np.ndarray]:
 
 def score_sparse(values: sp.csr_matrix, scaling: GeneScaling, sets: list[AlignedSet],
                  columns: np.ndarray, out: np.ndarray, q0: np.ndarray,
-                 n_threads: int) -> np.ndarray:
+                 n_threads: int, *, progress: bool = False) -> np.ndarray:
     """PLAGE scores of ``sets`` on CSR input, written into ``out[:, columns]``.
 
     Parameters
@@ -323,6 +323,8 @@ def score_sparse(values: sp.csr_matrix, scaling: GeneScaling, sets: list[Aligned
         largest set.
     n_threads
         Worker threads.
+    progress
+        A progress bar over the sets (a group's sets count once its scores are written).
 
     Returns
     -------
@@ -343,14 +345,25 @@ def score_sparse(values: sp.csr_matrix, scaling: GeneScaling, sets: list[Aligned
     bounds = _chunk_bounds(indptr, target)
     n_threads = max(1, int(n_threads))
     tied = [np.zeros(0, dtype=np.int64)]
-    for group_sets in _groups(sizes, budget):
-        group = _Group([sets[j] for j in group_sets], dense, mean, sd)
-        grams = _group_grams(group, indptr, indices, data, n_genes, bounds, n_threads)
-        weights, ties = _eigen(group, grams, n, q0, n_threads)
-        del grams
-        _project(group, weights, columns[group_sets], indptr, indices, data, mean, dense,
-                 out, n_threads)
-        tied.append(columns[group_sets[ties]])
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(sets), desc="plage", unit="set", leave=False, disable=None)
+    try:
+        for group_sets in _groups(sizes, budget):
+            group = _Group([sets[j] for j in group_sets], dense, mean, sd)
+            grams = _group_grams(group, indptr, indices, data, n_genes, bounds, n_threads)
+            weights, ties = _eigen(group, grams, n, q0, n_threads)
+            del grams
+            _project(group, weights, columns[group_sets], indptr, indices, data, mean, dense,
+                     out, n_threads)
+            tied.append(columns[group_sets[ties]])
+            if bar is not None:
+                bar.update(len(group_sets))
+    finally:
+        if bar is not None:
+            bar.close()
     return np.concatenate(tied).astype(np.int64)
 
 
