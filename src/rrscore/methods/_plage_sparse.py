@@ -36,13 +36,12 @@ input's size plus ``k·N`` per set and ``k²·N`` flops; here nothing input-size
   dense genes add ``(x - mean)·w`` in every cell (``-mean·w`` where nothing is stored),
   without the cancellation of ``x·w - mean·w``.
 
-Memory: the output, the Gram matrices of one group of sets (groups are cut so that they hold
-at most half the output's bytes or half a 256-cell float64 chunk's, whichever is more), one
-chunk's CSC
-(``12`` bytes a stored value) and per-thread buffers of ``2**14`` entries; Gram matrices are
-packed lower triangles (``k(k + 1)/2`` values). Measured at 50,000
-cells × 30,000 genes (8 % stored, float32) × 2,000 sets of 20–200 genes: see the
-:mod:`rrscore.methods._plage` notes.
+Memory: the output, the Gram matrices of one group of sets (packed lower triangles,
+``k(k + 1)/2`` values; groups are cut so that they hold at most half the output's bytes or
+half a 256-cell float64 chunk's, whichever is more), one chunk's CSC (``12`` bytes a stored
+value) and per-thread buffers of ``2**14`` entries. Measured at 50,000 cells × 30,000 genes
+(8 % stored, float32) × 2,000 sets of 20–200 genes: see the :mod:`rrscore.methods._plage`
+notes.
 
 Tolerance: the Gram matrices equal the dense path's to a few ulps of ``N``, so the scores
 agree with ``numpy.linalg.svd`` of the densified standardised block as the dense path's do
