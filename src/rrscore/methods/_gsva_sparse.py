@@ -120,31 +120,33 @@ def _part_stats(p0, p1, indptr, indices, data, n, n_parts, counts, maxabs):
 
 
 @numba.njit(nogil=True, cache=True)
-def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, g0, g1, kept, cursor, start,
+def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, row_at, g1, kept, cursor, start,
                    shift, bkeys, bvals):
     """The stored entries of the kept genes ``g0 .. g1 - 1`` gene by gene (rows in order),
     for row parts ``p0 .. p1 - 1``.
 
-    ``cursor[p, g - g0]``: where part p's next entry of gene g goes (advanced here);
-    ``start[g - g0]``: the gene's first entry. ``bkeys``: the value's ascending order bits,
-    the low ``shift`` bits replaced by the entry's index within its gene; ``bvals``: its
-    value. Each row's column range is found by binary search, so a block costs its own
-    entries plus two searches per row; small blocks keep the genes' write fronts in cache.
+    ``row_at[r]``: row r's first entry of the block (blocks are taken in gene order, so
+    each row's entries of a block follow those of the previous one; :func:`_gather_block`
+    advances it). ``cursor[p, g - g0]``: where part p's next entry of gene g goes (advanced
+    here); ``start[g - g0]``: the gene's first entry. ``bkeys``: the value's ascending order
+    bits, the low ``shift`` bits replaced by the entry's index within its gene; ``bvals``:
+    its value. A block costs its own entries plus one look at each row; small blocks keep
+    the genes' write fronts in cache.
     """
     low = np.uint64((1 << shift) - 1)
+    g0 = g1 - cursor.shape[1]
     for p in range(p0, p1):
         for r in range(p * n // n_parts, (p + 1) * n // n_parts):
-            a = indptr[r]
-            b = indptr[r + 1]
-            lo = a + np.searchsorted(indices[a:b], g0)
-            hi = a + np.searchsorted(indices[a:b], g1)
-            for q in range(lo, hi):
+            end = indptr[r + 1]
+            q = row_at[r]
+            while q < end and indices[q] < g1:
                 g = indices[q] - g0
+                v = np.float64(data[q])
+                q += 1
                 if not kept[g + g0]:
                     continue
                 j = cursor[p, g]
                 cursor[p, g] = j + 1
-                v = np.float64(data[q])
                 bits = np.uint64(0) if v == 0.0 else v.view(np.uint64)  # -0.0 ties with 0.0
                 key = (~bits if bits >= _SIGN else bits | _SIGN)
                 bkeys[j] = (key & ~low) | np.uint64(j - start[g])
@@ -152,22 +154,23 @@ def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, g0, g1, kept, curs
 
 
 @numba.njit(nogil=True, cache=True)
-def _gather_block(p0, p1, indptr, indices, n, n_parts, g0, g1, kept, cursor, bres, keys):
+def _gather_block(p0, p1, indptr, indices, n, n_parts, row_at, g1, kept, cursor, bres, keys):
     """``keys`` (CSR order) of the block's entries from ``bres`` (gene order): the walk of
-    :func:`_scatter_block` again, with the same cursors, so no CSR slot is stored."""
+    :func:`_scatter_block` again, with the same cursors, so no CSR slot is stored; leaves
+    ``row_at`` at the next block."""
+    g0 = g1 - cursor.shape[1]
     for p in range(p0, p1):
         for r in range(p * n // n_parts, (p + 1) * n // n_parts):
-            a = indptr[r]
-            b = indptr[r + 1]
-            lo = a + np.searchsorted(indices[a:b], g0)
-            hi = a + np.searchsorted(indices[a:b], g1)
-            for q in range(lo, hi):
+            end = indptr[r + 1]
+            q = row_at[r]
+            while q < end and indices[q] < g1:
                 g = indices[q] - g0
-                if not kept[g + g0]:
-                    continue
-                j = cursor[p, g]
-                cursor[p, g] = j + 1
-                keys[q] = bres[j]
+                if kept[g + g0]:
+                    j = cursor[p, g]
+                    cursor[p, g] = j + 1
+                    keys[q] = bres[j]
+                q += 1
+            row_at[r] = q
 
 
 @numba.njit(nogil=True, cache=True)
@@ -384,6 +387,7 @@ class SparseEcdfRanks:
         shift = max(1, (n - 1).bit_length())
         per_gene = np.where(kept, self.stored, 0)
         blocks = _gene_blocks(per_gene, _BLOCK_ENTRIES)
+        row_at = self.indptr[:-1].astype(np.int64)  # each row's first entry of the block
         if progress:
             from tqdm.auto import tqdm
 
@@ -393,7 +397,7 @@ class SparseEcdfRanks:
             bptr = np.zeros(g1 - g0 + 1, dtype=np.int64)
             np.cumsum(size, out=bptr[1:])
             total = int(bptr[-1])
-            if total == 0:
+            if total == 0:  # entries of dropped genes only: the next block skips them
                 continue
             parts = np.where(kept[g0:g1], self.part_counts[:, g0:g1], 0)
             cursor = bptr[:-1] + np.cumsum(parts, axis=0) - parts  # (n_parts, genes)
@@ -401,7 +405,7 @@ class SparseEcdfRanks:
             bvals = np.empty(total)
             bres = np.empty(total, dtype=np.int32)
             kernel_over_rows(_scatter_block, self.n_parts, self.indptr, self.indices,
-                             self.data, n, self.n_parts, g0, g1, kept, cursor.copy(),
+                             self.data, n, self.n_parts, row_at, g1, kept, cursor.copy(),
                              bptr[:-1], shift, bkeys, bvals)
             unequal = np.zeros(g1 - g0, dtype=np.bool_)
             block_zero = zero_key[g0:g1]
@@ -418,7 +422,7 @@ class SparseEcdfRanks:
                 part = slice(bptr[gi], bptr[gi + 1])
                 bres[part], block_zero[gi] = _exact_gene_keys(bvals[part], n, key_of_count)
             kernel_over_rows(_gather_block, self.n_parts, self.indptr, self.indices, n,
-                             self.n_parts, g0, g1, kept, cursor, bres, self.keys)
+                             self.n_parts, row_at, g1, kept, cursor, bres, self.keys)
         zk = zero_key[self.cols]
         self.order = np.lexsort((np.arange(len(zk)), -zk)).astype(np.int64)
         self.order_key = np.ascontiguousarray(zk[self.order])
