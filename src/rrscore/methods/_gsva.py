@@ -69,6 +69,30 @@ GSVA 1.x is not needed, and for thousands of samples, where the Gaussian kernel'
 samples² cost dominates; keep ``"gaussian"`` for small cohorts (the ECDF moves in steps of
 1/N and ties many genes) and to reproduce GSVA 1.46 / published GSVA 1.x results.
 
+**Sparse cells** (:mod:`rrscore.methods._gsva_sparse`). With ``kcdf="none"`` — or
+``"auto"``, which picks it from 200 cells — an in-memory sparse matrix (CSR or CSC, or an
+AnnData holding one) is never densified. The ECDF log-odds are a strictly increasing function
+of the integer count ``#{x_i <= x}``, so a cell's order of decreasing log-odds is its order of
+decreasing count, ties in gene order; within a gene every zero has the same count. rrscore
+therefore keeps one int32 order key per *stored* value (the rank of its count's log-odds
+double, so equal doubles tie exactly as in the dense path) and one key per gene for its
+zeros, and builds each chunk of cells' positions by merging the cell's stored genes, sorted,
+into one global order of the genes' zero keys. The walk is the dense path's, so the scores
+are **bit-identical** to those of the densified matrix (tested on synthetic cells with ties,
+negative values, explicit zeros and the constant-gene edge, on the mixology and pbmc68k
+cells). The constant-gene filter uses the sparse moments' float64 sd and computes C
+``sd()`` exactly only for the genes whose float64 sd lies near the threshold (or whose values
+could overflow it): the removed genes are the dense path's. Memory beyond the input and the
+scores: 4 bytes per stored value, a few arrays per gene, a block of ~2^20 stored values (20 MB)
+while the keys are built, and one chunk of cells' positions (chunk × genes int32), against two
+cells × genes float64 arrays (24 GB at 50,000 × 30,000) for the dense path. Measured at
+50,000 cells × 30,000 genes (8 % stored, float32 CSR) × 2,000 sets
+(``benchmarks/bench_singlecell.py --cells 50000 --genes 30000 --sets 2000 --no-peers
+--methods gsva``): the call's extra memory is 1.68 × its output (goal ≤ 2 × + one chunk);
+the walk over 2,000 sets takes most of the time. ``kcdf="gaussian"`` and ``"poisson"`` on
+sparse input keep the dense path (their kernels compare every pair of samples of a gene,
+O(N²): bulk methods, not for cells).
+
 **Exactness.** The Gaussian and ECDF log-odds are bit-identical to GSVA 1.46's (checked
 against R's own ``.C("matrix_density_R")`` on real and synthetic data, including ties and
 twin genes), so the ranks are identical. The walk is evaluated in closed form instead of
@@ -95,8 +119,9 @@ walk). Constant genes are left out of the sets before the size filter (``rrscore
 ``max_size`` and the sets scored are GSVA's. **Signed sets** (GSVA has none): ``ES(up) -
 ES(down)``, each part scored as an ordinary set with the chosen
 ``max_diff``/``abs_ranking``, so with ``max_diff=True`` the score lies in ``[-2, 2]``; a
-part with no gene contributes 0. Sparse or lazily read input is densified (GSVA 1.46
-semantics: zeros are values; GSVA 2's sparse mode is not reproduced). ``kcdf="poisson"``
+part with no gene contributes 0. Zeros of sparse input are values, as in GSVA 1.46
+(GSVA 2's sparse mode, which ranks the non-zero values only, is not reproduced); sparse input
+with ``kcdf="gaussian"``/``"poisson"`` and lazily read input are densified. ``kcdf="poisson"``
 rejects negative values (R returns NaN for them).
 
 Default ``kcdf="gaussian"``: it is GSVA 1.46's default and what the reference fixtures
@@ -105,8 +130,9 @@ samples, which does not hold here, and ``"auto"`` changes the estimator (and so 
 score) when a cohort crosses 200 samples.
 
 Code: step 2 (CDFs, log-odds, the ``pnorm`` table) is in :mod:`rrscore.methods._gsva_kcdf`,
-step 4 (the walk) in :mod:`rrscore.methods._gsva_walk`; this module holds the parameters,
-the driver :func:`run` (steps 1 and 3, chunking) and ``SPEC``.
+step 4 (the walk) in :mod:`rrscore.methods._gsva_walk`, steps 1-3 for sparse cells with the
+ECDF in :mod:`rrscore.methods._gsva_sparse`; this module holds the parameters, the driver
+:func:`run` (steps 1 and 3, chunking, the choice of the sparse path) and ``SPEC``.
 """
 
 from __future__ import annotations
@@ -150,7 +176,8 @@ class GsvaParams:
         (empirical CDF, no kernel: genes × samples·log samples, ~40× faster at 1,000
         samples; a different estimator whose scores correlate with the Gaussian ones at
         r ≈ 0.997 from 200 samples — prefer it for large cohorts when GSVA 1.x parity is not
-        needed) or ``"auto"`` (GSVA ≥ 2's rule, see the module notes). Case-insensitive.
+        needed; the one for sparse single-cell input, which it scores without densifying)
+        or ``"auto"`` (GSVA ≥ 2's rule, see the module notes). Case-insensitive.
     max_diff
         GSVA ``mx.diff``: score ``E+ + E-`` (True) or the larger deviation (False).
     abs_ranking
@@ -215,7 +242,11 @@ def run(
     expr: ExpressionMatrix, sets: AlignedSets, params: GsvaParams, *,
     chunk_size: int | None = None, progress: bool = False,
 ) -> np.ndarray:
-    """GSVA scores ``(n_samples, n_sets)``: CDF over genes in blocks, walk over sample chunks."""
+    """GSVA scores ``(n_samples, n_sets)``: CDF over genes in blocks, walk over sample chunks.
+
+    Sparse input with ``kcdf`` resolved to ``"none"`` takes the sparse path
+    (:class:`~rrscore.methods._gsva_sparse.SparseEcdfRanks`: same positions, no dense copy).
+    """
     n, n_genes = expr.shape
     if n < 2:
         raise InputDataError(f"GSVA estimates each gene's CDF across samples: needs at "

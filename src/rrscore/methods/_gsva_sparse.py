@@ -48,8 +48,10 @@ from rrscore.methods._gsva_kcdf import AUTO_ECDF_MIN_SAMPLES, c_sd, rescale_over
 from rrscore.methods._standardize import CONSTANT_SD, gene_scaling
 
 _SIGN = np.uint64(1 << 63)
-#: Stored entries per block of genes while the keys are built (see the module notes).
+#: Stored entries per block of genes while the keys are built: at least this many, and at
+#: most :data:`_MAX_BLOCKS` blocks, because each block looks at every row once.
 _BLOCK_ENTRIES = 1 << 20
+_MAX_BLOCKS = 16
 #: Values per dense block of the columns whose constant test needs the exact C sd().
 _DENSE_BLOCK = 1 << 23
 #: |values| above this may overflow C sd()'s squares (~1.3e154): exact test, as dense.
@@ -232,16 +234,17 @@ def _row_composites(i0, i1, first, indptr, indices, keys, new_index, kmax, gbits
 
 
 @numba.njit(nogil=True, cache=True)
-def _merge_rows(i0, i1, comp, row_off, order, order_key, rank, kmax, gbits, kbits, stamp,
-                pos):
+def _merge_rows(i0, i1, comp, row_off, order_comp, rank, gbits, kgbits, stamp, pos):
     """1-based positions of every kept gene in rows ``i0 .. i1 - 1`` of ``pos``, whose
-    columns are the genes in the global zero-key ``order`` (``order_key``: their zero keys;
-    ``rank``: the column of each kept gene). The row's stored genes (``comp``, sorted) are
-    merged into that order by (key descending, gene ascending); the other genes are read
-    and written in column order."""
+    columns are the genes in the global zero-key order; ``order_comp[t]``: column t's
+    gene and zero key packed as in ``comp`` (``(kmax - key) << gbits | gene``), ``rank``:
+    the column of each kept gene. The row's stored genes (``comp``, sorted, row tags above
+    bit ``kgbits``) are merged into that order — one comparison of packed keys per gene —
+    and the other genes are read and written in column order."""
     gmask = np.uint64((1 << gbits) - 1)
-    kmask = np.uint64((1 << kbits) - 1)
-    m = len(order)
+    low = np.uint64((1 << kgbits) - 1)
+    none = np.uint64(0xFFFFFFFFFFFFFFFF)  # after every gene: no stored gene left
+    m = len(order_comp)
     for i in range(i0, i1):
         a = row_off[i - i0]
         b = row_off[i - i0 + 1]
@@ -249,26 +252,17 @@ def _merge_rows(i0, i1, comp, row_off, order, order_key, rank, kmax, gbits, kbit
         for t in range(a, b):
             stamp[rank[np.int64(comp[t] & gmask)]] = tag
         s = a
-        ks = -1  # the next stored gene's key and gene; -1: none left
-        gs = 0
-        if s < b:
-            ks = kmax - np.int64((comp[s] >> np.uint64(gbits)) & kmask)
-            gs = np.int64(comp[s] & gmask)
+        sc = comp[s] & low if s < b else none
         p = 0
         for t in range(m):
             if stamp[t] == tag:
                 continue
-            z = order_key[t]
-            g = order[t]
-            while ks > z or (ks == z and gs < g):
+            zc = order_comp[t]
+            while sc < zc:
                 p += 1
-                pos[i, rank[gs]] = p
+                pos[i, rank[np.int64(sc & gmask)]] = p
                 s += 1
-                if s < b:
-                    ks = kmax - np.int64((comp[s] >> np.uint64(gbits)) & kmask)
-                    gs = np.int64(comp[s] & gmask)
-                else:
-                    ks = -1
+                sc = comp[s] & low if s < b else none
             p += 1
             pos[i, t] = p
         while s < b:
@@ -324,6 +318,7 @@ class SparseEcdfRanks:
         self.stored = counts.sum(axis=0)
         self.maxabs = maxabs.max(axis=0) if self.n_parts else np.zeros(self.n_genes)
         self.keys: np.ndarray | None = None
+        self._pos: np.ndarray | None = None
 
     # ------------------------------------------------------------------- constant genes
 
@@ -386,7 +381,14 @@ class SparseEcdfRanks:
         zero_key = np.full(g, key_of_count[n], dtype=np.int64)  # genes without stored values
         shift = max(1, (n - 1).bit_length())
         per_gene = np.where(kept, self.stored, 0)
-        blocks = _gene_blocks(per_gene, _BLOCK_ENTRIES)
+        blocks = _gene_blocks(per_gene, max(_BLOCK_ENTRIES,
+                                            -(-int(per_gene.sum()) // _MAX_BLOCKS)))
+        # one set of block buffers for all blocks: a fresh one would be paged in again for
+        # every block (first touches cost ~20 ns per entry here, as much as the scatter)
+        largest = max((int(per_gene[a:b].sum()) for a, b in blocks), default=0)
+        keys_buf = np.empty(largest, dtype=np.uint64)
+        vals_buf = np.empty(largest)
+        res_buf = np.empty(largest, dtype=np.int32)
         row_at = self.indptr[:-1].astype(np.int64)  # each row's first entry of the block
         if progress:
             from tqdm.auto import tqdm
@@ -401,9 +403,7 @@ class SparseEcdfRanks:
                 continue
             parts = np.where(kept[g0:g1], self.part_counts[:, g0:g1], 0)
             cursor = bptr[:-1] + np.cumsum(parts, axis=0) - parts  # (n_parts, genes)
-            bkeys = np.empty(total, dtype=np.uint64)
-            bvals = np.empty(total)
-            bres = np.empty(total, dtype=np.int32)
+            bkeys, bvals, bres = keys_buf[:total], vals_buf[:total], res_buf[:total]
             kernel_over_rows(_scatter_block, self.n_parts, self.indptr, self.indices,
                              self.data, n, self.n_parts, row_at, g1, kept, cursor.copy(),
                              bptr[:-1], shift, bkeys, bvals)
@@ -423,29 +423,37 @@ class SparseEcdfRanks:
                 bres[part], block_zero[gi] = _exact_gene_keys(bvals[part], n, key_of_count)
             kernel_over_rows(_gather_block, self.n_parts, self.indptr, self.indices, n,
                              self.n_parts, row_at, g1, kept, cursor, bres, self.keys)
-        zk = zero_key[self.cols]
-        self.order = np.lexsort((np.arange(len(zk)), -zk)).astype(np.int64)
-        self.order_key = np.ascontiguousarray(zk[self.order])
-        self.column = np.empty(len(zk), dtype=np.int64)
-        self.column[self.order] = np.arange(len(zk))
+        m = len(self.cols)
+        self.gbits = max(1, (m - 1).bit_length())
+        self.kbits = max(1, self.kmax.bit_length())
+        # each kept gene's zero key and index packed as a cell's stored genes are
+        # (_row_composites): ascending is (zero key descending, gene)
+        packed = (np.uint64(self.kmax) - zero_key[self.cols].astype(np.uint64)) \
+            << np.uint64(self.gbits) | np.arange(m, dtype=np.uint64)
+        order = np.argsort(packed, kind="stable")
+        self.order_comp = np.ascontiguousarray(packed[order])
+        self.column = np.empty(m, dtype=np.int64)
+        self.column[order] = np.arange(m)
 
     def positions(self, start: int, stop: int) -> np.ndarray:
         """``(stop - start, n_kept)`` int32 1-based positions of the kept genes in each
         cell's decreasing order of ECDF log-odds, ties in gene order: those of
         :func:`~rrscore.ranking._dense.fast_descending_positions` of the dense log-odds,
         with the columns in the order of :attr:`column` (kept gene ``j`` in column
-        ``column[j]``)."""
+        ``column[j]``). The array is reused by the next call (one chunk's memory)."""
         if self.keys is None:
             raise RuntimeError("call prepare() first")
         m = len(self.cols)
-        pos = np.empty((stop - start, m), dtype=np.int32)
-        gbits = max(1, (m - 1).bit_length())
-        kbits = max(1, self.kmax.bit_length())
-        kgbits = gbits + kbits
+        # the previous chunk's array, reused (paged in once; see prepare)
+        if self._pos is None or self._pos.shape[0] < stop - start:
+            self._pos = np.empty((stop - start, m), dtype=np.int32)
+        pos = self._pos[:stop - start]
+        gbits = self.gbits
+        kgbits = gbits + self.kbits
         rows_per_sort = 1 << min(20, 64 - kgbits)
 
         def work(i0: int, i1: int) -> None:
-            stamp = np.zeros(m, dtype=np.int64)
+            stamp = np.zeros(m, dtype=np.int32)
             for a in range(i0, i1, rows_per_sort):
                 b = min(i1, a + rows_per_sort)
                 comp = np.empty(int(self.indptr[start + b] - self.indptr[start + a]),
@@ -455,8 +463,8 @@ class SparseEcdfRanks:
                                 self.new_index, self.kmax, gbits, kgbits, comp, row_off)
                 comp = comp[:row_off[-1]]
                 comp.sort()  # the row tag in the high bits: each row sorted in place
-                _merge_rows(a, b, comp, row_off, self.order, self.order_key, self.column,
-                            self.kmax, gbits, kbits, stamp, pos)
+                _merge_rows(a, b, comp, row_off, self.order_comp, self.column, gbits,
+                            kgbits, stamp, pos)
 
         over_row_blocks(work, stop - start)
         return pos
