@@ -137,6 +137,27 @@ def test_positions_equal_the_dense_ranks():
         np.testing.assert_array_equal(got[:, ranks.column], want[start:stop])
 
 
+def test_float32_positions_equal_the_dense_ranks():
+    # float32 values: the sort keys hold every bit of the value (no value array is read)
+    x = tricky_cells(n=230)
+    x[:, 12:14] = np.where(x[:, 12:14] != 0, 3e38, 0)  # huge, within float32
+    x = x.astype(np.float32)
+    x[:, 20] = np.where(np.arange(230) % 3 == 0, np.float32(1.0) + np.float32(2**-23), 1.0)
+    n, g = x.shape
+    expr = ExpressionMatrix(explicit_zeros(x).astype(np.float32),
+                            pd.Index([f"G{j}" for j in range(g)]),
+                            pd.Index([f"C{i}" for i in range(n)]))
+    assert expr.values.dtype == np.float32
+    ranks = SparseEcdfRanks(expr)
+    sd = ranks.gene_sd()
+    cols = np.flatnonzero(sd >= 1e-10)
+    x64 = x.astype(np.float64)
+    assert np.array_equal(cols, np.flatnonzero(c_sd(x64) >= 1e-10))
+    ranks.prepare(cols)
+    want = fast_descending_positions(gene_log_odds(np.asfortranarray(x64), cols, "none"))
+    np.testing.assert_array_equal(ranks.positions(0, n)[:, ranks.column], want)
+
+
 def test_float64_values_ulps_apart_take_the_exact_route(monkeypatch):
     n = 300
     rng = np.random.default_rng(0)

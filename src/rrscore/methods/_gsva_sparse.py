@@ -123,7 +123,7 @@ def _part_stats(p0, p1, indptr, indices, data, n, n_parts, counts, maxabs):
 
 @numba.njit(nogil=True, cache=True)
 def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, row_at, g1, kept, cursor, start,
-                   shift, bkeys, bvals):
+                   shift, exact, bkeys, bvals):
     """The stored entries of the kept genes ``g0 .. g1 - 1`` gene by gene (rows in order),
     for row parts ``p0 .. p1 - 1``.
 
@@ -132,8 +132,9 @@ def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, row_at, g1, kept, 
     advances it). ``cursor[p, g - g0]``: where part p's next entry of gene g goes (advanced
     here); ``start[g - g0]``: the gene's first entry. ``bkeys``: the value's ascending order
     bits, the low ``shift`` bits replaced by the entry's index within its gene; ``bvals``:
-    its value. A block costs its own entries plus one look at each row; small blocks keep
-    the genes' write fronts in cache.
+    its value, unless ``exact`` (float32 values: the key holds all their bits, see
+    :meth:`SparseEcdfRanks.prepare`). A block costs its own entries plus one look at each
+    row; small blocks keep the genes' write fronts in cache.
     """
     low = np.uint64((1 << shift) - 1)
     g0 = g1 - cursor.shape[1]
@@ -152,7 +153,8 @@ def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, row_at, g1, kept, 
                 bits = np.uint64(0) if v == 0.0 else v.view(np.uint64)  # -0.0 ties with 0.0
                 key = (~bits if bits >= _SIGN else bits | _SIGN)
                 bkeys[j] = (key & ~low) | np.uint64(j - start[g])
-                bvals[j] = v
+                if not exact:
+                    bvals[j] = v
 
 
 @numba.njit(nogil=True, cache=True)
@@ -176,38 +178,48 @@ def _gather_block(p0, p1, indptr, indices, n, n_parts, row_at, g1, kept, cursor,
 
 
 @numba.njit(nogil=True, cache=True)
-def _block_keys(a, b, bptr, bkeys, bvals, n, shift, key_of_count, bres, zero_key, unequal):
+def _block_keys(a, b, bptr, bkeys, bvals, n, shift, exact, key_of_count, bres, zero_key,
+                unequal):
     """Keys of the stored values of the block's genes ``a .. b - 1`` (their entries sorted
     by ``bkeys``) into ``bres`` (gene order), and each gene's zero key.
 
     A stored value ``v`` has count ``#{stored <= v}`` (the end of its run of equal keys)
     plus the implicit zeros when ``v >= 0``. A run of equal truncated keys whose values are
     not all equal (values a few units in the last place apart, float64 input) sets
-    ``unequal[gene]`` and leaves the gene to :func:`_exact_gene_keys`.
+    ``unequal[gene]`` and leaves the gene to :func:`_exact_gene_keys`. With ``exact`` keys
+    (no bits lost to the index) equal keys are equal values and the sign is the key's, so
+    ``bvals`` is not read.
     """
     low = np.uint64((1 << shift) - 1)
+    zero_hi = _SIGN >> np.uint64(shift)  # the truncated key of 0.0
     for gi in range(a, b):
         s0 = bptr[gi]
         k = bptr[gi + 1] - s0
         implicit = n - k
         le0 = 0
         for t in range(s0, s0 + k):
-            if bvals[t] <= 0.0:
+            if (bkeys[t] >> np.uint64(shift) <= zero_hi) if exact else bvals[t] <= 0.0:
                 le0 += 1
         zero_key[gi] = key_of_count[le0 + implicit]
         p = 0
         while p < k:
             hi = bkeys[s0 + p] >> np.uint64(shift)
-            v = bvals[s0 + np.int64(bkeys[s0 + p] & low)]
             q = p + 1
             same = True
-            while q < k and (bkeys[s0 + q] >> np.uint64(shift)) == hi:
-                same &= bvals[s0 + np.int64(bkeys[s0 + q] & low)] == v
-                q += 1
+            if exact:
+                while q < k and (bkeys[s0 + q] >> np.uint64(shift)) == hi:
+                    q += 1
+                nonneg = hi >= zero_hi
+            else:
+                v = bvals[s0 + np.int64(bkeys[s0 + p] & low)]
+                while q < k and (bkeys[s0 + q] >> np.uint64(shift)) == hi:
+                    same &= bvals[s0 + np.int64(bkeys[s0 + q] & low)] == v
+                    q += 1
+                nonneg = v >= 0.0
             if not same:
                 unequal[gi] = True
                 break
-            key = key_of_count[q + (implicit if v >= 0.0 else 0)]
+            key = key_of_count[q + (implicit if nonneg else 0)]
             for t in range(p, q):
                 bres[s0 + np.int64(bkeys[s0 + t] & low)] = key
             p = q
@@ -387,7 +399,10 @@ class SparseEcdfRanks:
         # every block (first touches cost ~20 ns per entry here, as much as the scatter)
         largest = max((int(per_gene[a:b].sum()) for a, b in blocks), default=0)
         keys_buf = np.empty(largest, dtype=np.uint64)
-        vals_buf = np.empty(largest)
+        # float32 values fill 24 of a double's 53 significand bits: the key's low ``shift``
+        # bits (the entry's index) lose none of them, so the key alone orders and compares
+        exact = self.data.dtype == np.float32 and shift <= 29
+        vals_buf = np.empty(0 if exact else largest)
         res_buf = np.empty(largest, dtype=np.int32)
         row_at = self.indptr[:-1].astype(np.int64)  # each row's first entry of the block
         if progress:
@@ -406,7 +421,7 @@ class SparseEcdfRanks:
             bkeys, bvals, bres = keys_buf[:total], vals_buf[:total], res_buf[:total]
             kernel_over_rows(_scatter_block, self.n_parts, self.indptr, self.indices,
                              self.data, n, self.n_parts, row_at, g1, kept, cursor.copy(),
-                             bptr[:-1], shift, bkeys, bvals)
+                             bptr[:-1], shift, exact, bkeys, bvals)
             unequal = np.zeros(g1 - g0, dtype=np.bool_)
             block_zero = zero_key[g0:g1]
 
@@ -414,7 +429,7 @@ class SparseEcdfRanks:
                      unequal=unequal, block_zero=block_zero) -> None:
                 for gi in range(a, b):  # NumPy's vectorised sort releases the GIL
                     bkeys[bptr[gi]:bptr[gi + 1]].sort()
-                _block_keys(a, b, bptr, bkeys, bvals, n, shift, key_of_count, bres,
+                _block_keys(a, b, bptr, bkeys, bvals, n, shift, exact, key_of_count, bres,
                             block_zero, unequal)
 
             over_row_blocks(work, g1 - g0)
