@@ -276,9 +276,6 @@ class _Group:
         self.pos_sd = sd[self.pos_gene]
         self.pos_dense = is_dense
 
-    def size(self, s: int) -> int:
-        return int(self.set_ptr[s + 1] - self.set_ptr[s])
-
 
 def group_budget(out_bytes: int, n_genes: int) -> int:
     """Bytes of Gram matrices held at once: half the output's, or half a 256-cell float64
@@ -358,8 +355,8 @@ def score_sparse(values: sp.csr_matrix, scaling: GeneScaling, sets: list[Aligned
             grams = _group_grams(group, indptr, indices, data, n_genes, bounds, n_threads)
             weights, ties = _eigen(group, grams, n, q0, n_threads)
             del grams
-            _project(group, weights, columns[group_sets], indptr, indices, data, mean, dense,
-                     out, n_threads)
+            _project(group, weights, columns[group_sets], indptr, indices, data, mean, out,
+                     n_threads)
             tied.append(columns[group_sets[ties]])
             if bar is not None:
                 bar.update(len(group_sets))
@@ -460,8 +457,7 @@ def _eigen(group: _Group, grams: np.ndarray, n: int, q0: np.ndarray,
 
 
 def _project(group: _Group, weights: np.ndarray, set_columns: np.ndarray, indptr, indices,
-             data, mean: np.ndarray, dense: np.ndarray, out: np.ndarray,
-             n_threads: int) -> None:
+             data, mean: np.ndarray, out: np.ndarray, n_threads: int) -> None:
     """Write the group's scores into their output columns (one pass over the rows)."""
     n_genes = len(mean)
     set_of_pos = np.repeat(np.arange(len(group.set_ptr) - 1), np.diff(group.set_ptr))
@@ -487,7 +483,6 @@ def _project(group: _Group, weights: np.ndarray, set_columns: np.ndarray, indptr
     dense_of = np.full(n_genes, -1, dtype=np.int64)
     dense_of[dense_genes] = np.arange(len(dense_genes))
     dense_mean = mean[dense_genes]
-    del dense
 
     def work(r0: int, r1: int) -> None:
         _project_rows(r0, r1, indptr, indices, data, gptr, mset, mweight, dense_of,
