@@ -226,3 +226,26 @@ def test_memory_within_issue_14_bound_and_far_below_the_input():
     assert np.isfinite(out).all()
     assert peak <= out.nbytes + 256 * g * 8
     assert peak < input_bytes / 4
+
+
+def test_an_orthogonal_direction_is_a_tie_broken_on_the_score_column():
+    """Two anti-correlated genes: v ∝ z1 - z2 is orthogonal to d ∝ z1 + z2, so u^T G b is
+    rounding noise. The Gram-side test must call it a tie (as orient does on the vectors)
+    and leave the sign to the largest-|v| rule, read from the written scores."""
+    from rrscore.expression._matrix import ExpressionMatrix
+    from rrscore.methods._standardize import gene_scaling
+
+    rng = np.random.default_rng(3)
+    base = rng.gamma(2.0, 1.0, size=40)
+    x = np.column_stack([base, 10.0 - base + rng.normal(0, 0.3, 40), rng.gamma(2, 1, 40)])
+    expr = ExpressionMatrix(sp.csr_matrix(x), ["A", "B", "C"], [f"c{i}" for i in range(40)])
+    pair = AlignedSet("pair", np.array([0, 1]), np.zeros(0, np.int64))
+    out = np.full((40, 1), np.nan)
+    ties = plage_sparse.score_sparse(expr.values, gene_scaling(expr), [pair], np.array([0]),
+                                     out, plage.start_vector(2), 1)
+    np.testing.assert_array_equal(ties, [0])
+    result = rrscore.score(sp.csr_matrix(x), {"pair": ["A", "B"]}, "plage",
+                           genes=["A", "B", "C"])["pair"].to_numpy()
+    np.testing.assert_allclose(np.abs(result), np.abs(out[:, 0]), atol=1e-15)
+    first = int(np.flatnonzero(np.abs(result) >= np.abs(result).max() * (1 - 1e-9))[0])
+    assert result[first] > 0
