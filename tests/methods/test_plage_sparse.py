@@ -249,3 +249,23 @@ def test_an_orthogonal_direction_is_a_tie_broken_on_the_score_column():
     np.testing.assert_allclose(np.abs(result), np.abs(out[:, 0]), atol=1e-15)
     first = int(np.flatnonzero(np.abs(result) >= np.abs(result).max() * (1 - 1e-9))[0])
     assert result[first] > 0
+
+
+def test_csr_storing_most_entries_keeps_the_dense_blocks(monkeypatch):
+    # bulk values in CSR form: BLAS on dense blocks is faster than per-cell outer products
+    rng = np.random.default_rng(4)
+    x = rng.normal(6.0, 1.0, size=(60, 80))
+    genes = [f"G{i}" for i in range(80)]
+    sets = {"a": (list(range(0, 30)), list(range(30, 40))), "b": (list(range(40, 45)), [])}
+    csr = sp.csr_matrix(x)
+    assert not plage_sparse.takes_sparse_path(csr)
+    assert plage_sparse.takes_sparse_path(sp.csr_matrix(_cells()[0]))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sparse path ran on a CSR matrix storing every entry")
+
+    monkeypatch.setattr(plage, "score_sparse", refuse)
+    result = _score(csr, sets, genes)
+    for name, (up, down) in sets.items():
+        np.testing.assert_allclose(result[name].to_numpy(), _reference(x, up, down),
+                                   atol=1e-12, err_msg=name)

@@ -33,24 +33,26 @@ from one standardised genes × samples copy of the genes the sets use (at most t
 input).
 
 **Sparse (CSR) input** (single cells) takes another path, :mod:`rrscore.methods._plage_sparse`,
-for every set with at most as many genes as cells: no copy of the matrix and no dense
-``k × N`` block. Each set's ``k × k`` Gram matrix is summed from per-cell outer products of
-its stored values, over chunks of rows (``Σ_cells nnz(cell ∩ set)²/2`` products instead of
-``k²·N/2``), centred and scaled afterwards (``D⁻¹(X^T X - N·mean·mean^T)D⁻¹``); genes whose
-``|mean| > sd`` are shifted by their mean first, so the centring cancels nothing. The sign
-comes from ``u^T G b`` (the Gram matrix, no cells-length vector), and the scores from one pass
-over the rows for all sets (``X_S·w - mean·w``). Sets with more genes than cells (whose Gram
-matrix is the cells') use a CSC copy of their genes. Measured (50,000 cells × 30,000 genes,
-8 % stored, float32 CSR, 2,000 sets of 20–200 genes, ``bench_singlecell.py --cells 50000
---genes 30000 --sets 2000 --no-peers --methods plage``, shared 2-core machine): the call's
-extra memory 1,946 → 876 MB (2.55 → 1.15 × the output; the CSC copy of the input and the
-dense blocks are gone, the Gram matrices of all 2,000 sets take ~120 MB packed), 83 s → 27–36
-s (~55 CPU-s, most of it the outer products: ~3 ns per scattered multiply-add, the Gram
-matrices being re-read from memory once per chunk); 200,000 cells × 20,000 genes × 20 sets:
-8.3 → 7.8 s, peak RSS 1.56 → 1.18 × the input, call extra 1,003 → 38 MB. The scores equal the
-dense path's and ``numpy.linalg.svd``'s of the densified block to a few 1e-14 (tests at
-1e-12, with genes at mean 1000 sds: without the mean shift those lost 9e-11); they do not
-depend on the chunks or the threads (every Gram entry is summed over the cells in order).
+for every set with at most as many genes as cells, when the matrix stores at most a quarter
+of its entries (denser CSR input, e.g. bulk values made sparse, keeps the dense blocks and
+BLAS, faster there): no copy of the matrix and no dense ``k × N`` block. Each set's ``k × k``
+Gram matrix is summed from per-cell outer products of its stored values, over chunks of rows
+(``Σ_cells nnz(cell ∩ set)²/2`` products instead of ``k²·N/2``), centred and scaled
+afterwards (``D⁻¹(X^T X - N·mean·mean^T)D⁻¹``); genes whose ``|mean| > sd`` are shifted by
+their mean first, so the centring cancels nothing. The sign comes from ``u^T G b`` (the Gram
+matrix, no cells-length vector), and the scores from one pass over the rows for all sets
+(``X_S·w - mean·w``). Sets with more genes than cells (whose Gram matrix is the cells') use a
+CSC copy of their genes. Measured (50,000 cells × 30,000 genes, 8 % stored, float32 CSR,
+2,000 sets of 20–200 genes, ``bench_singlecell.py --cells 50000 --genes 30000 --sets 2000
+--no-peers --methods plage``, shared 2-core machine): the call's extra memory 1,946 → ~900 MB
+(2.55 → 1.18 × the output; the CSC copy of the input and the dense blocks are gone, the Gram
+matrices of all 2,000 sets take ~120 MB packed), 83 s → 27 s at load ~1 (99 → 34 s at load
+~2.5; ~55 CPU-s, most of it the outer products: ~2–3 ns per scattered multiply-add);
+200,000 cells × 20,000 genes × 20 sets: 8.2 → 7.7 s, peak RSS 1.60 → 1.17 × the input, call
+extra 1,104 → 40 MB. The scores equal the dense path's and ``numpy.linalg.svd``'s of the
+densified block to a few 1e-14 (tests at 1e-12, with genes at mean 1000 sds: without the
+mean shift those lost 9e-11); they do not depend on the chunks or the threads (every Gram
+entry is summed over the cells in order).
 
 **Orientation (deviation, documented).** A singular vector's sign is arbitrary; R returns
 whatever LAPACK gives. rrscore orients it so that the score correlates positively with the
@@ -82,7 +84,7 @@ from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._parallel import map_batches
 from rrscore.methods._plage_eigen import basis_size, leading_eigenvector, start_vector
-from rrscore.methods._plage_sparse import score_sparse
+from rrscore.methods._plage_sparse import score_sparse, takes_sparse_path
 from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._set_rows import SetRows
 from rrscore.methods._standardize import (
@@ -212,7 +214,7 @@ def run(
     sizes = np.array([s.size for s in sets], dtype=np.float64)
     q0 = start_vector(int(min(sizes.max(initial=1), n)))
     todo = np.flatnonzero(sizes > 0)
-    if expr.is_sparse:
+    if expr.is_sparse and takes_sparse_path(expr.values):
         # Gram matrices and scores from the stored values: no copy of the matrix, no dense
         # k × N block (sets of more genes than cells, whose Gram matrix is the cells', go on)
         small = todo[sizes[todo] <= n]
