@@ -199,6 +199,23 @@ def test_scores_equal_dense(monkeypatch, params):
     assert np.isfinite(sparse.to_numpy()).all()
 
 
+def test_csc_and_anndata_input_equal_dense(monkeypatch):
+    import anndata as ad
+
+    x = tricky_cells(n=240, seed=7)
+    n, g = x.shape
+    genes, cells = [f"G{j}" for j in range(g)], [f"C{i}" for i in range(n)]
+    sets = _sets(genes, np.random.default_rng(3), n_sets=12)
+    dense = _quiet(pd.DataFrame(x.T, index=genes, columns=cells), sets, "gsva", kcdf="none")
+    _no_densifying(monkeypatch)
+    csc = _quiet(sp.csc_matrix(x), sets, "gsva", kcdf="none", genes=genes, samples=cells)
+    adata = ad.AnnData(sp.csr_matrix(x), obs=pd.DataFrame(index=cells),
+                       var=pd.DataFrame(index=genes))
+    cell_scores = _quiet(adata, sets, "gsva", kcdf="none")
+    np.testing.assert_array_equal(csc.to_numpy(), dense.to_numpy())
+    np.testing.assert_array_equal(cell_scores.to_numpy(), dense.to_numpy())
+
+
 def test_sets_losing_constant_genes_warn_and_match_dense(monkeypatch):
     # run() called directly (rrscore.score drops constant genes before matching): the sets
     # still hold the constant genes 3 and 8, run() removes them and warns, as dense

@@ -83,15 +83,16 @@ negative values, explicit zeros and the constant-gene edge, on the mixology and 
 cells). The constant-gene filter uses the sparse moments' float64 sd and computes C
 ``sd()`` exactly only for the genes whose float64 sd lies near the threshold (or whose values
 could overflow it): the removed genes are the dense path's. Memory beyond the input and the
-scores: 4 bytes per stored value, a few arrays per gene, a block of ~2^20 stored values (20 MB)
-while the keys are built, and one chunk of cells' positions (chunk × genes int32), against two
-cells × genes float64 arrays (24 GB at 50,000 × 30,000) for the dense path. Measured at
-50,000 cells × 30,000 genes (8 % stored, float32 CSR) × 2,000 sets
+scores: 4 bytes per stored value, a few arrays per gene, ~1 byte per stored value while the
+keys are built (blocks of genes), and one chunk of cells' positions (chunk × genes int32),
+against two cells × genes float64 arrays (24 GB at 50,000 × 30,000) for the dense path.
+Measured at 50,000 cells × 30,000 genes (8 % stored, float32 CSR) × 2,000 sets
 (``benchmarks/bench_singlecell.py --cells 50000 --genes 30000 --sets 2000 --no-peers
---methods gsva``): the call's extra memory is 1.68 × its output (goal ≤ 2 × + one chunk);
-the walk over 2,000 sets takes most of the time. ``kcdf="gaussian"`` and ``"poisson"`` on
-sparse input keep the dense path (their kernels compare every pair of samples of a gene,
-O(N²): bulk methods, not for cells).
+--methods gsva``): 62 s, the call's extra memory 1.27 GB = 1.67 × its output (goal ≤ 2 × +
+one chunk); the walk over 2,000 sets takes most of the time. 20,000 cells × 20,000 genes ×
+20 sets: 4.6 s and +144 MB, against 53 s and +6.1 GB densified (same scores).
+``kcdf="gaussian"`` and ``"poisson"`` on sparse input keep the dense path (their kernels
+compare every pair of samples of a gene, O(N²): bulk methods, not for cells).
 
 **Exactness.** The Gaussian and ECDF log-odds are bit-identical to GSVA 1.46's (checked
 against R's own ``.C("matrix_density_R")`` on real and synthetic data, including ties and

@@ -15,7 +15,11 @@ plus one zero key per gene — never cells × genes.
 (key descending, gene) and (b) every other kept gene in one global order of the genes' zero
 keys (computed once). The merge writes the 1-based position of every kept gene of a chunk of
 cells (chunk × genes int32), which :func:`rrscore.methods._gsva_walk._walk_scores` then walks:
-the scores are bit-identical to the dense path's (``tests/methods/test_gsva_sparse.py``).
+the scores are bit-identical to the dense path's (``tests/methods/test_gsva_sparse.py``). The
+positions' columns hold the genes in that global order (:attr:`SparseEcdfRanks.column`; the
+driver renumbers the sets' genes to match, which leaves every set's positions, its order of
+members and so the walk's arithmetic unchanged), so the genes without a stored value are
+read and written in order: one comparison of packed ``(key, gene)`` integers per gene.
 
 **Constant genes** (GSVA's ``sd < 1e-10`` filter, decided on the C ``sd()`` in long double,
 :func:`~rrscore.methods._gsva_kcdf.c_sd`, ~30 ns per value): the float64 sd from the sparse
@@ -26,12 +30,21 @@ values could overflow the C ``sd()``, get the dense path's exact C sd (and its r
 overflowing genes) on a dense copy of just those columns. All-zero genes have sd 0 without
 a copy. So the set of removed genes is the dense path's.
 
-**Memory and time.** Per stored value: the int32 key (kept) and, while the keys are built,
-one block of ~4 million entries at a time (a 64-bit sort key, the CSR slot and the value:
-~64 MB); per gene a few int64/float64 arrays; per chunk of cells their positions (int32)
-and one sort key per stored value. Work: one sort per gene of its stored values (NumPy's
-vectorised sort of 64-bit keys) and, per cell, one sort of its stored values plus one pass
-over the genes; the walk then costs what it costs on dense input.
+**Memory and time.** Kept: one int32 key per stored value (4 bytes, half the input's 8 per
+stored float32 value and int32 index) and a few arrays per gene. While the keys are built,
+genes are taken in blocks of at most ``max(2^20, stored values / 16)`` entries (each block
+looks at every row once, so their number is bounded), each entry with a 64-bit sort key (the
+value's order bits, its index within the gene in the low bits), its key and, for input other
+than float32, its value: ~1 byte per stored value of float32 input. Per chunk of cells:
+their positions (int32) and one sort key per stored value. Work: one NumPy (vectorised) sort
+per gene of its stored values and, per cell, one sort of its stored values plus one pass over
+the genes; the walk then costs what it costs on dense input. Measured on this 2-core shared
+machine (log-normalised float32 CSR, 8 % stored; ``benchmarks/bench_singlecell.py``): 20,000
+cells × 20,000 genes × 20 sets 4.6 s and +144 MB, against 53.3 s and +6.1 GB for the dense
+path (scores array-equal); 200,000 cells × 20,000 genes × 20 sets 51-61 s and +1.46 GB (the
+dense path would need two 32 GB arrays; a profiled run of 51 s: 19 s building the keys, 16 s
+positions, 13 s walk); 50,000 cells × 30,000 genes × 2,000 sets 62 s, +1.27 GB = 1.67 × the
+output, the walk over 2,000 sets taking most of it.
 """
 
 from __future__ import annotations
