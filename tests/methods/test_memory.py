@@ -121,3 +121,25 @@ def test_score_runs_with_the_check_off(tiny_budget, monkeypatch):
     z = expr.sub(expr.mean(axis=1), axis=0).div(expr.std(axis=1, ddof=1), axis=0)
     np.testing.assert_allclose(scores["A"].to_numpy(), z.iloc[:10].mean().to_numpy(),
                                rtol=0, atol=1e-12)
+
+
+def test_plage_declares_its_gene_major_copy_only_when_it_makes_one(monkeypatch):
+    import scipy.sparse as sp
+
+    import rrscore.methods._engine as engine
+
+    seen = {}
+    monkeypatch.setattr(engine, "check_memory", lambda *a, **k: seen.update(args=a))
+    monkeypatch.setattr("numba.get_num_threads", lambda: 2)
+    genes = [f"G{i}" for i in range(300)]
+    x = sp.random(500, 300, density=0.08, format="csr", random_state=1)
+    sets = {"A": genes[:20], "B": genes[20:80]}  # 80 genes, the largest set 60
+    blocks = 8 * 500 * 60 * 2  # one (k_max x cells) block per thread
+    rrscore.score(np.ascontiguousarray(x.toarray()), sets, "plage", genes=genes)
+    assert seen["args"][:4] == ("plage", 500, 2, 1)
+    assert seen["args"][4] == 8 * 500 * 80 + blocks
+    rrscore.score(np.asfortranarray(x.toarray()), sets, "plage", genes=genes)
+    assert seen["args"][4] == blocks  # genes x samples read in place
+    rrscore.score(x, sets, "plage", genes=genes)  # the sparse path: Gram matrices + a chunk
+    packed = 8 * (20 * 21 // 2 + 60 * 61 // 2)
+    assert seen["args"][4] == packed + (64 << 20)

@@ -245,6 +245,39 @@ def run(
     return out
 
 
+def _working_memory(expr: ExpressionMatrix, sets: AlignedSets,
+                    params: PlageParams) -> tuple[int, str]:
+    """Bytes PLAGE holds beyond its input and output at its peak, and what they are."""
+    n = expr.shape[0]
+    sizes = np.array([s.size for s in sets], dtype=np.int64)
+    sizes = sizes[sizes > 0]
+    if not len(sizes):
+        return 0, ""
+    threads = numba.get_num_threads()
+    if expr.is_sparse and takes_sparse_path(expr.values):
+        small = sizes[sizes <= n]
+        # packed Gram matrices of a group of sets (at most half the output), one chunk
+        grams = min(int((small * (small + 1) // 2).sum()) * 8, max(4 * n * len(sets), 1 << 26))
+        big = [s for s in sets if s.size > n]
+        genes = len(np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in big]))) \
+            if big else 0
+        return (grams + (64 << 20) + 8 * n * genes,
+                "Gram matrices of a group of sets, one chunk of cells"
+                + (", a gene-major copy of the sets larger than the cell count" if big else ""))
+    values = expr.values
+    genes = len(np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in sets])))
+    if expr.is_sparse:  # a column-major copy of the stored values (SetRows)
+        copy = int(values.nnz * (values.dtype.itemsize + 8) * genes / max(values.shape[1], 1))
+    elif isinstance(values, np.ndarray) and values.dtype == np.float64 \
+            and values.flags.f_contiguous:
+        copy = 0  # read in place
+    else:
+        copy = 8 * n * genes
+    blocks = 8 * n * int(sizes.max()) * threads
+    return copy + blocks, ("a gene-major copy of the sets' genes and " if copy else "") \
+        + "one set block per thread"
+
+
 SPEC = MethodSpec(
     name="plage",
     summary="PLAGE: first right singular vector of the set's standardised expression",
@@ -258,4 +291,5 @@ SPEC = MethodSpec(
     ),
     excluded_genes=constant_genes,
     input_scale=STANDARDISED_SCALE,
+    working_memory=_working_memory,
 )

@@ -105,7 +105,8 @@ class MethodSpec:
         ``run_outputs(expr, aligned_sets, params, *, outputs, chunk_size, progress) ->
         dict[name, ndarray]``, for methods with more than one output.
     working_memory
-        ``working_memory(expr, params) -> (bytes, what)``: the memory the method holds beyond
+        ``working_memory(expr, aligned_sets, params) -> (bytes, what)``: the memory the method
+        holds beyond
         its input and output at its peak (GSVA's log-odds, PLAGE's gene-major copy), in words
         for error messages; ``None``: bounded by a chunk. The engine checks it with the
         output against the available memory before the call
@@ -125,7 +126,7 @@ class MethodSpec:
     input_scale: ScaleRule | Callable[[object], ScaleRule] | None = None
     outputs: tuple[str, ...] = ("score",)
     run_outputs: Callable[..., dict[str, np.ndarray]] | None = None
-    working_memory: Callable[[object, object], tuple[int, str]] | None = None
+    working_memory: Callable[[object, object, object], tuple[int, str]] | None = None
 
     def scale_problem(self, scale: str, params=None) -> str | None:
         """Why data on ``scale`` do not fit this method with ``params``, or None if they do.
@@ -169,11 +170,11 @@ class MethodSpec:
             return self.read_mode(params)
         return self.read_mode
 
-    def working_memory_for(self, expr, params=None) -> tuple[int, str]:
+    def working_memory_for(self, expr, sets, params=None) -> tuple[int, str]:
         """``(bytes, what)`` the method holds beyond input and output (``working_memory``)."""
         if self.working_memory is None:
             return 0, "working arrays (bounded by a chunk)"
-        return self.working_memory(expr, self._params_or_default(params))
+        return self.working_memory(expr, sets, self._params_or_default(params))
 
     def genes_excluded(self, expr, params=None) -> np.ndarray | None:
         """Mask of genes left out before the size filter, or None (see ``excluded_genes``)."""
