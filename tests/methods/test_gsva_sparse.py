@@ -137,6 +137,26 @@ def test_positions_equal_the_dense_ranks():
         np.testing.assert_array_equal(got[:, ranks.column], want[start:stop])
 
 
+def test_int64_index_arrays_and_progress_bar():
+    x = tricky_cells(n=205, seed=11)
+    n, g = x.shape
+    genes, cells = pd.Index([f"G{j}" for j in range(g)]), pd.Index([f"C{i}" for i in range(n)])
+    expr = ExpressionMatrix(sp.csr_matrix(x), genes, cells)
+    # scipy stores int32 indices when they fit; large matrices have int64 ones
+    expr.values.indices = expr.values.indices.astype(np.int64)
+    expr.values.indptr = expr.values.indptr.astype(np.int64)
+    assert expr.values.indices.dtype == expr.values.indptr.dtype == np.int64
+    sets = AlignedSets(tuple(AlignedSet(f"s{i}", np.arange(20 + 7 * i, 40 + 9 * i),
+                                        np.zeros(0, np.int64)) for i in range(5)),
+                       g, pd.DataFrame())
+    params = _gsva.GsvaParams(kcdf="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = _gsva.run(ExpressionMatrix(x.copy(), genes, cells), sets, params)
+        got = _gsva.run(expr, sets, params, progress=True, chunk_size=50)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_float32_positions_equal_the_dense_ranks():
     # float32 values: the sort keys hold every bit of the value (no value array is read)
     x = tricky_cells(n=230)
