@@ -259,13 +259,15 @@ def _row_composites(i0, i1, first, indptr, indices, keys, new_index, kmax, gbits
 
 
 @numba.njit(nogil=True, cache=True)
-def _merge_rows(i0, i1, comp, row_off, order_comp, rank, gbits, kgbits, stamp, pos):
+def _merge_rows(i0, i1, comp, row_off, order_comp, rank, gbits, kgbits, stamp, spos, pos):
     """1-based positions of every kept gene in rows ``i0 .. i1 - 1`` of ``pos``, whose
     columns are the genes in the global zero-key order; ``order_comp[t]``: column t's
     gene and zero key packed as in ``comp`` (``(kmax - key) << gbits | gene``), ``rank``:
     the column of each kept gene. The row's stored genes (``comp``, sorted, row tags above
     bit ``kgbits``) are merged into that order — one comparison of packed keys per gene —
-    and the other genes are read and written in column order."""
+    and the other genes are read and written in column order. Every column is written
+    (no branch on whether its gene is stored); a stored gene's column is then overwritten
+    with its position, kept in ``spos`` meanwhile."""
     gmask = np.uint64((1 << gbits) - 1)
     low = np.uint64((1 << kgbits) - 1)
     none = np.uint64(0xFFFFFFFFFFFFFFFF)  # after every gene: no stored gene left
@@ -278,22 +280,22 @@ def _merge_rows(i0, i1, comp, row_off, order_comp, rank, gbits, kgbits, stamp, p
             stamp[rank[np.int64(comp[t] & gmask)]] = tag
         s = a
         sc = comp[s] & low if s < b else none
-        p = 0
+        p = 0  # genes placed so far
         for t in range(m):
-            if stamp[t] == tag:
-                continue
             zc = order_comp[t]
-            while sc < zc:
+            while sc < zc:  # stored genes before column t's gene
                 p += 1
-                pos[i, rank[np.int64(sc & gmask)]] = p
+                spos[s - a] = p
                 s += 1
                 sc = comp[s] & low if s < b else none
-            p += 1
-            pos[i, t] = p
+            pos[i, t] = p + 1
+            p += 1 - np.int64(stamp[t] == tag)  # a stored gene's own column: not placed
         while s < b:
             p += 1
-            pos[i, rank[np.int64(comp[s] & gmask)]] = p
+            spos[s - a] = p
             s += 1
+        for t in range(a, b):
+            pos[i, rank[np.int64(comp[t] & gmask)]] = spos[t - a]
 
 
 # ------------------------------------------------------------------------------ driver
@@ -491,8 +493,9 @@ class SparseEcdfRanks:
                                 self.new_index, self.kmax, gbits, kgbits, comp, row_off)
                 comp = comp[:row_off[-1]]
                 comp.sort()  # the row tag in the high bits: each row sorted in place
+                spos = np.empty(int(np.diff(row_off).max(initial=0)), dtype=np.int64)
                 _merge_rows(a, b, comp, row_off, self.order_comp, self.column, gbits,
-                            kgbits, stamp, pos)
+                            kgbits, stamp, spos, pos)
 
         over_row_blocks(work, stop - start)
         return pos
