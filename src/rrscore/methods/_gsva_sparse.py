@@ -38,13 +38,9 @@ value's order bits, its index within the gene in the low bits), its key and, for
 than float32, its value: ~1 byte per stored value of float32 input. Per chunk of cells:
 their positions (int32) and one sort key per stored value. Work: one NumPy (vectorised) sort
 per gene of its stored values and, per cell, one sort of its stored values plus one pass over
-the genes; the walk then costs what it costs on dense input. Measured on this 2-core shared
-machine (log-normalised float32 CSR, 8 % stored; ``benchmarks/bench_singlecell.py``): 20,000
-cells × 20,000 genes × 20 sets 4.6 s and +144 MB, against 53.3 s and +6.1 GB for the dense
-path (scores array-equal); 200,000 cells × 20,000 genes × 20 sets 51-61 s and +1.46 GB (the
-dense path would need two 32 GB arrays; a profiled run of 51 s: 19 s building the keys, 16 s
-positions, 13 s walk); 50,000 cells × 30,000 genes × 2,000 sets 62 s, +1.27 GB = 1.67 × the
-output, the walk over 2,000 sets taking most of it.
+the genes; the walk then costs what it costs on dense input. Measurements: the notes of
+:mod:`rrscore.methods._gsva` (200,000 cells × 20,000 genes × 20 sets: 51-61 s, +1.46 GB, on
+this shared 2-core machine; a profiled run: 19 s keys, 16 s positions, 13 s walk).
 """
 
 from __future__ import annotations
