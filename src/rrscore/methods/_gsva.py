@@ -88,10 +88,11 @@ keys are built (blocks of genes), and one chunk of cells' positions (chunk × ge
 against two cells × genes float64 arrays (24 GB at 50,000 × 30,000) for the dense path.
 Measured at 50,000 cells × 30,000 genes (8 % stored, float32 CSR) × 2,000 sets
 (``benchmarks/bench_singlecell.py --cells 50000 --genes 30000 --sets 2000 --no-peers
---methods gsva``): 62 s, the call's extra memory 1.27 GB = 1.67 × its output (goal ≤ 2 × +
-one chunk); the walk over 2,000 sets takes most of the time. 20,000 cells × 20,000 genes ×
-20 sets: 4.6 s and +144 MB, against 53 s and +6.1 GB densified (same scores); 200,000 cells
-× 20,000 genes × 20 sets: 51-61 s and +1.46 GB (densified: two 32 GB arrays).
+--methods gsva``): 45-62 s (runs under varying load), the call's extra memory 1.27 GB =
+1.67 × its output (goal ≤ 2 × + one chunk); the walk over 2,000 sets takes most of the time.
+20,000 cells × 20,000 genes × 20 sets: 4.0-4.6 s and +144 MB, against 53 s and +6.1 GB
+densified (same scores); 200,000 cells × 20,000 genes × 20 sets: 32-61 s, +1.46 GB, peak RSS
+1.75 × the input (densified: two 32 GB arrays).
 ``kcdf="gaussian"`` and ``"poisson"`` on sparse input keep the dense path (their kernels
 compare every pair of samples of a gene, O(N²): bulk methods, not for cells).
 

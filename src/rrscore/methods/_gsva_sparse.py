@@ -39,8 +39,8 @@ than float32, its value: ~1 byte per stored value of float32 input. Per chunk of
 their positions (int32) and one sort key per stored value. Work: one NumPy (vectorised) sort
 per gene of its stored values and, per cell, one sort of its stored values plus one pass over
 the genes; the walk then costs what it costs on dense input. Measurements: the notes of
-:mod:`rrscore.methods._gsva` (200,000 cells × 20,000 genes × 20 sets: 51-61 s, +1.46 GB, on
-this shared 2-core machine; a profiled run: 19 s keys, 16 s positions, 13 s walk).
+:mod:`rrscore.methods._gsva` (200,000 cells × 20,000 genes × 20 sets: 32-61 s, +1.46 GB, on
+this shared 2-core machine; a profiled run of 51 s: 19 s keys, 16 s positions, 13 s walk).
 """
 
 from __future__ import annotations
