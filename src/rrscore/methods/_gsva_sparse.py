@@ -104,6 +104,16 @@ def count_keys(n: int) -> np.ndarray:
     :func:`rrscore.methods._gsva_ecdf.ecdf_log_odds` computes it (``inf`` for ``c = n``), among
     the distinct log-odds: ordering by key is ordering by the dense path's log-odds, ties
     included. ``key[0]`` (no count) is 0 and never compared.
+
+    Parameters
+    ----------
+    n
+        Number of samples (cells), ``n >= 2``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n + 1,)`` int32 keys, non-decreasing in the count.
     """
     by_count = np.full(n + 1, math.inf)
     for count in range(1, n):
@@ -354,6 +364,11 @@ class SparseEcdfRanks:
         plus a bound on its rounding error (``8 (k + 2) eps max|x|``, ``k`` stored values),
         or with values above ``1e153``: those get the dense path's exact computation on a
         dense copy of their columns only (all-zero genes: 0, no copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_genes,)`` float64; ``~(sd >= 1e-10)`` marks GSVA's constant genes.
         """
         try:
             with np.errstate(over="ignore"):  # huge genes are rescaled in there
@@ -466,7 +481,23 @@ class SparseEcdfRanks:
         cell's decreasing order of ECDF log-odds, ties in gene order: those of
         :func:`~rrscore.ranking._dense.fast_descending_positions` of the dense log-odds,
         with the columns in the order of :attr:`column` (kept gene ``j`` in column
-        ``column[j]``). The array is reused by the next call (one chunk's memory)."""
+        ``column[j]``). The array is reused by the next call (one chunk's memory).
+
+        Parameters
+        ----------
+        start, stop
+            The cells (rows) ``start .. stop - 1``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(stop - start, n_kept)`` int32, 1 = largest log-odds.
+
+        Raises
+        ------
+        RuntimeError
+            Before :meth:`prepare`.
+        """
         if self.keys is None:
             raise RuntimeError("call prepare() first")
         m = len(self.cols)
