@@ -473,3 +473,29 @@ def test_gaussian_log_odds_exact_where_many_pairs_saturate():
     assert min(saturated) > 0.05 and max(saturated) > 0.3  # the data really saturate
     z = gene_log_odds(x, np.arange(x.shape[1]), "gaussian")
     assert np.array_equal(z, brute_force_log_odds(x))
+
+
+def test_gaussian_kernel_warns_when_its_pair_count_means_a_long_wait(monkeypatch):
+    """Cells with the default Gaussian kernel: genes × samples² pairs (hours at 50,000 cells)
+    get a MethodWarning naming the count and kcdf='none'; small calls do not."""
+    import warnings
+
+    from rrscore.errors import MethodWarning
+    from rrscore.methods import _gsva
+
+    rng = np.random.default_rng(3)
+    genes = [f"G{i}" for i in range(50)]
+    x = rng.normal(size=(30, 50))
+    sets = {"A": genes[:10]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MethodWarning)
+        quiet = rrscore.score(x, sets, "gsva", genes=genes)
+    pairs = 50 * 30 * 29 / 2
+    monkeypatch.setattr(_gsva, "GAUSSIAN_WARN_PAIRS", pairs - 1)
+    with pytest.warns(MethodWarning, match=r"2\.2e\+04 sample pairs for 50 genes × 30 "
+                      r"samples.*kcdf='none'"):
+        loud = rrscore.score(x, sets, "gsva", genes=genes)
+    assert loud.equals(quiet)  # a warning only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MethodWarning)
+        rrscore.score(x, sets, "gsva", genes=genes, kcdf="none")  # the ECDF never warns

@@ -143,3 +143,42 @@ def test_plage_declares_its_gene_major_copy_only_when_it_makes_one(monkeypatch):
     rrscore.score(x, sets, "plage", genes=genes)  # the sparse path: Gram matrices + a chunk
     packed = 8 * (20 * 21 // 2 + 60 * 61 // 2)
     assert seen["args"][4] == packed + (64 << 20)
+
+
+def test_gsva_declares_log_odds_and_its_dense_copy(monkeypatch):
+    import scipy.sparse as sp
+
+    import rrscore.methods._engine as engine
+
+    seen = {}
+    monkeypatch.setattr(engine, "check_memory", lambda *a, **k: seen.update(args=a))
+    genes = [f"G{i}" for i in range(300)]
+    x = sp.random(250, 300, density=0.08, format="csr", random_state=2)
+    sets = {"A": genes[:20], "B": genes[20:80]}
+    chunk = 8 * 256 * 300
+    dense = x.toarray()  # float64: read as given
+    rrscore.score(dense, sets, "gsva", genes=genes, kcdf="none")
+    assert seen["args"][4] == 8 * 250 * 300 + chunk  # the log-odds
+    rrscore.score(x, sets, "gsva", genes=genes)  # Gaussian on sparse input: densified
+    assert seen["args"][4] == 2 * 8 * 250 * 300 + chunk  # + a float64 copy
+    rrscore.score(x, sets, "gsva", genes=genes, kcdf="auto")  # >= 200 cells: sparse ECDF
+    assert seen["args"][4] == 5 * x.nnz + chunk
+
+
+def test_huge_gsva_gaussian_call_is_refused_before_any_work(monkeypatch):
+    """A dense 100,000 × 20,000 GSVA needs ~32 GB of log-odds and copy: refused at once when
+    the process cannot get that (the array is never built: a stub stands for its shape)."""
+    from rrscore.expression._matrix import ExpressionMatrix
+    from rrscore.methods._gsva import GsvaParams, _working_memory
+
+    class Shape:  # only what the estimate reads
+        is_sparse = False
+        shape = (100_000, 20_000)
+        values = np.empty((1, 1), dtype=np.float32)
+
+    got, what = _working_memory(Shape(), None, GsvaParams())
+    assert got == 2 * 8 * 100_000 * 20_000 + 8 * 256 * 20_000
+    assert "log-odds" in what and "copy" in what
+    with pytest.raises(InsufficientMemoryError, match="gsva would need about 29.9 GiB"):
+        check_memory("gsva", 100_000, 50, 1, got, what, available=lambda: 16 << 30)
+    assert ExpressionMatrix  # the real container is what the engine passes

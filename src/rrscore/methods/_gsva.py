@@ -144,7 +144,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore.errors import ConstantGenesWarning, InputDataError, RRScoreError, warn
+from rrscore._numba import numba
+from rrscore.errors import (
+    ConstantGenesWarning,
+    InputDataError,
+    MethodWarning,
+    RRScoreError,
+    warn,
+)
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
@@ -298,6 +305,8 @@ def run(
         new_index[cols] = ranks.column  # its positions hold the genes in its own order
         positions = ranks.positions
     else:
+        if kcdf == "gaussian":
+            _warn_gaussian_cost(len(cols), n)
         z = gene_log_odds(x, cols, kcdf, sd=sd, progress=progress)
         del x  # the input itself or a dense copy; only the log-odds are needed from here
 
@@ -352,6 +361,42 @@ def _input_scale(params: GsvaParams) -> ScaleRule | None:
     return None  # "none" (empirical CDF) and "auto" fit any scale
 
 
+#: Unordered sample pairs (genes × samples² / 2) above which the Gaussian kernel warns: at
+#: ~1.5 ns per pair per thread (``benchmarks/README.md``) this is minutes on a laptop.
+GAUSSIAN_WARN_PAIRS = 2e11
+
+
+def _warn_gaussian_cost(n_genes: int, n_samples: int) -> None:
+    """A :class:`MethodWarning` when the Gaussian kernel's pair count means a long wait."""
+    pairs = n_genes * n_samples * (n_samples - 1) / 2.0
+    if pairs <= GAUSSIAN_WARN_PAIRS:
+        return
+    threads = max(1, numba.get_num_threads())
+    minutes = pairs * 1.5e-9 / threads / 60.0
+    warn(f"gsva: the Gaussian kernel compares every pair of samples for each gene: "
+         f"{pairs:.1e} sample pairs for {n_genes:,} genes × {n_samples:,} samples, roughly "
+         f"{minutes:,.0f} minute(s) on {threads} thread(s). kcdf='none' (the empirical CDF, "
+         "GSVA >= 2's choice from 200 samples) takes seconds and keeps sparse input sparse; "
+         "kcdf='gaussian' is for GSVA 1.x parity on bulk cohorts.", MethodWarning)
+
+
+def _working_memory(expr: ExpressionMatrix, sets: AlignedSets,
+                    params: GsvaParams) -> tuple[int, str]:
+    """Bytes GSVA holds beyond its input and output at its peak, and what they are."""
+    n, g = expr.shape
+    values = expr.values
+    chunk = 8 * DEFAULT_CHUNK_SIZE * g  # one chunk of samples' positions
+    if expr.is_sparse and resolve_sparse_kcdf(params.kcdf, values) == "none":
+        # one int32 order key per stored value, a gene block's sort buffers
+        return (4 * values.nnz + values.nnz + chunk,
+                "ECDF order keys of the stored values, one chunk of positions")
+    dense = isinstance(values, np.ndarray) and values.dtype == np.float64
+    copy = 0 if dense else 8 * n * g
+    return (copy + 8 * n * g + chunk,
+            ("a dense float64 copy of the input, " if copy else "")
+            + "every gene's log-odds in every sample (samples × genes float64)")
+
+
 SPEC = MethodSpec(
     name="gsva",
     summary="GSVA: per-gene kernel CDF across samples, then a KS-like rank walk per sample",
@@ -363,4 +408,5 @@ SPEC = MethodSpec(
     read_mode=ReadMode("memory", "it estimates every gene's distribution over all samples"),
     excluded_genes=constant_genes,
     input_scale=_input_scale,
+    working_memory=_working_memory,
 )
