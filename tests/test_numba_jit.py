@@ -150,3 +150,51 @@ def test_ssgsea_weight_table_in_python_has_numbas_bits():
     for alpha in (0.0, 0.25, 0.5, 1.0, 1.7):
         np.testing.assert_array_equal(weight_table(3000, alpha).view(np.uint64),
                                       compiled(3000, alpha).view(np.uint64))
+
+
+def test_an_exception_cancels_the_queued_blocks_instead_of_running_them():
+    """Ctrl-C (or a failing block) while rows run on threads: the blocks already running
+    finish, the queued ones never start (``ThreadPoolExecutor``'s own exit ran them all:
+    a GSVA kernel on many samples could not be interrupted for minutes)."""
+    import threading
+    import time
+
+    from rrscore._numba import over_row_blocks
+
+    ran = []
+    lock = threading.Lock()
+
+    def work(a, b):
+        with lock:
+            ran.append(a)
+        if a == 0:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the waiting thread
+        time.sleep(0.02)
+
+    with pytest.raises(KeyboardInterrupt):
+        over_row_blocks(work, 200, n_threads=2, blocks_per_thread=50)  # 100 blocks
+    assert 0 in ran
+    assert len(ran) <= 10  # a few that were running, not the 100 queued
+
+
+def test_gsva_cdf_tasks_are_cancelled_when_one_fails(monkeypatch):
+    """The Gaussian kernel's tasks (hundreds at 20,000 genes) stop being started once one
+    fails or the caller is interrupted."""
+    import numpy as np
+
+    from rrscore.methods import _gsva_kcdf
+
+    calls = []
+
+    def task(x, cols, *rest):
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        import time
+        time.sleep(0.01)
+
+    monkeypatch.setattr(_gsva_kcdf, "_gaussian_task", task)
+    x = np.random.default_rng(0).normal(size=(1000, 400))  # 16 genes a task: 25 tasks
+    with pytest.raises(KeyboardInterrupt):
+        _gsva_kcdf.gene_log_odds(x, np.arange(400), "gaussian")
+    assert len(calls) <= 6

@@ -253,6 +253,36 @@ def kernels() -> list[Kernel]:
     return list(_REGISTRY)
 
 
+@contextlib.contextmanager
+def thread_pool(n_threads: int) -> Iterator:
+    """A ``ThreadPoolExecutor`` whose queued tasks are cancelled when the block raises.
+
+    ``with ThreadPoolExecutor(...)`` waits on exit for every submitted task, queued ones
+    included, so an exception in the caller — a failed task, or Ctrl-C while waiting on a
+    result — returned only after all the work was done (minutes for a GSVA kernel on tens of
+    thousands of samples). Here the tasks already running finish (a thread cannot be
+    stopped inside a numba kernel; tasks are kept short) and the queued ones never start.
+
+    Parameters
+    ----------
+    n_threads
+        Worker threads.
+
+    Yields
+    ------
+    concurrent.futures.ThreadPoolExecutor
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max(1, int(n_threads)))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def over_row_blocks(
     work: Callable[[int, int], None], n_rows: int, *, n_threads: int | None = None,
     blocks_per_thread: int = 4,
@@ -285,9 +315,7 @@ def over_row_blocks(
     if n_blocks == 1:
         work(0, n_rows)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(n_threads) as pool:
+    with thread_pool(n_threads) as pool:
         futures = [pool.submit(work, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         for f in futures:
             f.result()

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import numba, thread_pool
 
 _SIGN = np.uint64(1 << 63)
 
@@ -87,8 +87,6 @@ def ecdf_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
     gene. Blocks of genes are shared out to threads (the sort and the kernels release the
     GIL).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     n = x.shape[0]
     by_count = np.full(n + 1, math.inf)  # the log-odds of F = count / N, as R computes them
     for count in range(1, n):
@@ -105,5 +103,5 @@ def ecdf_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
         keys.sort(axis=1)
         _ecdf_from_keys(keys, bits, part, shift, by_count, out[:, bounds[i]:bounds[i + 1]])
 
-    with ThreadPoolExecutor(n_threads) as pool:
+    with thread_pool(n_threads) as pool:
         list(pool.map(work, range(len(bounds) - 1)))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import numba, thread_pool
 from rrscore.methods._gsva_ecdf import ecdf_log_odds
 from rrscore.methods._gsva_poisson import poisson_log_odds
 
@@ -64,8 +64,6 @@ def c_sd(x: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(n_genes,)`` float64 standard deviations (``n - 1`` denominator).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     n, g = x.shape
     ld = np.longdouble
     out = np.empty(g)
@@ -104,7 +102,7 @@ def c_sd(x: np.ndarray) -> np.ndarray:
         for lo, hi in bounds:
             work(lo, hi)
     else:
-        with ThreadPoolExecutor(len(bounds)) as pool:
+        with thread_pool(len(bounds)) as pool:
             list(pool.map(lambda b: work(*b), bounds))
     return out
 
@@ -304,9 +302,7 @@ def _gaussian_log_odds(x: np.ndarray, cols: np.ndarray, bw: np.ndarray, tab: np.
     :func:`_gaussian_run` over tasks of a few genes on a thread pool (see
     :func:`_gaussian_tasks`); the sums are bit-identical to R's.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max(1, numba.get_num_threads())) as pool:
+    with thread_pool(max(1, numba.get_num_threads())) as pool:
         for task in _gaussian_tasks(pool, x, cols, bw, tab, out):
             task.result()
 
@@ -389,10 +385,8 @@ def gene_log_odds(
     if len(cols) == 0:
         return z
     if kcdf == "gaussian":
-        from concurrent.futures import ThreadPoolExecutor
-
         bw = (c_sd(x) if sd is None else sd)[cols] / 4.0  # GSVA's SIGMA_FACTOR
-        with ThreadPoolExecutor(max(1, numba.get_num_threads())) as pool:
+        with thread_pool(max(1, numba.get_num_threads())) as pool:
             tasks = _gaussian_tasks(pool, x, cols, bw, PNORM_TABLE, z)
             if progress:
                 from tqdm.auto import tqdm

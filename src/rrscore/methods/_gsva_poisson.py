@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy.special import pdtr
 
-from rrscore._numba import numba
+from rrscore._numba import numba, thread_pool
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -34,8 +34,6 @@ def poisson_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
     columns: kernels), summed in R's order. Genes are shared out to threads (SciPy's
     ufunc and the summing kernel release the GIL).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     def work(lo: int, hi: int) -> None:
         column = np.empty(x.shape[0])
         for c in range(lo, hi):
@@ -49,5 +47,5 @@ def poisson_log_odds(x: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
     if n_threads == 1:
         work(0, len(cols))
         return
-    with ThreadPoolExecutor(n_threads) as pool:
+    with thread_pool(n_threads) as pool:
         list(pool.map(work, bounds[:-1], bounds[1:]))

@@ -26,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rrscore._numba import thread_pool
+
 #: Held while a parallel kernel runs (re-entrant: a kernel may call another).
 KERNEL_LOCK = threading.RLock()
 
@@ -98,9 +100,7 @@ def map_batches(
                 if bar is not None:
                     bar.update(len(batch))
             return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(n_threads, len(batches))) as pool:
+        with thread_pool(min(n_threads, len(batches))) as pool:
             for batch, _ in zip(batches, pool.map(work, batches), strict=True):
                 if bar is not None:
                     bar.update(len(batch))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import kernel_over_rows, numba
+from rrscore._numba import kernel_over_rows, numba, thread_pool
 from rrscore.ranking._sort import stable_argsort_prefix
 
 
@@ -190,8 +190,6 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(n_rows, n)`` int32 positions, 1 = largest.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     x = np.ascontiguousarray(x, dtype=np.float64)
     n_rows, n = x.shape
     pos = np.empty((n_rows, n), dtype=np.int32)
@@ -217,6 +215,6 @@ def fast_descending_positions(x: np.ndarray) -> np.ndarray:
         for i in range(len(bounds) - 1):
             work(i)
     else:
-        with ThreadPoolExecutor(n_threads) as pool:
+        with thread_pool(n_threads) as pool:
             list(pool.map(work, range(len(bounds) - 1)))
     return pos

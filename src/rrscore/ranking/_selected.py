@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import numba, thread_pool
 from rrscore.ranking._ordered_ties import dense_equal_after
 from rrscore.ranking._sort import search_left, search_right
 
@@ -92,9 +92,7 @@ def _over_row_blocks(work, n_rows: int) -> None:
     if n_threads == 1:
         work(0, n_rows)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(n_threads) as pool:
+    with thread_pool(n_threads) as pool:
         futures = [pool.submit(work, int(a), int(b))
                    for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
         for f in futures:
