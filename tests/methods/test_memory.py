@@ -155,7 +155,7 @@ def test_gsva_declares_log_odds_and_its_dense_copy(monkeypatch):
     genes = [f"G{i}" for i in range(300)]
     x = sp.random(250, 300, density=0.08, format="csr", random_state=2)
     sets = {"A": genes[:20], "B": genes[20:80]}
-    chunk = 8 * 256 * 300
+    chunk = 4 * 256 * 300  # a chunk of int32 positions
     dense = x.toarray()  # float64: read as given
     rrscore.score(dense, sets, "gsva", genes=genes, kcdf="none")
     assert seen["args"][4] == 8 * 250 * 300 + chunk  # the log-odds
@@ -177,8 +177,24 @@ def test_huge_gsva_gaussian_call_is_refused_before_any_work(monkeypatch):
         values = np.empty((1, 1), dtype=np.float32)
 
     got, what = _working_memory(Shape(), None, GsvaParams())
-    assert got == 2 * 8 * 100_000 * 20_000 + 8 * 256 * 20_000
+    assert got == 2 * 8 * 100_000 * 20_000 + 4 * 256 * 20_000
     assert "log-odds" in what and "copy" in what
-    with pytest.raises(InsufficientMemoryError, match="gsva would need about 29.9 GiB"):
-        check_memory("gsva", 100_000, 50, 1, got, what, available=lambda: 16 << 30)
+    with pytest.raises(InsufficientMemoryError, match="gsva would need about 29.9 GiB.*"
+                       "batches would change gsva's scores"):
+        check_memory("gsva", 100_000, 50, 1, got, what, sample_independent=False,
+                     available=lambda: 16 << 30)
     assert ExpressionMatrix  # the real container is what the engine passes
+
+
+@pytest.mark.parametrize("method, params, batches_ok", [
+    ("ucell", {}, True), ("ssgsea", {"normalize": False}, True), ("ssgsea", {}, False),
+    ("plage", {}, False),
+])
+def test_the_advice_says_whether_batches_of_samples_keep_the_scores(tiny_budget, method,
+                                                                    params, batches_ok):
+    expr, sets = small_data()
+    with pytest.raises(InsufficientMemoryError) as err:
+        rrscore.score(expr, sets, method, **params)
+    text = str(err.value)
+    assert ("batches give the same scores" in text) is batches_ok
+    assert ("would change" in text) is (not batches_ok)

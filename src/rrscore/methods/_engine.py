@@ -129,7 +129,8 @@ def run_method(
     # lazy input: a method needing the whole matrix is refused below with its reason; the
     # others hold one block at a time
     working, what = (0, "") if expr.is_lazy else spec.working_memory_for(expr, sets, params)
-    check_memory(spec.name, expr.shape[0], len(sets), len(outputs), working, what)
+    check_memory(spec.name, expr.shape[0], len(sets), len(outputs), working, what,
+                 sample_independent=spec.is_sample_independent(params))
     with numba_threads(n_jobs):
         values, engine = _run(spec, kernel, expr, sets, params, chunk_size=chunk_size,
                               progress=progress)

@@ -385,16 +385,17 @@ def _working_memory(expr: ExpressionMatrix, sets: AlignedSets,
     """Bytes GSVA holds beyond its input and output at its peak, and what they are."""
     n, g = expr.shape
     values = expr.values
-    chunk = 8 * DEFAULT_CHUNK_SIZE * g  # one chunk of samples' positions
+    chunk = 4 * DEFAULT_CHUNK_SIZE * g  # one chunk of samples' int32 positions
     if expr.is_sparse and resolve_sparse_kcdf(params.kcdf, values) == "none":
         # one int32 order key per stored value, a gene block's sort buffers
         return (4 * values.nnz + values.nnz + chunk,
-                "ECDF order keys of the stored values, one chunk of positions")
+                "ECDF order keys of the stored values and one chunk of positions")
     dense = isinstance(values, np.ndarray) and values.dtype == np.float64
     copy = 0 if dense else 8 * n * g
     return (copy + 8 * n * g + chunk,
             ("a dense float64 copy of the input, " if copy else "")
-            + "every gene's log-odds in every sample (samples × genes float64)")
+            + "every gene's log-odds in every sample (samples × genes float64) and one chunk "
+            "of positions")
 
 
 SPEC = MethodSpec(

@@ -112,7 +112,7 @@ def _size(n_bytes: float) -> str:
 
 def check_memory(
     method: str, n_samples: int, n_sets: int, n_outputs: int, working: int, detail: str,
-    *, available: Callable[[], int | None] | None = None,
+    *, sample_independent: bool = True, available: Callable[[], int | None] | None = None,
 ) -> None:
     """Raise if the call's arrays cannot fit in the memory the process can still get.
 
@@ -128,6 +128,10 @@ def check_memory(
         ``MethodSpec.working_memory``), 0 when bounded by a chunk.
     detail
         What ``working`` consists of, in words (for the message).
+    sample_independent
+        Whether a sample's score depends on that sample only (then scoring the samples in
+        batches gives the same scores, and the message says so; else it warns that batches
+        would change them).
     available
         Source of the available memory; default :func:`available_memory`.
 
@@ -149,10 +153,16 @@ def check_memory(
              f"float64: {_size(output)}"]
     if working > 0:
         parts.append(f"{detail}: {_size(working)}")
+    if sample_independent:
+        advice = (f"Score fewer sets per call, or the samples in batches ({method} scores "
+                  "each sample on its own: batches give the same scores), or free memory.")
+    else:
+        advice = (f"Score fewer sets per call or free memory; scoring the samples in batches "
+                  f"would change {method}'s scores (they depend on all the samples scored "
+                  "together).")
     raise InsufficientMemoryError(
         f"{method} would need about {_size(need)} ({'; '.join(parts)}), but only "
         f"{_size(room)} of memory is available to this process (system and cgroup limit): "
-        "it would be killed by the system part-way. Score fewer sets or samples per call "
-        "(e.g. in batches of cells), use a method that scores each sample on its own, or "
-        f"free memory. To run anyway (e.g. with swap), set {ENV_SWITCH}=0."
+        f"it would be killed by the system part-way. {advice} To run anyway (e.g. with "
+        f"swap), set {ENV_SWITCH}=0."
     )
