@@ -92,7 +92,8 @@ Measured at 50,000 cells × 30,000 genes (8 % stored, float32 CSR) × 2,000 sets
 1.67 × its output (goal ≤ 2 × + one chunk); the walk over 2,000 sets takes most of the time.
 20,000 cells × 20,000 genes × 20 sets: 4.0-4.6 s and +144 MB, against 53 s and +6.1 GB
 densified (same scores); 200,000 cells × 20,000 genes × 20 sets: 32-61 s, +1.46 GB, peak RSS
-1.75 × the input (densified: two 32 GB arrays).
+1.75 × the input (densified: two 32 GB arrays); 31.8 s (load ~1.3) once the walk stopped
+scattering the genes in no set (:func:`~rrscore.methods._gsva_walk._walk_rows`).
 ``kcdf="gaussian"`` and ``"poisson"`` on sparse input keep the dense path (their kernels
 compare every pair of samples of a gene, O(N²): bulk methods, not for cells).
 
