@@ -126,34 +126,34 @@ def count_keys(n: int) -> np.ndarray:
 # ------------------------------------------------------------------------------ kernels
 
 
-@numba.njit(nogil=True, cache=True)
-def _part_stats(p0, p1, indptr, indices, data, n, n_parts, counts, maxabs):
-    """Stored entries and largest |value| of every gene in row parts ``p0 .. p1 - 1`` (part
-    p: rows ``p n / n_parts`` onwards), each part in its own row of ``counts``/``maxabs``
-    (zeros on entry): no races."""
-    for p in range(p0, p1):
-        for q in range(indptr[p * n // n_parts], indptr[(p + 1) * n // n_parts]):
-            g = indices[q]
-            counts[p, g] += 1
-            v = abs(data[q])
-            if v > maxabs[p, g]:
-                maxabs[p, g] = v
+#: What :func:`_walk_entries` does with each entry it visits.
+_STATS, _SCATTER, _GATHER = 0, 1, 2
 
 
 @numba.njit(nogil=True, cache=True)
-def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, row_at, g1, kept, cursor, start,
-                   shift, exact, bkeys, bvals):
-    """The stored entries of the kept genes ``g0 .. g1 - 1`` gene by gene (rows in order),
-    for row parts ``p0 .. p1 - 1``.
+def _walk_entries(p0, p1, mode, indptr, indices, data, n, n_parts, row_at, g1, kept, cursor,
+                  start, shift, exact, bkeys, bvals, bres, keys, maxabs):
+    """One walk over the CSR entries of row parts ``p0 .. p1 - 1`` (part p: rows
+    ``p n / n_parts`` onwards), row ``r`` from ``row_at[r]`` up to its first entry of a gene
+    ``>= g1``; ``g0 = g1 - cursor.shape[1]``. Three jobs in one kernel (each kernel costs
+    its own compilation on a cold numba cache), chosen by ``mode``:
 
-    ``row_at[r]``: row r's first entry of the block (blocks are taken in gene order, so
-    each row's entries of a block follow those of the previous one; :func:`_gather_block`
-    advances it). ``cursor[p, g - g0]``: where part p's next entry of gene g goes (advanced
-    here); ``start[g - g0]``: the gene's first entry. ``bkeys``: the value's ascending order
-    bits, the low ``shift`` bits replaced by the entry's index within its gene; ``bvals``:
-    its value, unless ``exact`` (float32 values: the key holds all their bits, see
-    :meth:`SparseEcdfRanks.prepare`). A block costs its own entries plus one look at each
-    row; small blocks keep the genes' write fronts in cache.
+    * ``_STATS`` (``row_at``: the rows' starts, ``g1``: all genes): stored entries and
+      largest |value| of every gene, each part in its own row of ``cursor``/``maxabs``
+      (zeros on entry): no races.
+    * ``_SCATTER``: the stored entries of the kept genes ``g0 .. g1 - 1`` gene by gene
+      (rows in order). ``row_at[r]``: row r's first entry of the block (blocks are taken in
+      gene order, so each row's entries of a block follow those of the previous one;
+      ``_GATHER`` advances it). ``cursor[p, g - g0]``: where part p's next entry of gene g
+      goes (advanced here); ``start[g - g0]``: the gene's first entry. ``bkeys``: the
+      value's ascending order bits, the low ``shift`` bits replaced by the entry's index
+      within its gene; ``bvals``: its value, unless ``exact`` (float32 values: the key
+      holds all their bits, see :meth:`SparseEcdfRanks.prepare`). A block costs its own
+      entries plus one look at each row; small blocks keep the genes' write fronts in
+      cache.
+    * ``_GATHER``: ``keys`` (CSR order) of the block's entries from ``bres`` (gene order):
+      the scatter's walk again, with the same cursors, so no CSR slot is stored; leaves
+      ``row_at`` at the next block.
     """
     low = np.uint64((1 << shift) - 1)
     g0 = g1 - cursor.shape[1]
@@ -163,37 +163,26 @@ def _scatter_block(p0, p1, indptr, indices, data, n, n_parts, row_at, g1, kept, 
             q = row_at[r]
             while q < end and indices[q] < g1:
                 g = indices[q] - g0
-                v = np.float64(data[q])
-                q += 1
-                if not kept[g + g0]:
-                    continue
-                j = cursor[p, g]
-                cursor[p, g] = j + 1
-                bits = np.uint64(0) if v == 0.0 else v.view(np.uint64)  # -0.0 ties with 0.0
-                key = (~bits if bits >= _SIGN else bits | _SIGN)
-                bkeys[j] = (key & ~low) | np.uint64(j - start[g])
-                if not exact:
-                    bvals[j] = v
-
-
-@numba.njit(nogil=True, cache=True)
-def _gather_block(p0, p1, indptr, indices, n, n_parts, row_at, g1, kept, cursor, bres, keys):
-    """``keys`` (CSR order) of the block's entries from ``bres`` (gene order): the walk of
-    :func:`_scatter_block` again, with the same cursors, so no CSR slot is stored; leaves
-    ``row_at`` at the next block."""
-    g0 = g1 - cursor.shape[1]
-    for p in range(p0, p1):
-        for r in range(p * n // n_parts, (p + 1) * n // n_parts):
-            end = indptr[r + 1]
-            q = row_at[r]
-            while q < end and indices[q] < g1:
-                g = indices[q] - g0
-                if kept[g + g0]:
+                if mode == _STATS:
+                    cursor[p, g] += 1
+                    a = abs(data[q])
+                    if a > maxabs[p, g]:
+                        maxabs[p, g] = a
+                elif kept[g + g0]:
                     j = cursor[p, g]
                     cursor[p, g] = j + 1
-                    keys[q] = bres[j]
+                    if mode == _SCATTER:
+                        v = np.float64(data[q])
+                        bits = np.uint64(0) if v == 0.0 else v.view(np.uint64)  # -0.0 = 0.0
+                        key = (~bits if bits >= _SIGN else bits | _SIGN)
+                        bkeys[j] = (key & ~low) | np.uint64(j - start[g])
+                        if not exact:
+                            bvals[j] = v
+                    else:
+                        keys[q] = bres[j]
                 q += 1
-            row_at[r] = q
+            if mode == _GATHER:
+                row_at[r] = q
 
 
 @numba.njit(nogil=True, cache=True)
@@ -345,8 +334,13 @@ class SparseEcdfRanks:
         self.n_parts = max(1, min(numba.get_num_threads() * 4, self.n))
         counts = np.zeros((self.n_parts, self.n_genes), dtype=np.int64)
         maxabs = np.zeros((self.n_parts, self.n_genes))
-        kernel_over_rows(_part_stats, self.n_parts, self.indptr, self.indices, self.data,
-                         self.n, self.n_parts, counts, maxabs)
+        # every argument typed as in the scatter and gather calls: one compiled signature
+        kernel_over_rows(_walk_entries, self.n_parts, _STATS, self.indptr, self.indices,
+                         self.data, self.n, self.n_parts, self.indptr[:-1].astype(np.int64),
+                         self.n_genes, np.zeros(0, dtype=np.bool_), counts,
+                         np.zeros(0, dtype=np.int64), 1, True, np.zeros(0, dtype=np.uint64),
+                         np.zeros(0), np.zeros(0, dtype=np.int32),
+                         np.zeros(0, dtype=np.int32), maxabs)
         self.part_counts = counts
         self.stored = counts.sum(axis=0)
         self.maxabs = maxabs.max(axis=0) if self.n_parts else np.zeros(self.n_genes)
@@ -431,6 +425,7 @@ class SparseEcdfRanks:
         vals_buf = np.empty(0 if exact else largest)
         res_buf = np.empty(largest, dtype=np.int32)
         row_at = self.indptr[:-1].astype(np.int64)  # each row's first entry of the block
+        no_maxabs = np.zeros((0, 0))
         if progress:
             from tqdm.auto import tqdm
 
@@ -445,9 +440,10 @@ class SparseEcdfRanks:
             parts = np.where(kept[g0:g1], self.part_counts[:, g0:g1], 0)
             cursor = bptr[:-1] + np.cumsum(parts, axis=0) - parts  # (n_parts, genes)
             bkeys, bvals, bres = keys_buf[:total], vals_buf[:total], res_buf[:total]
-            kernel_over_rows(_scatter_block, self.n_parts, self.indptr, self.indices,
-                             self.data, n, self.n_parts, row_at, g1, kept, cursor.copy(),
-                             bptr[:-1], shift, exact, bkeys, bvals)
+            kernel_over_rows(_walk_entries, self.n_parts, _SCATTER, self.indptr,
+                             self.indices, self.data, n, self.n_parts, row_at, g1, kept,
+                             cursor.copy(), bptr[:-1], shift, exact, bkeys, bvals, res_buf,
+                             self.keys, no_maxabs)
             unequal = np.zeros(g1 - g0, dtype=np.bool_)
             block_zero = zero_key[g0:g1]
 
@@ -462,8 +458,10 @@ class SparseEcdfRanks:
             for gi in np.flatnonzero(unequal):
                 part = slice(bptr[gi], bptr[gi + 1])
                 bres[part], block_zero[gi] = _exact_gene_keys(bvals[part], n, key_of_count)
-            kernel_over_rows(_gather_block, self.n_parts, self.indptr, self.indices, n,
-                             self.n_parts, row_at, g1, kept, cursor, bres, self.keys)
+            kernel_over_rows(_walk_entries, self.n_parts, _GATHER, self.indptr,
+                             self.indices, self.data, n, self.n_parts, row_at, g1, kept,
+                             cursor, bptr[:-1], shift, exact, bkeys, bvals, bres, self.keys,
+                             no_maxabs)
         m = len(self.cols)
         self.gbits = max(1, (m - 1).bit_length())
         self.kbits = max(1, self.kmax.bit_length())
