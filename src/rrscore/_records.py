@@ -56,9 +56,10 @@ def plain(value, *, for_h5ad: bool = False):
 
 
 #: The input report's note on collapsed duplicated genes (written by
-#: ``rrscore.expression._collapse.group_duplicates``: "collapsed 2 duplicated gene rows (1 genes,
-#: e.g. ['MATR3']) by policy 'highest_mean'"); shown as a DuplicateGenesWarning.
-COLLAPSED_NOTE = re.compile(r"^collapsed \d+ duplicated gene rows \(")
+#: ``rrscore.expression._collapse.group_duplicates``: "collapsed 3 rows of 1 duplicated gene
+#: into one row each (2 fewer rows; e.g. ['MATR3']) by policy 'highest_mean'"); shown as a
+#: DuplicateGenesWarning.
+COLLAPSED_NOTE = re.compile(r"^collapsed \d+ rows of \d+ duplicated genes? into one row each")
 
 
 def warn_collapsed_duplicates(notes) -> None:

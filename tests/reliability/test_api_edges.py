@@ -192,8 +192,8 @@ def test_collapsed_duplicates_warn_once_from_every_container(name):
         got = rrscore.score(data, {"s": ["A", "MATR3", "E"]}, "mean", **kw)
     dup = [w for w in caught if issubclass(w.category, DuplicateGenesWarning)]
     assert len(dup) == 1, [str(w.message) for w in caught]
-    assert re.match(r"collapsed 1 duplicated gene rows \(1 genes, e\.g\. \['MATR3'\]\) by "
-                    r"policy 'highest_mean'", str(dup[0].message))
+    assert re.match(r"collapsed 2 rows of 1 duplicated gene into one row each \(1 fewer row; "
+                    r"e\.g\. \['MATR3'\]\) by policy 'highest_mean'", str(dup[0].message))
     assert dup[0].filename == __file__  # at the user's line
     # the values: the kept MATR3 is the second row (highest mean)
     kept = pd.DataFrame(np.delete(x, 3, axis=0), index=[g for i, g in enumerate(genes)

@@ -28,7 +28,8 @@ from rrscore.expression._readers import read_expression
 GENES = ["TBCE", "MATR3", "TP53", "VIM", "CDH1", "EGFR", "KRAS", "MYC", "SOX2", "NFE2L2",
          "KEAP1", "STK11", "CD3E", "CD8A", "GAPDH", "ACTB", "HIF1A", "VEGFA", "CA9", "LDHA"]
 SETS = {"S1": ["TBCE", "TP53", "MYC", "CD3E"], "S2": ["MATR3", "VIM", "KRAS", "ACTB", "CA9"]}
-NOTE = "collapsed 2 duplicated gene rows (2 genes, e.g. ['TBCE', 'MATR3']) by policy 'highest_mean'"
+NOTE = ("collapsed 4 rows of 2 duplicated genes into one row each (2 fewer rows; e.g. "
+        "['TBCE', 'MATR3']) by policy 'highest_mean'")
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +131,8 @@ def test_the_issue_example_first_cell(table, tmp_path):
         "-p", f"max_rank={len(GENES)}", "-o", str(tmp_path / "out.tsv")])
     assert result.exit_code == 0, result.output
     # said once, as a warning line, not again in the summary line
-    assert result.output.count("collapsed 2 duplicated gene rows") == 1, result.output
-    assert "rrscore: warning: collapsed 2 duplicated gene rows" in result.output
+    assert result.output.count("collapsed 4 rows of 2 duplicated genes") == 1, result.output
+    assert "rrscore: warning: collapsed 4 rows of 2 duplicated genes" in result.output
     out = pd.read_csv(tmp_path / "out.tsv", sep="\t", index_col=0)
     assert out.loc["cell0", "S1"] == pytest.approx(_ucell_by_hand(table, SETS["S1"])["cell0"],
                                                    abs=1e-12)

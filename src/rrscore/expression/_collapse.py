@@ -208,8 +208,10 @@ def group_duplicates(genes: np.ndarray, policy: str) -> DuplicateGroups:
     order = np.argsort(codes, kind="stable")  # each gene's columns together, ascending
     starts = np.concatenate([[0], np.cumsum(counts)])
     groups = tuple((int(c), order[starts[c]:starts[c + 1]].astype(np.int64)) for c in dup)
+    n_rows, n_genes = int(counts[dup].sum()), len(dup_names)
     note = (
-        f"collapsed {n_extra} duplicated gene rows ({len(dup_names)} genes, e.g. "
+        f"collapsed {n_rows} rows of {n_genes} duplicated gene{'s' if n_genes != 1 else ''} "
+        f"into one row each ({n_extra} fewer row{'s' if n_extra != 1 else ''}; e.g. "
         f"{dup_names[:3]}) by policy {policy!r}"
     )
     return DuplicateGroups(policy, uniques, first, groups, note)
