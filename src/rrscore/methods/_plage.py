@@ -227,9 +227,7 @@ def run(
         todo = todo[sizes[todo] > n]
         if not len(todo):
             return out
-    union = np.unique(np.concatenate([np.concatenate([sets.sets[j].up, sets.sets[j].down])
-                                      for j in todo]))
-    rows = SetRows(expr, scaling, union.astype(np.int64))
+    rows = SetRows(expr, scaling, _union([sets.sets[j] for j in todo]))
 
     def score_batch(batch: np.ndarray) -> None:
         work = _Workspace(int(sizes[batch].max()), n)
@@ -243,6 +241,13 @@ def run(
         map_batches(lambda b: score_batch(todo[b]), costs, numba.get_num_threads(),
                     progress=progress, desc="plage")
     return out
+
+
+def _union(sets) -> np.ndarray:
+    """int64 sorted indices of every gene (up or down) of ``sets``; empty for no sets."""
+    parts = [np.concatenate([s.up, s.down]) for s in sets]
+    return np.unique(np.concatenate(parts)).astype(np.int64) if parts else \
+        np.empty(0, dtype=np.int64)
 
 
 def _working_memory(expr: ExpressionMatrix, sets: AlignedSets,
@@ -259,18 +264,16 @@ def _working_memory(expr: ExpressionMatrix, sets: AlignedSets,
         # packed Gram matrices of a group of sets (at most half the output), one chunk
         grams = min(int((small * (small + 1) // 2).sum()) * 8, max(4 * n * len(sets), 1 << 26))
         big = [s for s in sets if s.size > n]
-        genes = len(np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in big]))) \
-            if big else 0
+        genes = len(_union(big))
         return (grams + (64 << 20) + 8 * n * genes,
                 "Gram matrices of a group of sets, one chunk of cells"
                 + (", a gene-major copy of the sets larger than the cell count" if big else ""))
     values = expr.values
-    genes = len(np.unique(np.concatenate([np.concatenate([s.up, s.down]) for s in sets])))
+    genes = len(_union(sets))
     if expr.is_sparse:  # a column-major copy of the stored values (SetRows)
         copy = int(values.nnz * (values.dtype.itemsize + 8) * genes / max(values.shape[1], 1))
-    elif isinstance(values, np.ndarray) and values.dtype == np.float64 \
-            and values.flags.f_contiguous:
-        copy = 0  # read in place
+    elif SetRows.reads_in_place(values):
+        copy = 0
     else:
         copy = 8 * n * genes
     blocks = 8 * n * int(sizes.max()) * threads

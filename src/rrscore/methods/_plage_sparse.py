@@ -50,13 +50,13 @@ agree with ``numpy.linalg.svd`` of the densified standardised block as the dense
 
 from __future__ import annotations
 
+import contextlib
 import queue
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
-from rrscore._numba import numba, over_row_blocks
+from rrscore._numba import numba, over_row_blocks, thread_pool
 from rrscore.genesets._matching import AlignedSet
 from rrscore.methods._parallel import balanced_batches, map_batches
 from rrscore.methods._plage_eigen import basis_size, leading_eigenvector
@@ -435,8 +435,8 @@ def _group_grams(group: _Group, indptr, indices, data, n_genes: int, bounds,
         finally:
             spare.put(work)
 
-    pool = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
-    try:
+    # rrscore's pool: an interrupted call does not start the queued batches
+    with thread_pool(n_workers) if n_workers > 1 else contextlib.nullcontext() as pool:
         for r0, r1 in bounds:
             _chunk_columns(r0, r1, indptr, indices, data, colmap, cptr, crow, cval)
             if pool is None:
@@ -444,9 +444,6 @@ def _group_grams(group: _Group, indptr, indices, data, n_genes: int, bounds,
                     add(r0, r1, t)
             else:
                 list(pool.map(lambda t, a=r0, b=r1: add(a, b, t), range(len(batches))))
-    finally:
-        if pool is not None:
-            pool.shutdown()
     return grams
 
 

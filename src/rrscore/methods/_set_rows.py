@@ -110,7 +110,7 @@ class SetRows:
                 self.position = np.arange(expr.shape[1], dtype=np.int64)
             else:
                 self.source = sp.csc_matrix(values[:, union])
-        elif values.dtype == np.float64 and values.flags.f_contiguous:
+        elif self.reads_in_place(values):
             self.gene_major = values.T  # genes × samples, C-contiguous: no copy
         else:
             cols = np.asarray(union, dtype=np.int64)
@@ -118,6 +118,13 @@ class SetRows:
             # a serial kernel over tiles of genes, on threads
             kernel_over_rows(_transpose_standardised, (len(cols) + _TILE - 1) // _TILE, values,
                              cols, self.mean, self.sd, self.z)
+
+    @staticmethod
+    def reads_in_place(values) -> bool:
+        """Whether ``values`` (samples × genes) are read as they are, with no gene-major copy:
+        a float64 array whose gene columns are contiguous."""
+        return (isinstance(values, np.ndarray) and values.dtype == np.float64
+                and values.flags.f_contiguous)
 
     def block(self, cols: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``(len(cols), n_samples)`` C-contiguous z-scores of the genes ``cols``.
