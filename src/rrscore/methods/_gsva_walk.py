@@ -19,21 +19,22 @@ _ROW = 8
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _replay_walk(order, member, total, k, tau, unit):
+def _replay_walk(hit, total, k, tau, unit):
     """R's C ``ks_sample`` running sum over all n positions: ``(E+, E-)``.
 
-    Used where the closed form could decide differently from R (a near-tie of ``E+`` and
-    ``|E-|`` with ``max_diff=False``) or is undefined (zero weight total, ``k == n``):
-    NaN and infinite steps then propagate exactly as in C.
+    ``hit[t]``: whether position ``t + 1`` holds a gene of the set. Used where the closed
+    form could decide differently from R (a near-tie of ``E+`` and ``|E-|`` with
+    ``max_diff=False``) or is undefined (zero weight total, ``k == n``): NaN and infinite
+    steps then propagate exactly as in C.
     """
-    n = len(order)
+    n = len(hit)
     half = n / 2.0
     dec = 1.0 / (n - k)
     cum = 0.0
     e_pos = 0.0
     e_neg = 0.0
     for t in range(n):
-        if member[order[t]]:
+        if hit[t]:
             w = abs(half - t)  # position t + 1
             cum += (w if unit else w**tau) / total
         else:
@@ -57,8 +58,9 @@ def _fill_weights(weight, tau):
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
-def _weight_total(pos_row, idx, a, b, unit, weight):
-    """Weight total of the set ``idx[a:b]`` in one row (``pos_row``: 1-based positions).
+def _weight_total(pos_row, idx, a, b, unit, weight, n):
+    """Weight total of the set ``idx[a:b]`` in one row (``pos_row``: 1-based positions in a
+    ranking of ``n`` genes).
 
     With ``tau == 1`` every weight is an integer or a half (``|n + 2 - 2p| / 2``), summed as
     an exact integer, which any order of C's double sum gives; else in the set's order, as
@@ -66,7 +68,7 @@ def _weight_total(pos_row, idx, a, b, unit, weight):
     set's walk divides by the same double.
     """
     if unit:
-        m2 = len(pos_row) + 2
+        m2 = n + 2
         iacc = 0
         for q in range(a, b):
             iacc += abs(m2 - 2 * pos_row[np.uint64(idx[q])])
@@ -78,8 +80,8 @@ def _weight_total(pos_row, idx, a, b, unit, weight):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, members, tau, max_diff, abs_ranking, out,
-               replay, weight, first, last, total, state):
+def _walk_rows(r0, r1, pos, n, ptr, idx, gptr, gset, members, tau, max_diff, abs_ranking,
+               out, replay, weight, first, last, total, state):
     """:func:`_walk_scores` of rows ``r0 .. r1 - 1`` (serial).
 
     A serial ``nogil`` kernel run on threads over blocks of rows
@@ -99,7 +101,6 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, members, tau, max_diff, abs_ra
     instead and :func:`_replay_flagged` computes the score (a rare case: its kernel is
     compiled only when some set needs it, not on every first call).
     """
-    n = pos.shape[1]
     n_sets = len(ptr) - 1
     unit = tau == 1.0  # C's pow(x, 1.0) is x: skip the call
     # work arrays come from the caller, one set per block of rows (:func:`_walk_work`): an
@@ -114,7 +115,7 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, members, tau, max_diff, abs_ra
         for s in range(n_sets):
             a = ptr[s]
             b = ptr[s + 1]
-            acc = _weight_total(pos[r], idx, a, b, unit, weight)
+            acc = _weight_total(pos[r], idx, a, b, unit, weight, n)
             total[s] = acc
             state[s, 0] = 0.0
             state[s, 1] = acc / (n - (b - a))
@@ -161,42 +162,34 @@ def _walk_rows(r0, r1, pos, ptr, idx, gptr, gset, members, tau, max_diff, abs_ra
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _replay_flagged(rows, sets, pos, ptr, idx, tau, max_diff, abs_ranking, out):
+def _replay_flagged(rows, sets, pos, n, ptr, idx, tau, max_diff, abs_ranking, out):
     """Scores of the (row, set) pairs :func:`_walk_rows` flagged, by R's running sum.
 
-    ``rows`` ascending (each row's order is built once). The weight total is summed as
-    :func:`_walk_rows` sums it (the same double), then :func:`_replay_walk` walks all n
-    positions as C does.
+    The weight total is summed as :func:`_walk_rows` sums it (the same double), then
+    :func:`_replay_walk` walks all ``n`` positions as C does.
     """
-    n = pos.shape[1]
     unit = tau == 1.0
     weight = np.empty(n)
     _fill_weights(weight, tau)
-    order = np.empty(n, dtype=np.int64)
-    member = np.zeros(n, dtype=np.bool_)
-    current = -1
+    hit = np.zeros(n, dtype=np.bool_)  # by position: pos may hold only the set genes
     for i in range(len(rows)):
         r = rows[i]
         s = sets[i]
-        if r != current:
-            for gene in range(n):
-                order[pos[r, gene] - 1] = gene
-            current = r
         a = ptr[s]
         b = ptr[s + 1]
-        tot = _weight_total(pos[r], idx, a, b, unit, weight)
+        tot = _weight_total(pos[r], idx, a, b, unit, weight, n)
         for q in range(a, b):
-            member[idx[q]] = True
-        ep, en = _replay_walk(order, member, tot, b - a, tau, unit)
+            hit[pos[r, idx[q]] - 1] = True
+        ep, en = _replay_walk(hit, tot, b - a, tau, unit)
         for q in range(a, b):
-            member[idx[q]] = False
+            hit[pos[r, idx[q]] - 1] = False
         if max_diff:
             out[r, s] = ep - en if abs_ranking else ep + en
         else:
             out[r, s] = ep if ep > abs(en) else en
 
 
-def _walk_work(n_genes: int, n_sets: int):
+def _walk_work(n: int, n_sets: int):
     """One block's work arrays for :func:`_walk_rows`: ``(weight, first, last, total,
     state)``. ``weight``: each position's weight; ``first``/``last``: the ``gset`` slice of
     the gene at each position (zeros, an empty slice, where no set gene is); ``total``: each
@@ -207,17 +200,19 @@ def _walk_work(n_genes: int, n_sets: int):
     raw = np.empty(n_sets * _ROW + _ROW)
     skip = ((64 - raw.ctypes.data % 64) % 64) // 8
     state = raw[skip:skip + n_sets * _ROW].reshape((n_sets, _ROW))
-    return (np.empty(n_genes), np.zeros(n_genes, dtype=np.int64),
-            np.zeros(n_genes, dtype=np.int64), np.empty(n_sets), state)
+    return (np.empty(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+            np.empty(n_sets), state)
 
 
 def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.ndarray,
                  gset: np.ndarray, tau: float, max_diff: bool, abs_ranking: bool,
-                 out: np.ndarray) -> None:
+                 out: np.ndarray, n_ranked: int | None = None) -> None:
     """GSVA enrichment scores of every set (CSR ``ptr``/``idx``) in every row of ``pos``.
 
-    ``pos`` holds 1-based positions in the decreasing order of the log-odds; ``gptr``/
-    ``gset`` list the sets of each gene. The running sum rises only at hits, so its
+    ``pos`` holds 1-based positions in the decreasing order of the log-odds of ``n_ranked``
+    genes; its columns are the genes that ``idx`` and ``gptr``/``gset`` (the sets of every
+    column) refer to: all the ranked genes, or only those in some set (the sparse path's
+    positions). The running sum rises only at hits, so its
     maximum is at a hit and its minimum just before one, where ``D = A / T - misses /
     (n - k)`` (``A``: the weight of the hits so far, ``T``: the set's weight total). One
     pass over the positions visits every set's hits in order (no sort per set): O(n + Σk)
@@ -242,28 +237,38 @@ def _walk_scores(pos: np.ndarray, ptr: np.ndarray, idx: np.ndarray, gptr: np.nda
     Parameters
     ----------
     pos
-        ``(n_rows, n_genes)`` int32 or int64 1-based positions of each gene in each row's
-        order.
+        ``(n_rows, n_columns)`` int32 or int64 1-based positions of each column's gene in
+        each row's order (distinct within a row, at most ``n_ranked``).
     ptr, idx
-        CSR of the sets: set ``s`` holds genes ``idx[ptr[s]:ptr[s + 1]]``.
+        CSR of the sets: set ``s`` holds the columns ``idx[ptr[s]:ptr[s + 1]]``.
     gptr, gset
-        The sets of every gene (:func:`gene_set_index` of ``ptr``/``idx``).
+        The sets of every column (:func:`gene_set_index` of ``ptr``/``idx``).
     tau
         Exponent of the rank weights.
     max_diff, abs_ranking
         GSVA's ``mx.diff`` and ``abs.ranking``.
     out
         ``(n_rows, n_sets)`` float64, filled in place (NaN for a set without genes).
+    n_ranked
+        Genes in each row's ranking (``n`` of the walk); default ``n_columns``.
+
+    Raises
+    ------
+    ValueError
+        ``n_ranked`` below the number of columns.
     """
+    n_columns, n_sets = pos.shape[1], len(ptr) - 1
+    n = n_columns if n_ranked is None else int(n_ranked)
+    if n < n_columns:
+        raise ValueError(f"n_ranked ({n}) is below the number of columns ({n_columns})")
     replay = np.zeros(out.shape, dtype=np.uint8)
-    n_genes, n_sets = pos.shape[1], len(ptr) - 1
     members = np.flatnonzero(np.diff(gptr) > 0).astype(np.int64)  # genes in some set
     over_row_blocks(lambda r0, r1: _walk_rows(
-        r0, r1, pos, ptr, idx, gptr, gset, members, tau, max_diff, abs_ranking, out, replay,
-        *_walk_work(n_genes, n_sets)), pos.shape[0])
+        r0, r1, pos, n, ptr, idx, gptr, gset, members, tau, max_diff, abs_ranking, out,
+        replay, *_walk_work(n, n_sets)), pos.shape[0])
     if replay.any():
         rows, sets = np.nonzero(replay)  # row-major: rows ascending
-        _replay_flagged(rows.astype(np.int64), sets.astype(np.int64), pos, ptr, idx, tau,
+        _replay_flagged(rows.astype(np.int64), sets.astype(np.int64), pos, n, ptr, idx, tau,
                         max_diff, abs_ranking, out)
 
 
