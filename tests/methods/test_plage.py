@@ -238,3 +238,62 @@ def test_balanced_batches_cover_every_set_once_with_even_costs():
     assert sorted(np.concatenate(seen).tolist()) == list(range(1000))
     with pytest.raises(ZeroDivisionError):
         map_batches(lambda batch: 1 / 0, costs, 2)
+
+
+def test_lanczos_takes_mid_sized_sets_only_when_a_large_set_needs_it(monkeypatch):
+    """Gram matrices of LANCZOS_FROM..SMALL dimensions go to Lanczos when some set of the call
+    is above SMALL (its kernels are compiled anyway), else to LAPACK; either way the scores are
+    numpy's SVD's to 1e-12."""
+    import rrscore.methods._plage_eigen as eigen
+
+    rng = np.random.default_rng(5)
+    n = 260
+    genes = [f"G{i}" for i in range(700)]
+    expr = pd.DataFrame(rng.normal(size=(700, n)), index=genes,
+                        columns=[f"S{j}" for j in range(n)])
+    mid = {f"k{k}": list(rng.choice(genes, size=k, replace=False))
+           for k in (eigen.LANCZOS_FROM, 120, eigen.SMALL)}
+    big = {"big": list(rng.choice(genes, size=eigen.SMALL + 30, replace=False))}
+    dims = []
+    real = eigen._lanczos
+
+    def recording(A, *args, **kwargs):
+        dims.append(A.shape[0])
+        return real(A, *args, **kwargs)
+
+    monkeypatch.setattr(eigen, "_lanczos", recording)
+    alone = rrscore.score(expr, mid, "plage")
+    assert dims == []  # no set above SMALL: LAPACK only (no Lanczos kernels to compile)
+    together = rrscore.score(expr, {**mid, **big}, "plage")
+    assert sorted(dims) == [eigen.LANCZOS_FROM, 120, eigen.SMALL, eigen.SMALL + 30]
+    for name, members in {**mid, **big}.items():
+        expected = _svd_scores(expr, members)
+        np.testing.assert_allclose(together[name], expected, atol=1e-12)
+        if name in alone:
+            np.testing.assert_allclose(alone[name], expected, atol=1e-12)
+
+
+def test_largest_first_scores_every_set_once_and_stops_on_an_error():
+    from rrscore.methods._plage import largest_first
+
+    order = np.arange(500)[::-1].copy()
+    for threads in (1, 3):
+        seen, made = [], []
+        largest_first(order, lambda j, work, seen=seen: seen.append((j, work)),
+                      lambda made=made: made.append([]) or made[-1], threads)
+        assert sorted(j for j, _ in seen) == list(range(500))
+        assert 1 <= len(made) <= threads  # one workspace per thread, reused set after set
+        assert {id(w) for _, w in seen} <= {id(w) for w in made}
+        if threads == 1:
+            assert [j for j, _ in seen] == order.tolist()  # in the order given
+
+    done = []
+
+    def failing(j, work):
+        if j == 450:
+            raise ValueError("set 450")
+        done.append(j)
+
+    with pytest.raises(ValueError, match="set 450"):
+        largest_first(order, failing, list, 2)
+    assert len(done) < 499  # the other thread stopped at its next set

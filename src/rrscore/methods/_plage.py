@@ -75,15 +75,22 @@ A set left without genes after the constant-gene removal is scored NaN (GSVA dro
 from __future__ import annotations
 
 import contextlib
+import itertools
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore._numba import numba
+from rrscore._numba import numba, thread_pool
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._parallel import map_batches
-from rrscore.methods._plage_eigen import basis_size, leading_eigenvector, start_vector
+from rrscore.methods._plage_eigen import (
+    LANCZOS_FROM,
+    SMALL,
+    basis_size,
+    leading_eigenvector,
+    start_vector,
+)
 from rrscore.methods._plage_sparse import score_sparse, takes_sparse_path
 from rrscore.methods._registry import MethodSpec, ReadMode
 from rrscore.methods._set_rows import SetRows
@@ -108,38 +115,49 @@ class _Workspace:
         self.block = np.empty(k_max * n)
         self.gram = np.empty(d_max * d_max)
         self.basis = np.empty(basis_size(d_max))
-        self.weights = np.empty(2 * k_max)
+        self.weights = np.empty(k_max)
 
     def rows(self, k: int, n: int) -> np.ndarray:
         return self.block[: k * n].reshape(k, n)
 
 
-def _vector_and_direction(block: np.ndarray, n_up: int, q0: np.ndarray,
-                          work: _Workspace) -> tuple[np.ndarray, np.ndarray]:
-    """The unit first right singular vector of the C-contiguous ``(k, N)`` block of a set
-    whose first ``n_up`` rows are its up genes, and the direction that orients it:
-    mean z(up) - mean z(down) per sample."""
+def _set_vector(block: np.ndarray, n_up: int, q0: np.ndarray, work: _Workspace,
+                lapack_up_to: int) -> np.ndarray:
+    """The oriented unit first right singular vector, ``(N,)``, of the C-contiguous
+    ``(k, N)`` block of a set whose first ``n_up`` rows are its up genes (NaN where the
+    block is 0).
+
+    The orienting direction is ``d = block^T b`` (``b``: ``1/n_up`` on up genes,
+    ``-1/n_down`` on down genes: mean z(up) - mean z(down) per sample). For ``k <= N`` it is
+    never formed: with ``G = block block^T`` and ``G u = λ u``, ``v·d = u^T G b / sqrt(λ)``
+    and ``|d|² = b^T G b`` (``k²`` work instead of a second pass over the block), as the
+    sparse path does; :func:`orient`'s rule on those numbers.
+    """
     k, n = block.shape
     d = min(k, n)
     gram = work.gram[: d * d].reshape(d, d)
-    # A @ A.T of one buffer is BLAS syrk in NumPy (half the products of a general matmul)
-    if k <= n:
-        gram = np.matmul(block, block.T, out=gram)
-    else:
+    b = work.weights[:k]
+    b[:n_up] = 1.0 / n_up if n_up else 0.0
+    b[n_up:] = -1.0 / (k - n_up) if k > n_up else 0.0
+    # A @ A.T of one buffer is BLAS syrk in NumPy (half the products of a general matmul;
+    # NumPy fills the upper triangle too, which the products with G below read)
+    if k > n:
         gram = np.matmul(block.T, block, out=gram)
-    vec = leading_eigenvector(gram, q0, work.basis)
-    weights = work.weights[: 2 * k].reshape(2, k)
-    weights[1, :n_up] = 1.0 / n_up if n_up else 0.0
-    weights[1, n_up:] = -1.0 / (k - n_up) if k > n_up else 0.0
-    if k <= n:
-        # the right vector (block.T u) and the direction in one pass over the block
-        weights[0] = vec
-        both = weights @ block
-        v, direction = both[0], both[1]
-    else:
-        v, direction = vec, weights[1] @ block
-    norm = float(np.linalg.norm(v))
-    return (v / norm if norm > 0 else np.full(n, np.nan)), direction
+        v = leading_eigenvector(gram, q0, work.basis, lapack_up_to=lapack_up_to)
+        return orient(v, b @ block)
+    gram = np.matmul(block, block.T, out=gram)
+    u = leading_eigenvector(gram, q0, work.basis, lapack_up_to=lapack_up_to)
+    v = u @ block  # one pass over the block (BLAS gemv)
+    norm = float(np.sqrt(v @ v))
+    if not norm > 0:
+        return np.full(n, np.nan)
+    v /= norm
+    gu = gram @ u
+    dot = float(b @ gu)
+    bgb = max(float(b @ (gram @ b)), 0.0)
+    if abs(dot) > _ORTHOGONAL * float(np.sqrt(float(u @ gu) * bgb)):
+        return -v if dot < 0 else v
+    return -v if tie_break(v) < 0 else v
 
 
 #: A dot product this small relative to the norms is a tie (rounding noise, not a sign).
@@ -193,11 +211,11 @@ def _one_blas_thread():
 
 
 def _set_score(rows: SetRows, up: np.ndarray, down: np.ndarray, q0: np.ndarray,
-               work: _Workspace) -> np.ndarray:
+               work: _Workspace, lapack_up_to: int) -> np.ndarray:
     """One set's oriented PLAGE scores, ``(n_samples,)``."""
     cols = np.concatenate([up, down]).astype(np.int64)
     block = rows.block(cols, out=work.rows(len(cols), rows.n))  # (k, N)
-    return orient(*_vector_and_direction(block, len(up), q0, work))
+    return _set_vector(block, len(up), q0, work, lapack_up_to)
 
 
 def run(
@@ -228,19 +246,94 @@ def run(
         if not len(todo):
             return out
     rows = SetRows(expr, scaling, _union([sets.sets[j] for j in todo]))
-
-    def score_batch(batch: np.ndarray) -> None:
-        work = _Workspace(int(sizes[batch].max()), n)
-        for j in batch:
-            s = sets.sets[j]
-            out[:, j] = _set_score(rows, s.up, s.down, q0, work)
-
+    dims = np.minimum(sizes[todo], n)
+    # Lanczos beats LAPACK from LANCZOS_FROM dimensions, but its kernels cost seconds to
+    # compile on a cold cache: below SMALL they are used only when some set needs them anyway
+    lapack_up_to = LANCZOS_FROM - 1 if dims.max() > SMALL else SMALL
     # cost of a set: its Gram matrix (N·k·min(k, N)) and its gather (N·k)
-    costs = n * sizes[todo] * (np.minimum(sizes[todo], n) + 1)
+    costs = n * sizes[todo] * (dims + 1)
+    order = todo[np.argsort(-costs, kind="stable")]
+
+    def score(j: int, work: _Workspace) -> None:
+        s = sets.sets[j]
+        out[:, j] = _set_score(rows, s.up, s.down, q0, work, lapack_up_to)
+
     with _one_blas_thread():
-        map_batches(lambda b: score_batch(todo[b]), costs, numba.get_num_threads(),
-                    progress=progress, desc="plage")
+        largest_first(order, score, lambda: _Workspace(int(sizes[order[0]]), n),
+                      numba.get_num_threads(), progress=progress, desc="plage")
     return out
+
+
+def largest_first(order: np.ndarray, score, workspace, n_threads: int, *,
+                  progress: bool = False, desc: str = "scoring") -> None:
+    """``score(j, work)`` for every ``j`` of ``order`` (most costly first), on threads that
+    each take the next set when done with one.
+
+    Static batches of equal estimated cost leave a core idle at the end when the estimate
+    is off (the eigenvector's cost is not in it) or another process takes a core for a
+    while; taking sets one at a time, largest first, ends every thread within about one
+    small set of the others. One task per thread, each looping over the shared order (an
+    ``itertools.count``, atomic under the GIL): no task per set.
+
+    Parameters
+    ----------
+    order
+        int64 set indices, in the order to take them (most costly first).
+    score
+        ``score(j, work)``: scores set ``j``, releasing the GIL for its heavy parts.
+    workspace
+        ``workspace()``: one thread's buffers, ``work``, reused set after set.
+    n_threads
+        Worker threads (1: every set in this thread).
+    progress, desc
+        A progress bar over the sets.
+
+    Raises
+    ------
+    Exception
+        The first exception raised by ``score``; the other threads stop at their next set
+        (also when the caller is interrupted).
+    """
+    taken = itertools.count()
+    stop = threading.Event()
+    lock = threading.Lock()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(order), desc=desc, unit="set", leave=False, disable=None)
+
+    def worker() -> None:
+        work = workspace()
+        try:
+            while not stop.is_set():
+                i = next(taken)
+                if i >= len(order):
+                    return
+                score(int(order[i]), work)
+                if bar is not None:
+                    with lock:
+                        bar.update(1)
+        except BaseException:
+            stop.set()
+            raise
+
+    n_threads = max(1, min(int(n_threads), len(order)))
+    try:
+        if n_threads == 1:
+            worker()
+            return
+        with thread_pool(n_threads) as pool:
+            tasks = [pool.submit(worker) for _ in range(n_threads)]
+            try:
+                for task in tasks:
+                    task.result()
+            except BaseException:
+                stop.set()  # Ctrl-C or a failed set: the running threads end at their next set
+                raise
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _union(sets) -> np.ndarray:

@@ -57,6 +57,9 @@ from rrscore._numba import numba
 #: samples), like most MSigDB sets, compiles none (PLAGE's cold first call on
 #: ``bench_first_call.py``'s 20 sets of 20-200 genes: 2.0 s).
 SMALL = 200
+#: ... but when a call compiles them anyway (some Gram matrix above SMALL), Lanczos takes
+#: every Gram matrix from this dimension up (:func:`leading_eigenvector`'s ``lapack_up_to``).
+LANCZOS_FROM = 64
 #: Stop when the residual bound is below this fraction of the spectral gap.
 GAP_TOL = 1e-13
 #: ... or at this many machine epsilons of the top eigenvalue (LAPACK's own accuracy).
@@ -445,8 +448,8 @@ def basis_size(d: int) -> int:
     return (max_steps(d) + 1) * d
 
 
-def leading_eigenvector(A: np.ndarray, q0: np.ndarray,
-                        work: np.ndarray | None = None) -> np.ndarray:
+def leading_eigenvector(A: np.ndarray, q0: np.ndarray, work: np.ndarray | None = None,
+                        lapack_up_to: int = SMALL) -> np.ndarray:
     """Unit eigenvector of the largest eigenvalue of the symmetric PSD matrix ``A``.
 
     Parameters
@@ -460,6 +463,11 @@ def leading_eigenvector(A: np.ndarray, q0: np.ndarray,
     work
         Optional 1-D float64 workspace of at least :func:`basis_size` ``(d)`` values (reused
         across calls by one thread).
+    lapack_up_to
+        Dimensions up to this go to LAPACK ``syevr`` directly; larger ones to Lanczos (which
+        hands over to LAPACK when it does not converge). Default :data:`SMALL`; a caller that
+        runs Lanczos anyway may pass ``LANCZOS_FROM - 1``. Either way the vector is within
+        ~1e-13 of the exact one.
 
     Returns
     -------
@@ -468,7 +476,7 @@ def leading_eigenvector(A: np.ndarray, q0: np.ndarray,
     """
     d = A.shape[0]
     A = np.ascontiguousarray(A, dtype=np.float64)
-    if d > SMALL:
+    if d > lapack_up_to:
         if work is None or len(work) < basis_size(d):
             work = np.empty(basis_size(d))
         vec, ok, _ = _lanczos(A, q0, max_steps(d), GAP_TOL, ROUNDING, work)
