@@ -137,6 +137,29 @@ def test_positions_equal_the_dense_ranks():
         np.testing.assert_array_equal(got[:, ranks.column], want[start:stop])
 
 
+def test_positions_of_selected_genes_equal_the_dense_ranks():
+    # the walk asks only for the genes in some set: their positions among all kept genes
+    x = tricky_cells(n=240, seed=5)
+    n, g = x.shape
+    expr = ExpressionMatrix(explicit_zeros(x), pd.Index([f"G{j}" for j in range(g)]),
+                            pd.Index([f"C{i}" for i in range(n)]))
+    ranks = SparseEcdfRanks(expr)
+    cols = np.flatnonzero(ranks.gene_sd() >= 1e-10)
+    ranks.prepare(cols)
+    want = fast_descending_positions(gene_log_odds(np.asfortranarray(x), cols, "none"))
+    m = len(cols)
+    rng = np.random.default_rng(0)
+    for chosen in (np.array([0]), np.array([m - 1, 0, 0]), rng.choice(m, 7, replace=False),
+                   rng.choice(m, m // 3, replace=False), np.arange(m)[::-1]):
+        ranks.select(chosen)
+        unique = np.unique(chosen)
+        assert sorted(ranks.column[ranks.column >= 0]) == list(range(len(unique)))
+        for start, stop in ((0, n), (31, 32)):
+            got = ranks.positions(start, stop)
+            assert got.shape == (stop - start, len(unique))
+            np.testing.assert_array_equal(got[:, ranks.column[unique]], want[start:stop, unique])
+
+
 def test_int64_index_arrays_and_progress_bar():
     x = tricky_cells(n=205, seed=11)
     n, g = x.shape

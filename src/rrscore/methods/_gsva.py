@@ -301,10 +301,17 @@ def run(
     new_index = np.full(n_genes, -1, dtype=np.int64)
     new_index[cols] = np.arange(len(cols))
 
+    n_kept = len(cols)
     if sparse:
         ranks.prepare(cols, progress=progress)
-        new_index[cols] = ranks.column  # its positions hold the genes in its own order
+        # the walk reads only the genes in some set: positions of those alone (among all
+        # kept genes), in the columns of the sparse ranks' own order
+        members = new_index[np.concatenate([flatten_sets(sets, "up")[1],
+                                            flatten_sets(sets, "down")[1]])]
+        ranks.select(members[members >= 0])
+        new_index[cols] = ranks.column
         positions = ranks.positions
+        n_columns = len(ranks.selcol)
     else:
         if kcdf == "gaussian":
             _warn_gaussian_cost(len(cols), n)
@@ -314,13 +321,14 @@ def run(
         def positions(start: int, stop: int) -> np.ndarray:
             return fast_descending_positions(z[start:stop])
 
-    n_kept = len(cols)
+        n_columns = n_kept
+
     up_ptr, up_idx = _remapped(sets, "up", new_index)
-    up_genes = gene_set_index(up_ptr, up_idx, n_kept)
+    up_genes = gene_set_index(up_ptr, up_idx, n_columns)
     signed = any(s.signed for s in sets)
     if signed:
         dn_ptr, dn_idx = _remapped(sets, "down", new_index)
-        dn_genes = gene_set_index(dn_ptr, dn_idx, n_kept)
+        dn_genes = gene_set_index(dn_ptr, dn_idx, n_columns)
     out = np.empty((n, len(sets)))
     size = max(1, int(chunk_size or DEFAULT_CHUNK_SIZE))
     starts = range(0, n, size)
@@ -335,11 +343,11 @@ def run(
         pos = positions(start, stop)
         up = out[start:stop]  # rows of a C-ordered array: the walk writes in place
         _walk_scores(pos, up_ptr, up_idx, *up_genes, tau, bool(params.max_diff),
-                     bool(params.abs_ranking), up)
+                     bool(params.abs_ranking), up, n_ranked=n_kept)
         if signed:
             down = np.empty_like(up)
             _walk_scores(pos, dn_ptr, dn_idx, *dn_genes, tau, bool(params.max_diff),
-                         bool(params.abs_ranking), down)
+                         bool(params.abs_ranking), down, n_ranked=n_kept)
             # a part without genes contributes 0; a set without any gene stays NaN
             both_empty = np.isnan(up) & np.isnan(down)
             up[:] = np.where(np.isnan(up), 0.0, up) - np.where(np.isnan(down), 0.0, down)

@@ -11,15 +11,20 @@ a stored value ``v`` has ``#{stored <= v}``, plus the zeros when ``v >= 0`` (exp
 negative values are handled alike). The counts therefore take one int32 key per stored value
 plus one zero key per gene — never cells × genes.
 
-**Positions.** A cell's full descending order is the merge of (a) its stored genes sorted by
-(key descending, gene) and (b) every other kept gene in one global order of the genes' zero
-keys (computed once). The merge writes the 1-based position of every kept gene of a chunk of
-cells (chunk × genes int32), which :func:`rrscore.methods._gsva_walk._walk_scores` then walks:
-the scores are bit-identical to the dense path's (``tests/methods/test_gsva_sparse.py``). The
-positions' columns hold the genes in that global order (:attr:`SparseEcdfRanks.column`; the
-driver renumbers the sets' genes to match, which leaves every set's positions, its order of
-members and so the walk's arithmetic unchanged), so the genes without a stored value are
-read and written in order: one comparison of packed ``(key, gene)`` integers per gene.
+**Positions.** Only the genes in some set are walked, so only their positions are built
+(:meth:`SparseEcdfRanks.select`), each among *all* kept genes: a gene's position is 1 + the
+genes ranked above it. Every gene's order in a cell is given by a composite ``(kmax - key,
+gene)`` of its stored value's key or, if it has none in the cell, of its zero key; the zero
+composites of all genes are sorted once (the "zero order"). Genes above a selected gene =
+stored genes with a smaller composite + zero composites below it − those of stored genes
+(a bitmap of the cell's stored genes in zero order, counted with popcounts). For the
+selected genes without a stored value both counts are prefix sums over the selected genes
+in zero order (each stored gene is counted in the bin of its composite among their zero
+composites), so a cell costs O(stored values + selected genes), with no sort and never
+O(genes); the few stored selected genes add the stored composites of their own bin and a
+bisection of the zero order. :func:`rrscore.methods._gsva_walk._walk_scores` walks those
+columns (``n_ranked`` = the kept genes) and the scores are bit-identical to the dense
+path's (``tests/methods/test_gsva_sparse.py``).
 
 **Constant genes** (GSVA's ``sd < 1e-10`` filter, decided on the C ``sd()`` in long double,
 :func:`~rrscore.methods._gsva_kcdf.c_sd`, ~30 ns per value): the float64 sd from the sparse
@@ -36,9 +41,9 @@ genes are taken in blocks of at most ``max(2^20, stored values / 16)`` entries (
 looks at every row once, so their number is bounded), each entry with a 64-bit sort key (the
 value's order bits, its index within the gene in the low bits), its key and, for input other
 than float32, its value: ~1 byte per stored value of float32 input. Per chunk of cells:
-their positions (int32) and one sort key per stored value. Work: one NumPy (vectorised) sort
-per gene of its stored values and, per cell, one sort of its stored values plus one pass over
-the genes; the walk then costs what it costs on dense input. Measurements: the notes of
+the selected genes' positions (int32). Work: one NumPy (vectorised) sort per gene of its
+stored values and, per cell, one pass over its stored values and one over the selected
+genes. Measurements: the notes of
 :mod:`rrscore.methods._gsva` (200,000 cells × 20,000 genes × 20 sets: 32-61 s, +1.46 GB, on
 this shared 2-core machine; a profiled run of 51 s: 19 s keys, 16 s positions, 13 s walk).
 """
@@ -233,64 +238,133 @@ def _block_keys(a, b, bptr, bkeys, bvals, n, shift, exact, key_of_count, bres, z
             p = q
 
 
-@numba.njit(nogil=True, cache=True)
-def _row_composites(i0, i1, first, indptr, indices, keys, new_index, kmax, gbits, kgbits,
-                    comp, row_off):
-    """Sort keys of the kept stored genes of rows ``first + i0 .. first + i1 - 1``:
-    ``(row - i0) << kgbits | (kmax - key) << gbits | kept gene``, rows packed one after
-    another (``row_off``): ascending is (row, key descending, gene)."""
-    t = 0
-    for i in range(i0, i1):
-        row_off[i - i0] = t
-        tag = np.uint64(i - i0) << np.uint64(kgbits)
-        r = first + i
-        for q in range(indptr[r], indptr[r + 1]):
-            g = new_index[indices[q]]
-            if g < 0:
-                continue
-            comp[t] = tag | (np.uint64(kmax - keys[q]) << np.uint64(gbits)) | np.uint64(g)
-            t += 1
-    row_off[i1 - i0] = t
+_ONE = np.uint64(1)
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _popcount(x):
+    """Set bits of a uint64 (the bit-parallel count, which LLVM turns into ``popcnt``)."""
+    x = x - ((x >> _ONE) & _M1)
+    x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x = (x + (x >> np.uint64(4))) & _M4
+    return np.int64((x * _H01) >> np.uint64(56))
 
 
 @numba.njit(nogil=True, cache=True)
-def _merge_rows(i0, i1, comp, row_off, order_comp, rank, gbits, kgbits, stamp, spos, pos):
-    """1-based positions of every kept gene in rows ``i0 .. i1 - 1`` of ``pos``, whose
-    columns are the genes in the global zero-key order; ``order_comp[t]``: column t's
-    gene and zero key packed as in ``comp`` (``(kmax - key) << gbits | gene``), ``rank``:
-    the column of each kept gene. The row's stored genes (``comp``, sorted, row tags above
-    bit ``kgbits``) are merged into that order — one comparison of packed keys per gene —
-    and the other genes are read and written in column order. Every column is written
-    (no branch on whether its gene is stored); a stored gene's column is then overwritten
-    with its position, kept in ``spos`` meanwhile."""
-    gmask = np.uint64((1 << gbits) - 1)
-    low = np.uint64((1 << kgbits) - 1)
-    none = np.uint64(0xFFFFFFFFFFFFFFFF)  # after every gene: no stored gene left
+def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits, order_comp,
+                   selcol, selgene, above, count, head, comp, cbin, dyn, bits, cum, pos):
+    """1-based positions of the selected genes in rows ``first + i0 .. first + i1 - 1``
+    (``pos`` rows ``i0 .. i1 - 1``; column k: the gene in zero-order column ``selcol[k]``,
+    ascending) in the ranking of all ``len(order_comp)`` kept genes.
+
+    Every gene has a composite ``(kmax - key) << gbits | gene`` (ascending: the cell's
+    order, ties in gene order) of its stored value's key, else of its zero key
+    (``order_comp``: every gene's zero composite, ascending). A gene's position is 1 + the
+    genes with a smaller composite: the stored ones, plus the zero composites below it
+    minus those of stored genes (popcounts of a bitmap of the stored genes' zero-order
+    columns). The stored ones are counted per bin: a stored gene's bin is ``#{k: z_k <=
+    composite}`` (``z_k = order_comp[selcol[k]]``, from ``above``: the selected genes per
+    zero key, ties in gene order), so a selected gene k without a stored value (composite
+    ``z_k``) has ``pos = 1 + selcol[k] + #{stored in bins <= k} - #{stored columns <
+    selcol[k]}``. A stored selected gene (a few per cell) adds the stored composites below
+    its own in its bin (each bin's stored selected genes are listed from ``head``) and
+    finds its place among the zero composites by bisection of ``order_comp`` between its
+    bin's bounds. O(stored + selected) per cell, no sort, never O(genes).
+
+    ``gene_info[g]`` (g: the input's gene): kept gene (-1: dropped), zero-order column,
+    column in ``pos`` (-1: not selected). ``selgene``: the kept gene of each ``pos``
+    column. Work arrays (the caller's, one set per block of rows): ``count`` (selected +
+    1, zeros), ``head`` (selected + 1, all -1), ``comp``/``cbin`` (the longest row),
+    ``dyn`` (4 × the longest row), ``bits`` and ``cum`` (``len(order_comp) // 64 + 1``
+    words, ``bits`` zeros); ``count``, ``head`` and ``bits`` are as given on return.
+    """
+    n_sel = len(selcol)
     m = len(order_comp)
     for i in range(i0, i1):
-        a = row_off[i - i0]
-        b = row_off[i - i0 + 1]
-        tag = i + 1
-        for t in range(a, b):
-            stamp[rank[np.int64(comp[t] & gmask)]] = tag
-        s = a
-        sc = comp[s] & low if s < b else none
-        p = 0  # genes placed so far
-        for t in range(m):
-            zc = order_comp[t]
-            while sc < zc:  # stored genes before column t's gene
-                p += 1
-                spos[s - a] = p
-                s += 1
-                sc = comp[s] & low if s < b else none
-            pos[i, t] = p + 1
-            p += 1 - np.int64(stamp[t] == tag)  # a stored gene's own column: not placed
-        while s < b:
-            p += 1
-            spos[s - a] = p
-            s += 1
-        for t in range(a, b):
-            pos[i, rank[np.int64(comp[t] & gmask)]] = spos[t - a]
+        r = first + i
+        ns = 0
+        nd = 0
+        for q in range(indptr[r], indptr[r + 1]):
+            gi = indices[q]
+            g = gene_info[gi, 0]
+            if g < 0:
+                continue
+            k = keys[q]
+            b = above[k + 1]  # selected zero keys above k, then those tied with k:
+            e = above[k]  # mostly none or one (no branch), a loop for more
+            if e - b > 1:
+                for j in range(b, e):
+                    if selgene[j] > g:
+                        break
+                    b += 1
+            else:
+                b += (e > b) & (selgene[min(b, n_sel - 1)] <= g)
+            cp = (np.uint64(kmax - k) << np.uint64(gbits)) | np.uint64(g)
+            comp[ns] = cp
+            cbin[ns] = b
+            count[b] += 1
+            c = gene_info[gi, 1]
+            bits[c >> 6] |= _ONE << np.uint64(c & 63)
+            s = gene_info[gi, 2]
+            if s >= 0:  # a stored selected gene: listed in its bin
+                dyn[4 * nd] = ns
+                dyn[4 * nd + 1] = s
+                dyn[4 * nd + 2] = head[b]
+                dyn[4 * nd + 3] = 0  # stored composites below it in its bin
+                head[b] = nd
+                nd += 1
+            ns += 1
+        total = 0
+        for w in range(len(bits)):  # stored columns before each word
+            cum[w] = total
+            total += _popcount(bits[w])
+        if nd:
+            for t in range(ns):
+                d = head[cbin[t]]
+                while d >= 0:
+                    dyn[4 * d + 3] += comp[t] < comp[dyn[4 * d]]
+                    d = dyn[4 * d + 2]
+        stored = 0  # in the bins so far
+        for k in range(n_sel + 1):
+            d = head[k]
+            while d >= 0:  # stored selected genes in bin k
+                cp = comp[dyn[4 * d]]
+                at = _lower_bound(order_comp, cp, selcol[k - 1] if k > 0 else 0,
+                                  selcol[k] if k < n_sel else m)
+                below = cum[at >> 6] + _popcount(bits[at >> 6]
+                                                 & ((_ONE << np.uint64(at & 63)) - _ONE))
+                pos[i, dyn[4 * d + 1]] = 1 + at + stored + dyn[4 * d + 3] - below
+                d = dyn[4 * d + 2]
+            head[k] = -1
+            stored += count[k]
+            count[k] = 0
+            if k == n_sel:
+                break
+            c = selcol[k]
+            word = bits[c >> 6]
+            if (word >> np.uint64(c & 63)) & _ONE:
+                continue  # stored here: done above
+            below = cum[c >> 6] + _popcount(word & ((_ONE << np.uint64(c & 63)) - _ONE))
+            pos[i, k] = 1 + c + stored - below
+        for w in range(len(bits)):
+            bits[w] = 0
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _lower_bound(a, x, lo, hi):
+    """First index in ``lo .. hi`` whose ``a`` is not below ``x`` (``a`` ascending,
+    ``a[:lo] < x <= a[hi]``): bisection."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 # ------------------------------------------------------------------------------ driver
@@ -464,22 +538,50 @@ class SparseEcdfRanks:
                              no_maxabs)
         m = len(self.cols)
         self.gbits = max(1, (m - 1).bit_length())
-        self.kbits = max(1, self.kmax.bit_length())
         # each kept gene's zero key and index packed as a cell's stored genes are
-        # (_row_composites): ascending is (zero key descending, gene)
+        # (_row_positions): ascending is (zero key descending, gene)
         packed = (np.uint64(self.kmax) - zero_key[self.cols].astype(np.uint64)) \
             << np.uint64(self.gbits) | np.arange(m, dtype=np.uint64)
         order = np.argsort(packed, kind="stable")
         self.order_comp = np.ascontiguousarray(packed[order])
-        self.column = np.empty(m, dtype=np.int64)
-        self.column[order] = np.arange(m)
+        self.zcol = np.empty(m, dtype=np.int64)
+        self.zcol[order] = np.arange(m)
+        self.zero_key = zero_key[self.cols]
+        self.select(np.arange(m))
+
+    def select(self, genes: np.ndarray) -> None:
+        """Take only these kept genes' positions from :meth:`positions` (the genes in some
+        set: the walk needs no other), in zero order; sets :attr:`column`.
+
+        Parameters
+        ----------
+        genes
+            Indices among the kept genes (``0 .. len(cols) - 1``); repeats are ignored.
+        """
+        genes = np.unique(np.asarray(genes, dtype=np.int64))
+        self.selcol = np.ascontiguousarray(np.sort(self.zcol[genes]))
+        self.selgene = np.argsort(self.zcol)[self.selcol]
+        self.column = np.full(len(self.cols), -1, dtype=np.int64)
+        self.column[self.selgene] = np.arange(len(genes))
+        # above[x]: selected genes whose zero key is >= x (x = 0 .. kmax + 1)
+        per_key = np.bincount(self.zero_key[self.selgene], minlength=self.kmax + 2)
+        self.above = np.ascontiguousarray(np.cumsum(per_key[::-1])[::-1], dtype=np.int32)
+        # per input gene, one row read per stored value: kept gene, zero-order column,
+        # column in positions()
+        info = np.full((self.n_genes, 3), -1, dtype=np.int32)
+        info[self.cols, 0] = np.arange(len(self.cols))
+        info[self.cols, 1] = self.zcol
+        info[self.cols, 2] = self.column
+        self.gene_info = info
+        self._pos = None
 
     def positions(self, start: int, stop: int) -> np.ndarray:
-        """``(stop - start, n_kept)`` int32 1-based positions of the kept genes in each
-        cell's decreasing order of ECDF log-odds, ties in gene order: those of
+        """``(stop - start, n_selected)`` int32 1-based positions of the selected kept genes
+        (:meth:`select`; all of them after :meth:`prepare`) in each cell's decreasing order
+        of ECDF log-odds among all the kept genes, ties in gene order: those of
         :func:`~rrscore.ranking._dense.fast_descending_positions` of the dense log-odds,
-        with the columns in the order of :attr:`column` (kept gene ``j`` in column
-        ``column[j]``). The array is reused by the next call (one chunk's memory).
+        with kept gene ``j`` in column ``column[j]`` (-1: not selected). The array is reused
+        by the next call (one chunk's memory).
 
         Parameters
         ----------
@@ -489,7 +591,7 @@ class SparseEcdfRanks:
         Returns
         -------
         numpy.ndarray
-            ``(stop - start, n_kept)`` int32, 1 = largest log-odds.
+            ``(stop - start, n_selected)`` int32, 1 = largest log-odds.
 
         Raises
         ------
@@ -499,28 +601,25 @@ class SparseEcdfRanks:
         if self.keys is None:
             raise RuntimeError("call prepare() first")
         m = len(self.cols)
-        # the previous chunk's array, reused (paged in once; see prepare)
+        n_sel = len(self.selcol)
         if self._pos is None or self._pos.shape[0] < stop - start:
-            self._pos = np.empty((stop - start, m), dtype=np.int32)
+            self._pos = np.empty((stop - start, n_sel), dtype=np.int32)
         pos = self._pos[:stop - start]
-        gbits = self.gbits
-        kgbits = gbits + self.kbits
-        rows_per_sort = 1 << min(20, 64 - kgbits)
+        longest = int(np.diff(self.indptr[start:stop + 1]).max(initial=0))
+
+        words = m // 64 + 1
 
         def work(i0: int, i1: int) -> None:
-            stamp = np.zeros(m, dtype=np.int32)
-            for a in range(i0, i1, rows_per_sort):
-                b = min(i1, a + rows_per_sort)
-                comp = np.empty(int(self.indptr[start + b] - self.indptr[start + a]),
-                                dtype=np.uint64)
-                row_off = np.empty(b - a + 1, dtype=np.int64)
-                _row_composites(a, b, start, self.indptr, self.indices, self.keys,
-                                self.new_index, self.kmax, gbits, kgbits, comp, row_off)
-                comp = comp[:row_off[-1]]
-                comp.sort()  # the row tag in the high bits: each row sorted in place
-                spos = np.empty(int(np.diff(row_off).max(initial=0)), dtype=np.int64)
-                _merge_rows(a, b, comp, row_off, self.order_comp, self.column, gbits,
-                            kgbits, stamp, spos, pos)
+            _row_positions(i0, i1, start, self.indptr, self.indices, self.keys,
+                           self.gene_info, self.kmax, self.gbits, self.order_comp,
+                           self.selcol, self.selgene, self.above,
+                           np.zeros(n_sel + 1, dtype=np.int64),
+                           np.full(n_sel + 1, -1, dtype=np.int64),
+                           np.empty(longest, dtype=np.uint64),
+                           np.empty(longest, dtype=np.int64),
+                           np.empty(4 * longest, dtype=np.int64),
+                           np.zeros(words, dtype=np.uint64), np.empty(words, dtype=np.int64),
+                           pos)
 
         over_row_blocks(work, stop - start)
         return pos
