@@ -129,9 +129,10 @@ def _set_vector(block: np.ndarray, n_up: int, q0: np.ndarray, work: _Workspace,
 
     The orienting direction is ``d = block^T b`` (``b``: ``1/n_up`` on up genes,
     ``-1/n_down`` on down genes: mean z(up) - mean z(down) per sample). For ``k <= N`` it is
-    never formed: with ``G = block block^T`` and ``G u = λ u``, ``v·d = u^T G b / sqrt(λ)``
-    and ``|d|² = b^T G b`` (``k²`` work instead of a second pass over the block), as the
-    sparse path does; :func:`orient`'s rule on those numbers.
+    never formed: with ``G = block block^T``, ``λ = u^T G u = |block^T u|²``,
+    ``v·d = u^T G b / sqrt(λ)`` and ``|d|² = b^T G b`` (one product ``G b``, ``k²`` work,
+    instead of a second pass over the block), as the sparse path does; :func:`orient`'s
+    rule on those numbers.
     """
     k, n = block.shape
     d = min(k, n)
@@ -148,14 +149,14 @@ def _set_vector(block: np.ndarray, n_up: int, q0: np.ndarray, work: _Workspace,
     gram = np.matmul(block, block.T, out=gram)
     u = leading_eigenvector(gram, q0, work.basis, lapack_up_to=lapack_up_to)
     v = u @ block  # one pass over the block (BLAS gemv)
-    norm = float(np.sqrt(v @ v))
-    if not norm > 0:
+    lam = float(v @ v)  # u^T G u
+    if not lam > 0:
         return np.full(n, np.nan)
-    v /= norm
-    gu = gram @ u
-    dot = float(b @ gu)
-    bgb = max(float(b @ (gram @ b)), 0.0)
-    if abs(dot) > _ORTHOGONAL * float(np.sqrt(float(u @ gu) * bgb)):
+    v /= np.sqrt(lam)
+    gb = gram @ b
+    dot = float(u @ gb)  # u^T G b
+    bgb = max(float(b @ gb), 0.0)
+    if abs(dot) > _ORTHOGONAL * float(np.sqrt(lam * bgb)):
         return -v if dot < 0 else v
     return -v if tie_break(v) < 0 else v
 
