@@ -14,20 +14,32 @@ larger Gram matrices use Lanczos iterations (:mod:`rrscore.methods._plage_eigen`
 a few dozen matrix-vector products (each reading one triangle of the Gram matrix) instead of
 a full tridiagonal reduction, stop only when the Ritz vector's residual bound is within
 ``1e-13`` of the spectral gap (or at rounding level, as LAPACK's own), and hand over to
-``syevr`` when they do not get there. Measured against ``numpy.linalg.svd``, the scores
-differ by at most a few 1e-14 (tests at 1e-12). The right vector ``block.T u`` and the
-orienting direction (below) come from one product of a ``2 × k`` matrix with the block, one
-pass over it. (SciPy's ``dsyrk`` filling one triangle instead of NumPy's ``syrk`` plus its
-symmetrising copy: no measurable gain, the copy is ``d²`` of ``d²·N`` work.)
+``syevr`` when they do not get there. When some set of the call needs Lanczos anyway (its
+kernels are then compiled or loaded), Gram matrices from
+:data:`~rrscore.methods._plage_eigen.LANCZOS_FROM` (64) dimensions up use it too (0.24 vs
+0.43 ms at 64–128, 0.48 vs 1.3 ms at 128–200 dimensions on independent genes). Measured
+against ``numpy.linalg.svd``, the scores differ by at most a few 1e-14 (tests at 1e-12).
+The right vector is ``block^T u`` (one BLAS ``gemv``, one pass over the block); the
+orienting direction (below) is never formed: its dot product with ``v`` and its norm come
+from ``G b`` (``k²`` work, see :func:`_set_vector`). (SciPy's ``dsyrk`` filling one triangle
+instead of NumPy's ``syrk`` plus its symmetrising copy: no measurable gain, the copy is
+``d²`` of ``d²·N`` work; measured again in session 6 at 60–500 genes: ratios 0.94–1.09.)
 
 Where the time goes (20,000 genes × 1,000 samples, 5,000 sets of 10–500 genes, the
-``bench_many_sets.py --sizes uniform`` workload, independent genes): the Gram matrices are
-``Σ k²·N ≈ 4.3e11`` flops, ~11–13 CPU-s at this machine's 33–40 GFlop/s per core, the floor;
-the eigenvectors ~6 CPU-s (was ~10); gathering the blocks ~3 CPU-s (memory-bound row
-copies); the rest is set matching and Python per set. About 24–26 CPU-s in all (was 27–30).
-Sets are scored in parallel threads, in a few batches of about equal cost
-(:func:`~rrscore.methods._parallel.map_batches`), each thread reusing one buffer for its
-sets' blocks. The blocks of dense input are read by
+``bench_many_sets.py --sizes uniform`` workload, independent genes; one thread, CPU time per
+part on 1,000 of the sets scaled to 5,000, shared 2-core machine at load ~4): Gram matrices
+``Σ k²·N ≈ 4.3e11`` flops, 11.3–13 CPU-s (33–38 GFlop/s, this core's peak: the floor under
+float64), eigenvectors 5.6 (was 6.4: Lanczos from 64 dimensions), gathering the blocks 1.9
+(row copies from a 160 MB genes × samples copy: memory-bound), ``block^T u`` and the
+orientation 0.85 (was 1.7: a ``2 × k`` by ``k × N`` matmul, which packs the block), Python
+per set ~0.4; then matching the sets and the input layer (``rrscore.prepare``) ~1–2 s, on one
+thread. Whole call (``bench_trees.py`` alternating both trees, 2 runs each, load ~3.4):
+CPU 29.6 → 26.4 s; the ``c2`` default workload (3 runs each, load ~4) CPU 8.3 → 7.2 s,
+wall 12.8 → 10.7 s. Estimated floor of the uniform workload on two quiet cores: ~20 CPU-s,
+~10–11 s wall (the 10 s target needs fewer flops than float64 Gram matrices take).
+Sets are scored in parallel threads (:func:`largest_first`): the most costly first, each
+thread taking the next set when done with one (an idle core at the end is at most one small
+set), each reusing one buffer for its sets' blocks. The blocks of dense input are read by
 :class:`~rrscore.methods._set_rows.SetRows`: straight from a genes × samples layout, else
 from one standardised genes × samples copy of the genes the sets use (at most the size of the
 input).
