@@ -222,3 +222,21 @@ def test_memory_with_many_sets_is_the_outputs_plus_one_chunk():
             tracemalloc.stop()
         # the previous code held ten samples x sets arrays whatever was asked for
         assert peak <= 2 * n_outputs * output + 10 * chunk, (peak, output)
+
+
+def test_sparse_cells_are_ranked_in_larger_blocks_only_while_the_ranks_stay_small():
+    from rrscore.expression import as_expression
+    from rrscore.methods._singscore import _default_chunk
+
+    cells = as_expression(pd.DataFrame(np.eye(3), index=["a", "b", "c"], columns=list("xyz")))
+    assert not cells.is_sparse_storage
+    assert _default_chunk(cells, 10) == 256  # dense samples: the bulk chunk
+    rng = np.random.default_rng(0)
+    x = sp.random(40, 30, density=0.3, format="csr", random_state=rng)
+    sparse = as_expression(x, genes=[f"g{j}" for j in range(30)],
+                           samples=[f"c{i}" for i in range(40)])
+    assert sparse.is_sparse_storage
+    assert _default_chunk(sparse, 2_000) == 2048  # 20 sets: 33 MB of ranks per block
+    assert _default_chunk(sparse, 30_000) == 256  # thousands of sets: never above 256 rows
+    assert 256 < _default_chunk(sparse, 10_000) < 2048
+    assert _default_chunk(sparse, 10_000) * 8 * 10_000 <= 32 << 20

@@ -39,7 +39,7 @@ from rrscore._numba import kernel_over_rows, numba
 from rrscore.errors import MethodWarning, RRScoreError, warn
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
-from rrscore.methods._cells import cell_blocks
+from rrscore.methods._cells import DEFAULT_CELL_CHUNK, cell_blocks
 from rrscore.methods._chunks import DEFAULT_CHUNK_SIZE, flatten_sets
 from rrscore.methods._registry import MethodSpec, ScaleRule
 from rrscore.ranking._selected import TIES_METHODS, selected_ranks, selected_ranks_csr
@@ -156,6 +156,23 @@ def _normalise(mean: np.ndarray, k: np.ndarray, n: int, known_direction: bool) -
         return (mean - low[None, :]) / (up - low)[None, :]
 
 
+#: Bytes of one block's ranks (block × set genes float64) that sparse cells are sized to.
+_RANKS_BUDGET = 32 << 20
+
+
+def _default_chunk(expr: ExpressionMatrix, n_cols: int) -> int:
+    """Samples per block: ``DEFAULT_CHUNK_SIZE`` (256) for dense input; for sparse cells up
+    to ``DEFAULT_CELL_CHUNK`` (2,048, as the other cell methods) while the block's ranks
+    stay within :data:`_RANKS_BUDGET` (~32 MB): in blocks of 256 cells the per-block costs
+    (thread starts, kernel calls, one read per block of a backed file) were about half of
+    the set means' time at 50,000 cells × 20 sets; with thousands of sets, whose genes are
+    most of the matrix, blocks stay at 256 cells (the memory row of ``benchmarks/``)."""
+    if not expr.is_sparse_storage:
+        return DEFAULT_CHUNK_SIZE
+    return int(min(DEFAULT_CELL_CHUNK,
+                   max(DEFAULT_CHUNK_SIZE, _RANKS_BUDGET // (8 * max(n_cols, 1)))))
+
+
 def _ranked_chunks(expr: ExpressionMatrix, cols: np.ndarray, params: SingscoreParams,
                    chunk_size: int | None, progress: bool):
     """Yield ``(start, stop, ranks of cols, median rank or None)`` per chunk of samples.
@@ -164,8 +181,8 @@ def _ranked_chunks(expr: ExpressionMatrix, cols: np.ndarray, params: SingscorePa
     without densifying (only the stored values of a row are sorted).
     """
     want_median = not params.known_direction
-    for start, stop, block in cell_blocks(expr, chunk_size or DEFAULT_CHUNK_SIZE,
-                                          progress=progress, desc="singscore"):
+    size = chunk_size or _default_chunk(expr, len(cols))
+    for start, stop, block in cell_blocks(expr, size, progress=progress, desc="singscore"):
         rank = selected_ranks_csr if sp.issparse(block) else selected_ranks
         ranks, median = rank(block, cols, params.ties_method, with_median=want_median)
         yield start, stop, ranks, median
