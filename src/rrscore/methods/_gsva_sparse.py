@@ -256,7 +256,8 @@ def _popcount(x):
 
 @numba.njit(nogil=True, cache=True)
 def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits, order_comp,
-                   selcol, selgene, above, count, head, comp, cbin, dyn, bits, cum, pos):
+                   selcol, selgene, above, block_bin, block_mask, count, head, comp, cbin, dyn,
+                   bits, cum, pos):
     """1-based positions of the selected genes in rows ``first + i0 .. first + i1 - 1``
     (``pos`` rows ``i0 .. i1 - 1``; column k: the gene in zero-order column ``selcol[k]``,
     ascending) in the ranking of all ``len(order_comp)`` kept genes.
@@ -267,9 +268,11 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
     genes with a smaller composite: the stored ones, plus the zero composites below it
     minus those of stored genes (popcounts of a bitmap of the stored genes' zero-order
     columns). The stored ones are counted per bin: a stored gene's bin is ``#{k: z_k <=
-    composite}`` (``z_k = order_comp[selcol[k]]``, from ``above``: the selected genes per
-    zero key, ties in gene order), so a selected gene k without a stored value (composite
-    ``z_k``) has ``pos = 1 + selcol[k] + #{stored in bins <= k} - #{stored columns <
+    composite}`` (``z_k = order_comp[selcol[k]]``; ``block_bin``: the selected zero keys
+    above each block of 64 keys, -1 where a key is repeated, ``block_mask``: those in the
+    block; ``above``: the selected zero keys from each key on, where a selected zero key
+    equals the key, ties in gene order), so a selected gene k without a stored value
+    (composite ``z_k``) has ``pos = 1 + selcol[k] + #{stored in bins <= k} - #{stored columns <
     selcol[k]}``. A stored selected gene (a few per cell) adds the stored composites below
     its own in its bin (each bin's stored selected genes are listed from ``head``) and
     finds its place among the zero composites by bisection of ``order_comp`` between its
@@ -294,15 +297,18 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             if g < 0:
                 continue
             k = keys[q]
-            b = above[k + 1]  # selected zero keys above k, then those tied with k:
-            e = above[k]  # mostly none or one (no branch), a loop for more
-            if e - b > 1:
-                for j in range(b, e):
+            # the bin: selected zero keys above k (those of k's block of 64 keys from a
+            # bitmask), then those equal to k that come first (gene order)
+            b = block_bin[k >> 6]
+            mask = block_mask[k >> 6]
+            if b < 0 or (mask >> np.uint64(k & 63)) & _ONE:  # a zero key at k, or repeated
+                b = above[k + 1]
+                for j in range(b, above[k]):
                     if selgene[j] > g:
                         break
                     b += 1
             else:
-                b += (e > b) & (selgene[min(b, n_sel - 1)] <= g)
+                b += _popcount(mask >> np.uint64(k & 63))
             cp = (np.uint64(kmax - k) << np.uint64(gbits)) | np.uint64(g)
             comp[ns] = cp
             cbin[ns] = b
@@ -566,6 +572,17 @@ class SparseEcdfRanks:
         # above[x]: selected genes whose zero key is >= x (x = 0 .. kmax + 1)
         per_key = np.bincount(self.zero_key[self.selgene], minlength=self.kmax + 2)
         self.above = np.ascontiguousarray(np.cumsum(per_key[::-1])[::-1], dtype=np.int32)
+        # the same per block of 64 keys (small tables, read per stored value): the selected
+        # zero keys in later blocks, and a bitmask of those in the block (-1: a key holds
+        # several, so bits do not count them)
+        n_blocks = (self.kmax >> 6) + 1
+        ends = np.minimum((np.arange(n_blocks) + 1) * 64, self.kmax + 1)
+        self.block_bin = self.above[ends].astype(np.int64)
+        used = np.flatnonzero(per_key)
+        self.block_mask = np.zeros(n_blocks, dtype=np.uint64)
+        np.bitwise_or.at(self.block_mask, used >> 6,
+                         np.uint64(1) << (used & 63).astype(np.uint64))
+        self.block_bin[np.unique(used[per_key[used] > 1] >> 6)] = -1
         # per input gene, one row read per stored value: kept gene, zero-order column,
         # column in positions()
         info = np.full((self.n_genes, 3), -1, dtype=np.int32)
@@ -612,8 +629,8 @@ class SparseEcdfRanks:
         def work(i0: int, i1: int) -> None:
             _row_positions(i0, i1, start, self.indptr, self.indices, self.keys,
                            self.gene_info, self.kmax, self.gbits, self.order_comp,
-                           self.selcol, self.selgene, self.above,
-                           np.zeros(n_sel + 1, dtype=np.int64),
+                           self.selcol, self.selgene, self.above, self.block_bin,
+                           self.block_mask, np.zeros(n_sel + 1, dtype=np.int64),
                            np.full(n_sel + 1, -1, dtype=np.int64),
                            np.empty(longest, dtype=np.uint64),
                            np.empty(longest, dtype=np.int64),
