@@ -124,7 +124,8 @@ class BlockPlan:
         check_finite(block, row_start, names, plan.labels)
         block = plan.collapse(block)
         if sp.issparse(block):
-            block = sp.csr_matrix(block)
+            if not isinstance(block, sp.csr_matrix):
+                block = sp.csr_matrix(block)  # (of a CSR matrix: drops its cached flags)
             if not block.has_sorted_indices:
                 block = block.sorted_indices()  # a copy: the block may share user arrays
             return block
