@@ -331,6 +331,10 @@ def run(
         dn_genes = gene_set_index(dn_ptr, dn_idx, n_columns)
     out = np.empty((n, len(sets)))
     size = max(1, int(chunk_size or DEFAULT_CHUNK_SIZE))
+    if sparse and not chunk_size:
+        # the sparse positions hold only the set genes: more cells per chunk in the same
+        # memory as a chunk of every gene's (fewer thread-pool rounds of positions and walk)
+        size = max(size, DEFAULT_CHUNK_SIZE * n_kept // max(n_columns, 1))
     starts = range(0, n, size)
     if progress:
         from tqdm.auto import tqdm
