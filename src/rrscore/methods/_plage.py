@@ -33,10 +33,12 @@ float64), eigenvectors 5.6 (was 6.4: Lanczos from 64 dimensions), gathering the 
 (row copies from a 160 MB genes × samples copy: memory-bound), ``block^T u`` and the
 orientation 0.85 (was 1.7: a ``2 × k`` by ``k × N`` matmul, which packs the block), Python
 per set ~0.4; then matching the sets and the input layer (``rrscore.prepare``) ~1–2 s, on one
-thread. Whole call (``bench_trees.py`` alternating both trees, 2 runs each, load ~3.4):
-CPU 29.6 → 26.4 s; the ``c2`` default workload (3 runs each, load ~4) CPU 8.3 → 7.2 s,
-wall 12.8 → 10.7 s. Estimated floor of the uniform workload on two quiet cores: ~20 CPU-s,
-~10–11 s wall (the 10 s target needs fewer flops than float64 Gram matrices take).
+thread. Whole call, two ``bench_trees.py`` sessions alternating the trees before and after
+(medians of 2 runs each, load 3.4–4.5, so wall times are the load's): uniform CPU 29.6 →
+26.4 and 29.7 → 27.1 s (wall 39.7 → 40.0, 42.7 → 34.7 s); the ``c2`` default workload (3 runs
+each) CPU 8.3 → 7.2 and 8.7 → 6.7 s (wall 12.8 → 10.7, 15.1 → 8.7 s). Estimated floor of
+the uniform workload on two quiet cores: ~20 CPU-s, ~10–11 s wall (the 10 s target needs
+fewer flops than float64 Gram matrices take).
 Sets are scored in parallel threads (:func:`largest_first`): the most costly first, each
 thread taking the next set when done with one (an idle core at the end is at most one small
 set), each reusing one buffer for its sets' blocks. The blocks of dense input are read by
