@@ -253,7 +253,10 @@ def _rank_of_counts(below, not_above, tie_code):
 #: ``k <= SCAN_PER_LOG2 * log2(nnz)``; beyond, its stored values are sorted once and searched
 #: (measured break-even near 25 × log2(nnz) at 1,600 stored values per cell). The composite on
 #: cells (~40 selected non-zero values among ~1,600 per cell) scans: 2.2× less CPU than sorting.
-SCAN_PER_LOG2 = 16.0
+#: singscore with 20 sets of 20–200 genes (~175 selected non-zero values per cell, ~16.5 ×
+#: log2(nnz)) took 4.6 CPU-s at 16 and 3.8 at 25 on 50,000 cells × 20,000 genes (8 %), same
+#: ranks (/tmp/scan_thr.py, session 6): 24 keeps it just under the break-even.
+SCAN_PER_LOG2 = 24.0
 
 
 @numba.njit(parallel=True, cache=True)
