@@ -160,6 +160,26 @@ def test_positions_of_selected_genes_equal_the_dense_ranks():
             np.testing.assert_array_equal(got[:, ranks.column[unique]], want[start:stop, unique])
 
 
+def test_positions_when_every_stored_value_outranks_every_zero():
+    # genes alike (same detection, few value levels): every stored composite falls in the
+    # first bin, with each cell's stored selected genes (> _SHORT: the radix sort), and the
+    # selected genes' zero keys repeat (the exact table with bisection over tied genes)
+    rng = np.random.default_rng(8)
+    n, g = 300, 400
+    x = np.where(rng.random((n, g)) < 0.4, np.log1p(rng.integers(1, 4, (n, g))), 0.0)
+    expr = ExpressionMatrix(sp.csr_matrix(x), pd.Index([f"G{j}" for j in range(g)]),
+                            pd.Index([f"C{i}" for i in range(n)]))
+    ranks = SparseEcdfRanks(expr)
+    cols = np.flatnonzero(ranks.gene_sd() >= 1e-10)
+    ranks.prepare(cols)
+    want = fast_descending_positions(gene_log_odds(x, cols, "none"))
+    chosen = rng.choice(len(cols), 250, replace=False)
+    ranks.select(chosen)
+    assert (np.count_nonzero(x[:, cols[chosen]], axis=1) > _gsva_sparse._SHORT).all()
+    got = ranks.positions(0, n)
+    np.testing.assert_array_equal(got[:, ranks.column[chosen]], want[:, chosen])
+
+
 def test_int64_index_arrays_and_progress_bar():
     x = tricky_cells(n=205, seed=11)
     n, g = x.shape

@@ -256,8 +256,8 @@ def _popcount(x):
 
 @numba.njit(nogil=True, cache=True)
 def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits, order_comp,
-                   selcol, selgene, above, block_bin, block_mask, count, head, comp, cbin, dyn,
-                   bits, cum, pos):
+                   selcol, selgene, above, block_bin, block_mask, count, head, boff, comp,
+                   cbin, dyn, ubins, srt, tmp, hist, bits, cum, pos):
     """1-based positions of the selected genes in rows ``first + i0 .. first + i1 - 1``
     (``pos`` rows ``i0 .. i1 - 1``; column k: the gene in zero-order column ``selcol[k]``,
     ascending) in the ranking of all ``len(order_comp)`` kept genes.
@@ -274,19 +274,23 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
     equals the key, ties in gene order), so a selected gene k without a stored value
     (composite ``z_k``) has ``pos = 1 + selcol[k] + #{stored in bins <= k} - #{stored columns <
     selcol[k]}``. A stored selected gene (a few per cell) adds the stored composites below
-    its own in its bin (each bin's stored selected genes are listed from ``head``) and
-    finds its place among the zero composites by bisection of ``order_comp`` between its
-    bin's bounds. O(stored + selected) per cell, no sort, never O(genes).
+    its own in its bin (the bins holding one are gathered and sorted: a few values each,
+    unless many genes tie) and finds its place among the zero composites by bisection of
+    ``order_comp`` between its bin's bounds. O(stored + selected) per cell, never O(genes).
 
     ``gene_info[g]`` (g: the input's gene): kept gene (-1: dropped), zero-order column,
     column in ``pos`` (-1: not selected). ``selgene``: the kept gene of each ``pos``
     column. Work arrays (the caller's, one set per block of rows): ``count`` (selected +
-    1, zeros), ``head`` (selected + 1, all -1), ``comp``/``cbin`` (the longest row),
-    ``dyn`` (4 × the longest row), ``bits`` and ``cum`` (``len(order_comp) // 64 + 1``
-    words, ``bits`` zeros); ``count``, ``head`` and ``bits`` are as given on return.
+    1, zeros), ``head`` and ``boff`` (selected + 1, all -1), ``comp``/``cbin``/``ubins``/
+    ``srt``/``tmp`` (the longest row), ``hist`` (``2^_DIGIT``), ``dyn`` (4 × the longest
+    row), ``bits`` and ``cum`` (``len(order_comp) // 64 + 1`` words, ``bits`` zeros);
+    ``count``, ``head``, ``boff`` and ``bits`` are as given on return.
     """
     n_sel = len(selcol)
     m = len(order_comp)
+    nbits = gbits
+    while (kmax >> (nbits - gbits)) > 0:
+        nbits += 1  # composites are below 2^nbits
     for i in range(i0, i1):
         r = first + i
         ns = 0
@@ -302,11 +306,7 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             b = block_bin[k >> 6]
             mask = block_mask[k >> 6]
             if b < 0 or (mask >> np.uint64(k & 63)) & _ONE:  # a zero key at k, or repeated
-                b = above[k + 1]
-                for j in range(b, above[k]):
-                    if selgene[j] > g:
-                        break
-                    b += 1
+                b = _first_above(selgene, g, above[k + 1], above[k])  # genes tied: bisection
             else:
                 b += _popcount(mask >> np.uint64(k & 63))
             cp = (np.uint64(kmax - k) << np.uint64(gbits)) | np.uint64(g)
@@ -328,12 +328,33 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
         for w in range(len(bits)):  # stored columns before each word
             cum[w] = total
             total += _popcount(bits[w])
-        if nd:
+        if nd:  # the stored composites of bins holding a stored selected gene, sorted
+            n_bins = 0
+            total = 0
+            for d in range(nd):
+                b = cbin[dyn[4 * d]]
+                if boff[b] < 0:
+                    boff[b] = total
+                    total += count[b]
+                    ubins[n_bins] = b
+                    n_bins += 1
             for t in range(ns):
-                d = head[cbin[t]]
-                while d >= 0:
-                    dyn[4 * d + 3] += comp[t] < comp[dyn[4 * d]]
-                    d = dyn[4 * d + 2]
+                o = boff[cbin[t]]
+                if o >= 0:
+                    srt[o] = comp[t]
+                    boff[cbin[t]] = o + 1  # ends at its bin's end
+            for u in range(n_bins):  # a few entries each, unless many genes tie
+                b = ubins[u]
+                if count[b] <= _SHORT:
+                    _shell_sort(srt, boff[b] - count[b], boff[b])
+                else:
+                    _radix_sort(srt, boff[b] - count[b], boff[b], nbits, tmp, hist)
+            for d in range(nd):
+                b = cbin[dyn[4 * d]]
+                lo = boff[b] - count[b]
+                dyn[4 * d + 3] = _lower_bound(srt, comp[dyn[4 * d]], lo, boff[b]) - lo
+            for u in range(n_bins):
+                boff[ubins[u]] = -1
         stored = 0  # in the bins so far
         for k in range(n_sel + 1):
             d = head[k]
@@ -358,6 +379,76 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             pos[i, k] = 1 + c + stored - below
         for w in range(len(bits)):
             bits[w] = 0
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _first_above(a, x, lo, hi):
+    """First index in ``lo .. hi`` whose ``a`` is above ``x`` (``a[lo:hi]`` ascending)."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _shell_sort(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place (Shell's sort with Knuth's gaps; insertion sort when
+    short)."""
+    gap = 1
+    while gap < (hi - lo) // 3:
+        gap = 3 * gap + 1
+    while gap >= 1:
+        for i in range(lo + gap, hi):
+            v = a[i]
+            j = i
+            while j >= lo + gap and a[j - gap] > v:
+                a[j] = a[j - gap]
+                j -= gap
+            a[j] = v
+        gap //= 3
+
+
+#: Bins of at most this many composites are sorted by insertion (Shell), longer by radix.
+_SHORT = 64
+#: Bits per radix digit (``hist`` of :func:`_radix_sort` holds ``2^_DIGIT`` counts).
+_DIGIT = 11
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _radix_sort(a, lo, hi, nbits, tmp, hist):
+    """Sort ``a[lo:hi]`` (values below ``2^nbits``) in place: LSD radix, ``_DIGIT`` bits
+    per pass, through ``tmp`` (at least ``hi - lo``); ``hist``: ``2^_DIGIT`` int64."""
+    n = hi - lo
+    mask = np.uint64((1 << _DIGIT) - 1)
+    in_tmp = False
+    for d in range(0, nbits, _DIGIT):
+        up = np.uint64(d)
+        hist[:] = 0
+        for t in range(n):
+            v = tmp[t] if in_tmp else a[lo + t]
+            hist[np.int64((v >> up) & mask)] += 1
+        total = 0
+        for j in range(len(hist)):
+            c = hist[j]
+            hist[j] = total
+            total += c
+        for t in range(n):
+            if in_tmp:
+                v = tmp[t]
+                j = np.int64((v >> up) & mask)
+                a[lo + hist[j]] = v
+            else:
+                v = a[lo + t]
+                j = np.int64((v >> up) & mask)
+                tmp[hist[j]] = v
+            hist[j] += 1
+        in_tmp = not in_tmp
+    if in_tmp:
+        for t in range(n):
+            a[lo + t] = tmp[t]
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -632,9 +723,14 @@ class SparseEcdfRanks:
                            self.selcol, self.selgene, self.above, self.block_bin,
                            self.block_mask, np.zeros(n_sel + 1, dtype=np.int64),
                            np.full(n_sel + 1, -1, dtype=np.int64),
+                           np.full(n_sel + 1, -1, dtype=np.int64),
                            np.empty(longest, dtype=np.uint64),
                            np.empty(longest, dtype=np.int64),
                            np.empty(4 * longest, dtype=np.int64),
+                           np.empty(longest, dtype=np.int64),
+                           np.empty(longest, dtype=np.uint64),
+                           np.empty(longest, dtype=np.uint64),
+                           np.empty(1 << _DIGIT, dtype=np.int64),
                            np.zeros(words, dtype=np.uint64), np.empty(words, dtype=np.int64),
                            pos)
 
