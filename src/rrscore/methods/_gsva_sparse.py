@@ -245,7 +245,7 @@ _M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _H01 = np.uint64(0x0101010101010101)
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(nogil=True, cache=True)
 def _popcount(x):
     """Set bits of a uint64 (the bit-parallel count, which LLVM turns into ``popcnt``)."""
     x = x - ((x >> _ONE) & _M1)
@@ -381,7 +381,7 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             bits[w] = 0
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(nogil=True, cache=True)
 def _first_above(a, x, lo, hi):
     """First index in ``lo .. hi`` whose ``a`` is above ``x`` (``a[lo:hi]`` ascending)."""
     while lo < hi:
@@ -393,7 +393,7 @@ def _first_above(a, x, lo, hi):
     return lo
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(nogil=True, cache=True)
 def _shell_sort(a, lo, hi):
     """Sort ``a[lo:hi]`` in place (Shell's sort with Knuth's gaps; insertion sort when
     short)."""
@@ -417,7 +417,7 @@ _SHORT = 64
 _DIGIT = 11
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(nogil=True, cache=True)
 def _radix_sort(a, lo, hi, nbits, tmp, hist):
     """Sort ``a[lo:hi]`` (values below ``2^nbits``) in place: LSD radix, ``_DIGIT`` bits
     per pass, through ``tmp`` (at least ``hi - lo``); ``hist``: ``2^_DIGIT`` int64."""
@@ -426,7 +426,8 @@ def _radix_sort(a, lo, hi, nbits, tmp, hist):
     in_tmp = False
     for d in range(0, nbits, _DIGIT):
         up = np.uint64(d)
-        hist[:] = 0
+        for j in range(len(hist)):
+            hist[j] = 0
         for t in range(n):
             v = tmp[t] if in_tmp else a[lo + t]
             hist[np.int64((v >> up) & mask)] += 1
@@ -451,7 +452,7 @@ def _radix_sort(a, lo, hi, nbits, tmp, hist):
             a[lo + t] = tmp[t]
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(nogil=True, cache=True)
 def _lower_bound(a, x, lo, hi):
     """First index in ``lo .. hi`` whose ``a`` is not below ``x`` (``a`` ascending,
     ``a[:lo] < x <= a[hi]``): bisection."""
