@@ -19,7 +19,7 @@ import rrscore
 from rrscore.errors import ConstantGenesWarning
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSet, AlignedSets
-from rrscore.methods import _gsva, _gsva_sparse
+from rrscore.methods import _gsva, _gsva_positions, _gsva_sparse
 from rrscore.methods._gsva_kcdf import c_sd, gene_log_odds
 from rrscore.methods._gsva_sparse import SparseEcdfRanks, count_keys, resolve_sparse_kcdf
 from rrscore.ranking._dense import fast_descending_positions
@@ -175,7 +175,7 @@ def test_positions_when_every_stored_value_outranks_every_zero():
     want = fast_descending_positions(gene_log_odds(x, cols, "none"))
     chosen = rng.choice(len(cols), 250, replace=False)
     ranks.select(chosen)
-    assert (np.count_nonzero(x[:, cols[chosen]], axis=1) > _gsva_sparse._SHORT).all()
+    assert (np.count_nonzero(x[:, cols[chosen]], axis=1) > _gsva_positions._SHORT).all()
     got = ranks.positions(0, n)
     np.testing.assert_array_equal(got[:, ranks.column[chosen]], want[:, chosen])
 
