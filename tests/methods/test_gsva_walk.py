@@ -71,3 +71,38 @@ def test_n_ranked_below_the_columns_is_refused():
     with pytest.raises(ValueError, match="n_ranked"):
         _walk_scores(pos, ptr, idx, *gene_set_index(ptr, idx, 3), 1.0, True, False,
                      np.empty((1, 1)), n_ranked=2)
+
+
+def test_lowest_bit_table_names_every_bit():
+    """The walk visits the marked positions of a 64-bit word through a de Bruijn table: each
+    single-bit word must map to its own bit index."""
+    from rrscore.methods._gsva_walk import _BIT_OF, _DEBRUIJN
+
+    for bit in range(64):
+        assert _BIT_OF[((1 << bit) * int(_DEBRUIJN) % 2**64) >> 58] == bit
+
+
+def test_positions_past_the_first_words_and_a_partial_last_word():
+    """n = 130 (three words, the last holding two positions), set genes at positions 1, 64,
+    65, 128, 129, 130 and spread: the compact walk equals the exact rational walk."""
+    from fractions import Fraction
+
+    n = 130
+    rng = np.random.default_rng(2)
+    pos = np.array([rng.permutation(n) + 1 for _ in range(6)], dtype=np.int32)
+    # row 0: the genes at the first and last positions of each word
+    genes_at = {p: int(np.flatnonzero(pos[0] == p)[0]) for p in (1, 64, 65, 128, 129, 130)}
+    sets = [np.array(list(genes_at.values())), rng.choice(n, 40, replace=False)]
+    ptr, idx = _sets_csr(sets)
+    out = np.empty((6, 2))
+    _walk_scores(pos, ptr, idx, *gene_set_index(ptr, idx, n), 1.0, True, False, out)
+    for r in range(6):
+        for s, members in enumerate(sets):
+            stat = {int(g): abs(Fraction(n, 2) - int(pos[r, g]) + 1) for g in members}
+            total = sum(stat.values())
+            cum = e_pos = e_neg = Fraction(0)
+            for g in np.argsort(pos[r]):
+                cum = (cum + stat[int(g)] / total if int(g) in stat
+                       else cum - Fraction(1, n - len(members)))
+                e_pos, e_neg = max(e_pos, cum), min(e_neg, cum)
+            assert abs(out[r, s] - float(e_pos + e_neg)) < 1e-15
