@@ -100,6 +100,9 @@ scattering the genes in no set (:func:`~rrscore.methods._gsva_walk._walk_rows`);
 60.8-66.1 s) before, alternated in one run (``benchmarks/bench_trees.py``, load ~2), peak RSS
 1.74 × the input. Quiet machine, in-process phases (wall / CPU s): keys 10.4 / 19.5,
 positions 8.3 / 14.7, walk 7.5 / 12.6, the rest ~2.7. Memory row after it: +1,269 MB.
+Then the walk visited only the marked positions of the set genes (a bitmap per cell instead
+of all 20,000 positions; walk CPU −38 % at 2,000 set genes): 26.4 s (load ~1.4), peak RSS
+1.75 × the input.
 ``kcdf="gaussian"`` and ``"poisson"`` on sparse input keep the dense path (their kernels
 compare every pair of samples of a gene, O(N²): bulk methods, not for cells).
 
