@@ -107,9 +107,8 @@ def _walk_rows(r0, r1, pos, n, ptr, idx, gptr, gset, members, tau, max_diff, abs
     totals, in each set's own order (C's); (3) one pass over the marked positions, in
     increasing order, updating each hit set's state, one cache line per set (hit weight,
     slope, max, min, hits: one line touched per membership, not six arrays); (4) the scores;
-    where the
-    closed form could decide differently from R's running sum, ``replay[r, s]`` is set
-    instead and :func:`_replay_flagged` computes the score (a rare case: its kernel is
+    where the closed form could decide differently from R's running sum, ``replay[r, s]`` is
+    set instead and :func:`_replay_flagged` computes the score (a rare case: its kernel is
     compiled only when some set needs it, not on every first call).
     """
     n_sets = len(ptr) - 1
