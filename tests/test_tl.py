@@ -181,3 +181,18 @@ def test_scanpy_results_are_never_overwritten(pbmc):
     np.testing.assert_array_equal(adata.obsm["X_pca"], pca)
     pd.testing.assert_series_equal(adata.obs["louvain"], louvain)
     assert "pca" in adata.uns and "X_pca" not in adata.uns and "rrscore" not in adata.obsm
+
+
+def test_radioresistance_on_a_backed_anndata_says_what_to_do(tmp_path):
+    """tl.radioresistance writes into the AnnData: a backed one is refused (also with
+    inplace=False), and the message names the two ways to go on."""
+    rng = np.random.default_rng(0)
+    genes = [f"G{j}" for j in range(30)]
+    path = tmp_path / "cells.h5ad"
+    ad.AnnData(rng.poisson(1.0, (6, 30)).astype(np.float32),
+               var=pd.DataFrame(index=genes),
+               obs=pd.DataFrame(index=[f"c{i}" for i in range(6)])).write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    with pytest.raises(RRScoreError, match=r"rrscore\.radioresistance\(adata\).*to_memory"):
+        rrscore.tl.radioresistance(backed, inplace=False)
+    assert "rrscore_radioresistance" not in backed.uns

@@ -289,7 +289,11 @@ def radioresistance(
             "use rrscore.radioresistance for tables and arrays"
         )
     if getattr(adata, "isbacked", False):
-        raise RRScoreError("rrscore.tl.radioresistance needs an in-memory AnnData")
+        raise RRScoreError(
+            "rrscore.tl.radioresistance writes into the AnnData, so it needs one in memory; "
+            "for a backed AnnData use rrscore.radioresistance(adata) (returns the scores, "
+            "reading the cells block by block) or load it first with adata.to_memory()"
+        )
     if copy and not inplace:
         raise RRScoreError("copy=True returns an annotated copy; it cannot be combined with "
                            "inplace=False (which returns the scores only)")

@@ -145,7 +145,8 @@ def test_nan_policy(frame):
 
 def test_sparse_nan_and_inf_are_caught():
     x = sp.csr_matrix(np.array([[1.0, 0, np.nan], [0, 2.0, 1.0]]))
-    with pytest.raises(InputDataError, match="missing values"):
+    one = r"^1 missing value \(NaN\) in 1 gene \(0 entirely NaN\), e.g. c \(1 sample\)"
+    with pytest.raises(InputDataError, match=one):
         as_expression(x, genes=["a", "b", "c"])
     x = sp.csr_matrix(np.array([[1.0, 0, np.inf], [0, 2.0, 1.0]]))
     with pytest.raises(InputDataError, match="gene 'c' in sample 'sample_0'"):

@@ -88,3 +88,16 @@ def test_all_finite_reads_every_layout_and_dtype():
     x[3, 4] = np.nan
     assert not all_finite(x) and not all_finite(x.T) and not all_finite(x[:, 1::3])
     assert all_finite(np.zeros((0, 5)))
+
+
+def test_one_missing_value_is_counted_in_the_singular():
+    x = _matrix(0, "none")
+    x[3, 2] = np.nan
+    with pytest.raises(InputDataError) as err:
+        check_values(x, GENES, SAMPLES, "error", InputReport())
+    text = str(err.value)
+    assert text.startswith("1 missing value (NaN) in 1 gene (0 entirely NaN)")
+    assert f"{GENES[2]} (1 sample)" in text
+    x[4, 2] = x[5, 7] = np.nan
+    with pytest.raises(InputDataError, match=r"^3 missing values \(NaN\) in 2 genes"):
+        check_values(x, GENES, SAMPLES, "error", InputReport())

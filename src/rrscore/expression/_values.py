@@ -337,7 +337,8 @@ def check_finite(
         r, c = (int(i) for i in np.argwhere(bad)[0])
         value = block[r, c]
     where = (f"cell {str(names[r])!r} (row {row_start + r}), gene {str(genes[c])!r}; "
-             f"{int(bad.sum())} such values in rows {row_start}-{row_start + block.shape[0] - 1}")
+             f"{_count(int(bad.sum()), 'such value')} in rows "
+             f"{row_start}-{row_start + block.shape[0] - 1}")
     if np.isnan(value):
         raise InputDataError(
             f"missing value (NaN) in {where}. Backed and Dask data are validated one block "
@@ -405,9 +406,9 @@ def check_values(
     if nan_policy == "error":
         worst = genes_with_nan[np.argsort(-per_gene[genes_with_nan], kind="stable")][:5]
         raise InputDataError(
-            f"{int(per_gene.sum())} missing values (NaN) in {len(genes_with_nan)} genes "
-            f"({len(all_nan_genes)} entirely NaN), e.g. "
-            + ", ".join(f"{genes[g]} ({per_gene[g]} samples)" for g in worst)
+            f"{_count(int(per_gene.sum()), 'missing value')} (NaN) in "
+            f"{_count(len(genes_with_nan), 'gene')} ({len(all_nan_genes)} entirely NaN), e.g. "
+            + ", ".join(f"{genes[g]} ({_count(int(per_gene[g]), 'sample')})" for g in worst)
             + "; pass nan_policy='drop_genes' to drop those genes, or impute first"
         )
     keep = per_gene == 0
@@ -417,3 +418,8 @@ def check_values(
     )
     report.dropped_genes.extend(map(str, genes[~keep]))
     return keep
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 gene"``, ``"3 genes"``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

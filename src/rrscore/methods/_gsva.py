@@ -4,8 +4,9 @@ Steps (GSVA 1.46 ``R/gsva.R``, ``src/kernel_estimation.c``, ``src/ks_test.c``):
 
 1. **Constant genes removed.** Genes with a standard deviation below ``1e-10`` across the
    samples are deleted from the data *before* anything else (``.filterFeatures``), so they
-   are neither ranked nor in any set. rrscore warns, names the affected sets, notes the
-   count in the input report and scores a set left with no gene NaN (GSVA drops it).
+   are neither ranked nor in any set. rrscore warns, names the affected sets and notes the
+   count in the input report; a set left with no gene is dropped, as GSVA drops it (a
+   ``DroppedSetsWarning``, and the coverage report's reason).
 2. **Per-gene CDF across samples**, then log-odds ``z = -log((1 - F) / F)``:
 
    * ``kcdf="gaussian"``: ``F_gj = (1/N) Σ_i Φ̃((x_gj - x_gi) / h_g)`` with ``h_g = sd_g / 4``
@@ -134,7 +135,8 @@ ES(down)``, each part scored as an ordinary set with the chosen
 ``max_diff``/``abs_ranking``, so with ``max_diff=True`` the score lies in ``[-2, 2]``; a
 part with no gene contributes 0. Zeros of sparse input are values, as in GSVA 1.46
 (GSVA 2's sparse mode, which ranks the non-zero values only, is not reproduced); sparse input
-with ``kcdf="gaussian"``/``"poisson"`` and lazily read input are densified. ``kcdf="poisson"``
+with ``kcdf="gaussian"``/``"poisson"`` is densified, and lazily read input (backed h5ad, Dask)
+is refused with a one-line error (GSVA needs every cell at once: load it first). ``kcdf="poisson"``
 rejects negative values (R returns NaN for them).
 
 Default ``kcdf="gaussian"``: it is GSVA 1.46's default and what the reference fixtures

@@ -322,7 +322,8 @@ def gene_scaling(expr: ExpressionMatrix) -> GeneScaling:
     n, g = expr.shape
     if n < 2:
         raise InputDataError(
-            f"standardising genes across samples needs at least 2 samples, got {n}"
+            f"this method compares each gene across samples (its mean and standard "
+            f"deviation over them): it needs at least 2 samples, got {n}"
         )
     known = _remembered(expr)
     if known is not None:
