@@ -248,6 +248,25 @@ def _rank_of_counts(below, not_above, tie_code):
     return (below + 1.0 + not_above) / 2.0
 
 
+@numba.njit(nogil=True, cache=True)
+def _scanned_rank(d, n_zero, v, tie_code):
+    """R's rank of ``v`` in a sparse row by counting its unsorted stored values ``d``
+    directly (branch-free, vectorised; ``n_zero`` implicit zeros): no sort."""
+    below = 0
+    not_above = 0
+    if tie_code != 2:
+        for q in range(len(d)):
+            below += 1 if d[q] < v else 0
+    if tie_code != 0:
+        for q in range(len(d)):
+            not_above += 1 if d[q] <= v else 0
+    if v > 0:
+        below += n_zero
+    if v >= 0:
+        not_above += n_zero
+    return _rank_of_counts(below, not_above, tie_code)
+
+
 #: A row's ``k`` selected non-zero values are counted against its ``nnz`` stored values
 #: directly (``k × nnz`` branch-free comparisons, vectorised: no sort) while
 #: ``k <= SCAN_PER_LOG2 * log2(nnz)``; beyond, its stored values are sorted once and searched
@@ -331,20 +350,7 @@ def _csr_selected_ranks(indptr, indices, data, n, col_ptr, col_js, m, tie_code, 
                     which[t] = i
             if few:
                 for i in range(nd):
-                    v = dist[i]
-                    below = 0
-                    not_above = 0
-                    if tie_code != 2:
-                        for q in range(nnz):
-                            below += 1 if d[q] < v else 0
-                    if tie_code != 0:
-                        for q in range(nnz):
-                            not_above += 1 if d[q] <= v else 0
-                    if v > 0:
-                        below += n_zero
-                    if v >= 0:
-                        not_above += n_zero
-                    dist_rank[i] = _rank_of_counts(below, not_above, tie_code)
+                    dist_rank[i] = _scanned_rank(d, n_zero, dist[i], tie_code)
                 for t in range(k):
                     out[r, sel_j[t]] = dist_rank[which[t]]
             elif want_median or k > scan_per_log2 * np.log2(max(nnz, 2)):
@@ -363,20 +369,7 @@ def _csr_selected_ranks(indptr, indices, data, n, col_ptr, col_js, m, tie_code, 
             else:
                 # few selected values: count each directly (no sort of the row)
                 for t in range(k):
-                    v = sel_v[t]
-                    below = 0
-                    not_above = 0
-                    if tie_code != 2:
-                        for q in range(nnz):
-                            below += 1 if d[q] < v else 0
-                    if tie_code != 0:
-                        for q in range(nnz):
-                            not_above += 1 if d[q] <= v else 0
-                    if v > 0:
-                        below += n_zero
-                    if v >= 0:
-                        not_above += n_zero
-                    out[r, sel_j[t]] = _rank_of_counts(below, not_above, tie_code)
+                    out[r, sel_j[t]] = _scanned_rank(d, n_zero, sel_v[t], tie_code)
 
 
 def _csr_parts(x):
