@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from rrscore._numba import numba
+from rrscore.ranking._sort import search_left, search_right, sort_prefix
 
 _ONE = np.uint64(1)
 _M1 = np.uint64(0x5555555555555555)
@@ -81,7 +82,8 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             b = block_bin[k >> 6]
             mask = block_mask[k >> 6]
             if b < 0 or (mask >> np.uint64(k & 63)) & _ONE:  # a zero key at k, or repeated
-                b = _first_above(selgene, g, above[k + 1], above[k])  # genes tied: bisection
+                lo = above[k + 1]  # genes tied: bisection over them
+                b = lo + search_right(selgene[lo:above[k]], above[k] - lo, g)
             else:
                 b += _popcount(mask >> np.uint64(k & 63))
             cp = (np.uint64(kmax - k) << np.uint64(gbits)) | np.uint64(g)
@@ -121,13 +123,13 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             for u in range(n_bins):  # a few entries each, unless many genes tie
                 b = ubins[u]
                 if count[b] <= _SHORT:
-                    _shell_sort(srt, boff[b] - count[b], boff[b])
+                    sort_prefix(srt[boff[b] - count[b]:boff[b]], count[b])
                 else:
                     _radix_sort(srt, boff[b] - count[b], boff[b], nbits, tmp, hist)
             for d in range(nd):
                 b = cbin[dyn[4 * d]]
                 lo = boff[b] - count[b]
-                dyn[4 * d + 3] = _lower_bound(srt, comp[dyn[4 * d]], lo, boff[b]) - lo
+                dyn[4 * d + 3] = search_left(srt[lo:boff[b]], boff[b] - lo, comp[dyn[4 * d]])
             for u in range(n_bins):
                 boff[ubins[u]] = -1
         stored = 0  # in the bins so far
@@ -135,8 +137,9 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             d = head[k]
             while d >= 0:  # stored selected genes in bin k
                 cp = comp[dyn[4 * d]]
-                at = _lower_bound(order_comp, cp, selcol[k - 1] if k > 0 else 0,
-                                  selcol[k] if k < n_sel else m)
+                lo = selcol[k - 1] if k > 0 else 0
+                hi = selcol[k] if k < n_sel else m
+                at = lo + search_left(order_comp[lo:hi], hi - lo, cp)
                 below = cum[at >> 6] + _popcount(bits[at >> 6]
                                                  & ((_ONE << np.uint64(at & 63)) - _ONE))
                 pos[i, dyn[4 * d + 1]] = 1 + at + stored + dyn[4 * d + 3] - below
@@ -156,37 +159,7 @@ def _row_positions(i0, i1, first, indptr, indices, keys, gene_info, kmax, gbits,
             bits[w] = 0
 
 
-@numba.njit(nogil=True, cache=True)
-def _first_above(a, x, lo, hi):
-    """First index in ``lo .. hi`` whose ``a`` is above ``x`` (``a[lo:hi]`` ascending)."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if a[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(nogil=True, cache=True)
-def _shell_sort(a, lo, hi):
-    """Sort ``a[lo:hi]`` in place (Shell's sort with Knuth's gaps; insertion sort when
-    short)."""
-    gap = 1
-    while gap < (hi - lo) // 3:
-        gap = 3 * gap + 1
-    while gap >= 1:
-        for i in range(lo + gap, hi):
-            v = a[i]
-            j = i
-            while j >= lo + gap and a[j - gap] > v:
-                a[j] = a[j - gap]
-                j -= gap
-            a[j] = v
-        gap //= 3
-
-
-#: Bins of at most this many composites are sorted by insertion (Shell), longer by radix.
+#: Bins of at most this many composites are sorted in place (heapsort), longer by radix.
 _SHORT = 64
 #: Bits per radix digit (``hist`` of :func:`_radix_sort` holds ``2^_DIGIT`` counts).
 _DIGIT = 11
@@ -225,16 +198,3 @@ def _radix_sort(a, lo, hi, nbits, tmp, hist):
     if in_tmp:
         for t in range(n):
             a[lo + t] = tmp[t]
-
-
-@numba.njit(nogil=True, cache=True)
-def _lower_bound(a, x, lo, hi):
-    """First index in ``lo .. hi`` whose ``a`` is not below ``x`` (``a`` ascending,
-    ``a[:lo] < x <= a[hi]``): bisection."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if a[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
