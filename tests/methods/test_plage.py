@@ -274,7 +274,7 @@ def test_lanczos_takes_mid_sized_sets_only_when_a_large_set_needs_it(monkeypatch
 
 
 def test_largest_first_scores_every_set_once_and_stops_on_an_error():
-    from rrscore.methods._plage import largest_first
+    from rrscore.methods._parallel import largest_first
 
     order = np.arange(500)[::-1].copy()
     for threads in (1, 3):

@@ -15,12 +15,14 @@ regions, they need no lock.
 Methods that score sets one by one with BLAS/LAPACK or non-parallel (``nogil``) numba code
 (PLAGE) run them with :func:`map_batches`: the sets are dealt into a few batches of about
 equal cost, one task per batch — never one thread task per set, whose hand-offs cost more
-than a small set's work.
+than a small set's work — or with :func:`largest_first`: one task per thread, each taking
+the next set of a shared order, most costly first.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import threading
 from collections.abc import Callable
 
@@ -108,3 +110,74 @@ def map_batches(
         if bar is not None:
             bar.close()
 
+
+def largest_first(order: np.ndarray, score, workspace, n_threads: int, *,
+                  progress: bool = False, desc: str = "scoring") -> None:
+    """``score(j, work)`` for every ``j`` of ``order`` (most costly first), on threads that
+    each take the next set when done with one.
+
+    Static batches of equal estimated cost leave a core idle at the end when the estimate
+    is off (the eigenvector's cost is not in it) or another process takes a core for a
+    while; taking sets one at a time, largest first, ends every thread within about one
+    small set of the others. One task per thread, each looping over the shared order (an
+    ``itertools.count``, atomic under the GIL): no task per set.
+
+    Parameters
+    ----------
+    order
+        int64 set indices, in the order to take them (most costly first).
+    score
+        ``score(j, work)``: scores set ``j``, releasing the GIL for its heavy parts.
+    workspace
+        ``workspace()``: one thread's buffers, ``work``, reused set after set.
+    n_threads
+        Worker threads (1: every set in this thread).
+    progress, desc
+        A progress bar over the sets.
+
+    Raises
+    ------
+    Exception
+        The first exception raised by ``score``; the other threads stop at their next set
+        (also when the caller is interrupted).
+    """
+    taken = itertools.count()
+    stop = threading.Event()
+    lock = threading.Lock()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(order), desc=desc, unit="set", leave=False, disable=None)
+
+    def worker() -> None:
+        work = workspace()
+        try:
+            while not stop.is_set():
+                i = next(taken)
+                if i >= len(order):
+                    return
+                score(int(order[i]), work)
+                if bar is not None:
+                    with lock:
+                        bar.update(1)
+        except BaseException:
+            stop.set()
+            raise
+
+    n_threads = max(1, min(int(n_threads), len(order)))
+    try:
+        if n_threads == 1:
+            worker()
+            return
+        with thread_pool(n_threads) as pool:
+            tasks = [pool.submit(worker) for _ in range(n_threads)]
+            try:
+                for task in tasks:
+                    task.result()
+            except BaseException:
+                stop.set()  # Ctrl-C or a failed set: the running threads end at their next set
+                raise
+    finally:
+        if bar is not None:
+            bar.close()

@@ -39,12 +39,12 @@ thread. Whole call, two ``bench_trees.py`` sessions alternating the trees before
 each) CPU 8.3 → 7.2 and 8.7 → 6.7 s (wall 12.8 → 10.7, 15.1 → 8.7 s). Estimated floor of
 the uniform workload on two quiet cores: ~20 CPU-s, ~10–11 s wall (the 10 s target needs
 fewer flops than float64 Gram matrices take).
-Sets are scored in parallel threads (:func:`largest_first`): the most costly first, each
-thread taking the next set when done with one (an idle core at the end is at most one small
-set), each reusing one buffer for its sets' blocks. The blocks of dense input are read by
-:class:`~rrscore.methods._set_rows.SetRows`: straight from a genes × samples layout, else
-from one standardised genes × samples copy of the genes the sets use (at most the size of the
-input).
+Sets are scored in parallel threads (:func:`~rrscore.methods._parallel.largest_first`): the
+most costly first, each thread taking the next set when done with one (an idle core at the end
+is at most one small set), each reusing one buffer for its sets' blocks. The blocks of dense
+input are read by :class:`~rrscore.methods._set_rows.SetRows`: straight from a genes ×
+samples layout, else from one standardised genes × samples copy of the genes the sets use (at
+most the size of the input).
 
 **Sparse (CSR) input** (single cells) takes another path, :mod:`rrscore.methods._plage_sparse`,
 for every set with at most as many genes as cells, when the matrix stores at most a quarter
@@ -89,15 +89,14 @@ A set left without genes after the constant-gene removal is scored NaN (GSVA dro
 from __future__ import annotations
 
 import contextlib
-import itertools
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from rrscore._numba import numba, thread_pool
+from rrscore._numba import numba
 from rrscore.expression._matrix import ExpressionMatrix
 from rrscore.genesets._matching import AlignedSets
+from rrscore.methods._parallel import largest_first
 from rrscore.methods._plage_eigen import (
     LANCZOS_FROM,
     SMALL,
@@ -277,78 +276,6 @@ def run(
         largest_first(order, score, lambda: _Workspace(int(sizes[order[0]]), n),
                       numba.get_num_threads(), progress=progress, desc="plage")
     return out
-
-
-def largest_first(order: np.ndarray, score, workspace, n_threads: int, *,
-                  progress: bool = False, desc: str = "scoring") -> None:
-    """``score(j, work)`` for every ``j`` of ``order`` (most costly first), on threads that
-    each take the next set when done with one.
-
-    Static batches of equal estimated cost leave a core idle at the end when the estimate
-    is off (the eigenvector's cost is not in it) or another process takes a core for a
-    while; taking sets one at a time, largest first, ends every thread within about one
-    small set of the others. One task per thread, each looping over the shared order (an
-    ``itertools.count``, atomic under the GIL): no task per set.
-
-    Parameters
-    ----------
-    order
-        int64 set indices, in the order to take them (most costly first).
-    score
-        ``score(j, work)``: scores set ``j``, releasing the GIL for its heavy parts.
-    workspace
-        ``workspace()``: one thread's buffers, ``work``, reused set after set.
-    n_threads
-        Worker threads (1: every set in this thread).
-    progress, desc
-        A progress bar over the sets.
-
-    Raises
-    ------
-    Exception
-        The first exception raised by ``score``; the other threads stop at their next set
-        (also when the caller is interrupted).
-    """
-    taken = itertools.count()
-    stop = threading.Event()
-    lock = threading.Lock()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(order), desc=desc, unit="set", leave=False, disable=None)
-
-    def worker() -> None:
-        work = workspace()
-        try:
-            while not stop.is_set():
-                i = next(taken)
-                if i >= len(order):
-                    return
-                score(int(order[i]), work)
-                if bar is not None:
-                    with lock:
-                        bar.update(1)
-        except BaseException:
-            stop.set()
-            raise
-
-    n_threads = max(1, min(int(n_threads), len(order)))
-    try:
-        if n_threads == 1:
-            worker()
-            return
-        with thread_pool(n_threads) as pool:
-            tasks = [pool.submit(worker) for _ in range(n_threads)]
-            try:
-                for task in tasks:
-                    task.result()
-            except BaseException:
-                stop.set()  # Ctrl-C or a failed set: the running threads end at their next set
-                raise
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _union(sets) -> np.ndarray:
